@@ -1,0 +1,199 @@
+package engine
+
+import (
+	"google.golang.org/protobuf/proto"
+
+	"github.com/weftlabs/weft/broker/bpmn"
+	"github.com/weftlabs/weft/broker/state"
+	"github.com/weftlabs/weft/proto/gen/recordpb"
+	"github.com/weftlabs/weft/proto/gen/statepb"
+)
+
+// apply folds an event into state. Appliers are the only code that changes state
+// (besides the request metadata of CreateProcessInstanceWithResult), and they read
+// nothing but the event and state, so replaying the events rebuilds the state.
+func (p *processing) apply(r *recordpb.Record) {
+	tx := p.tx
+	switch v := r.GetValue().(type) {
+	case *recordpb.Record_Process:
+		tx.PutProcess(&statepb.Process{Record: v.Process})
+	case *recordpb.Record_ProcessInstance:
+		p.applyProcessInstance(r.GetKey(), r.GetIntent(), v.ProcessInstance)
+	case *recordpb.Record_Job:
+		p.applyJob(r.GetKey(), r.GetIntent(), v.Job)
+	case *recordpb.Record_JobBatch:
+		for i, key := range v.JobBatch.GetJobKeys() {
+			prev := tx.Job(key)
+			if prev == nil {
+				continue
+			}
+			next := proto.Clone(prev).(*statepb.Job)
+			next.State = state.JobActivated
+			j := v.JobBatch.GetJobs()[i]
+			next.Record.Worker = j.GetWorker()
+			next.Record.Deadline = j.GetDeadline()
+			next.Record.Timeout = j.GetTimeout()
+			tx.PutJob(key, prev, next)
+		}
+	case *recordpb.Record_Incident:
+		p.applyIncident(r.GetKey(), r.GetIntent(), v.Incident)
+	case *recordpb.Record_Variable:
+		tx.PutVariable(v.Variable.GetScopeKey(), v.Variable.GetName(), &statepb.Variable{Key: r.GetKey(), Value: v.Variable.GetValue()})
+	}
+}
+
+func (p *processing) applyProcessInstance(key int64, intent string, v *recordpb.ProcessInstanceRecord) {
+	tx := p.tx
+	scopeKey := v.GetFlowScopeKey()
+	switch intent {
+	case piActivating:
+		tx.PutElementInstance(&statepb.ElementInstance{Key: key, State: intent, Value: v})
+		scope := tx.ElementInstance(scopeKey)
+		if scope == nil {
+			return
+		}
+		scope.ActiveChildren++
+		if m := p.modelOf(v); m != nil {
+			if isJoin(m) {
+				for _, in := range m.Incoming {
+					tx.SetJoinCount(scopeKey, in.ID, tx.JoinCount(scopeKey, in.ID)-1)
+				}
+				scope.ActiveFlows -= int32(len(m.Incoming))
+			} else if len(m.Incoming) > 0 && scope.ActiveFlows > 0 {
+				scope.ActiveFlows--
+			}
+			if scope.ActiveFlows < 0 {
+				scope.ActiveFlows = 0
+			}
+		}
+		tx.PutElementInstance(scope)
+	case piActivated, piCompleting, piTerminating:
+		if ei := tx.ElementInstance(key); ei != nil {
+			ei.State = intent
+			tx.PutElementInstance(ei)
+		}
+	case piCompleted, piTerminated:
+		ei := tx.ElementInstance(key)
+		if ei == nil {
+			return
+		}
+		tx.DeleteElementInstance(ei)
+		if scope := tx.ElementInstance(scopeKey); scope != nil {
+			scope.ActiveChildren--
+			tx.PutElementInstance(scope)
+		}
+	case piFlowTaken:
+		scope := tx.ElementInstance(scopeKey)
+		if scope == nil {
+			return
+		}
+		scope.ActiveFlows++
+		tx.PutElementInstance(scope)
+		if f := p.flowOf(v); f != nil && isJoin(f.Target) {
+			tx.SetJoinCount(scopeKey, f.ID, tx.JoinCount(scopeKey, f.ID)+1)
+		}
+	}
+}
+
+func (p *processing) modelOf(v *recordpb.ProcessInstanceRecord) *bpmn.Element {
+	_, proc := p.process(v.GetProcessDefinitionKey())
+	if proc == nil {
+		return nil
+	}
+	return proc.Element(v.GetElementId())
+}
+
+func (p *processing) flowOf(v *recordpb.ProcessInstanceRecord) *bpmn.SequenceFlow {
+	_, proc := p.process(v.GetProcessDefinitionKey())
+	if proc == nil {
+		return nil
+	}
+	return proc.Flow(v.GetElementId())
+}
+
+func (p *processing) applyJob(key int64, intent string, v *recordpb.JobRecord) {
+	tx := p.tx
+	prev := tx.Job(key)
+	switch intent {
+	case "CREATED":
+		tx.PutJob(key, nil, &statepb.Job{State: state.JobActivatable, Record: v})
+		if ei := tx.ElementInstance(v.GetElementInstanceKey()); ei != nil {
+			ei.JobKey = key
+			tx.PutElementInstance(ei)
+		}
+		return
+	case "COMPLETED", "CANCELED":
+		if prev != nil {
+			tx.DeleteJob(key, prev)
+		}
+		if ei := tx.ElementInstance(v.GetElementInstanceKey()); ei != nil && ei.GetJobKey() == key {
+			ei.JobKey = 0
+			tx.PutElementInstance(ei)
+		}
+		return
+	}
+	if prev == nil {
+		return
+	}
+	next := proto.Clone(prev).(*statepb.Job)
+	r := next.Record
+	switch intent {
+	case "FAILED":
+		r.Retries, r.ErrorMessage, r.RetryBackoff, r.RecurringTime = v.GetRetries(), v.GetErrorMessage(), v.GetRetryBackoff(), v.GetRecurringTime()
+		r.Deadline, r.Worker = -1, ""
+		next.State = state.JobFailed
+		if r.Retries > 0 && r.RecurringTime < 0 {
+			next.State = state.JobActivatable
+		}
+	case "TIMED_OUT", "RECURRED_AFTER_BACKOFF":
+		r.Deadline, r.Worker, r.RecurringTime = -1, "", -1
+		next.State = state.JobActivatable
+	case "RETRIES_UPDATED":
+		r.Retries = v.GetRetries()
+	case "ERROR_THROWN":
+		r.ErrorCode, r.ErrorMessage = v.GetErrorCode(), v.GetErrorMessage()
+		r.Deadline, r.Worker = -1, ""
+		next.State = state.JobErrorThrown
+	default:
+		return
+	}
+	tx.PutJob(key, prev, next)
+}
+
+func (p *processing) applyIncident(key int64, intent string, v *recordpb.IncidentRecord) {
+	tx := p.tx
+	switch intent {
+	case "CREATED":
+		tx.PutIncident(key, &statepb.Incident{Record: v})
+		if jk := v.GetJobKey(); jk > 0 {
+			if prev := tx.Job(jk); prev != nil {
+				next := proto.Clone(prev).(*statepb.Job)
+				next.IncidentKey = key
+				tx.PutJob(jk, prev, next)
+			}
+			return
+		}
+		if ei := tx.ElementInstance(v.GetElementInstanceKey()); ei != nil {
+			ei.IncidentKey = key
+			tx.PutElementInstance(ei)
+		}
+	case "RESOLVED":
+		tx.DeleteIncident(key)
+		if jk := v.GetJobKey(); jk > 0 {
+			if prev := tx.Job(jk); prev != nil {
+				next := proto.Clone(prev).(*statepb.Job)
+				next.IncidentKey = 0
+				if (next.State == state.JobFailed || next.State == state.JobErrorThrown) && next.Record.GetRetries() > 0 {
+					next.State = state.JobActivatable
+					next.Record.RecurringTime = -1
+				}
+				tx.PutJob(jk, prev, next)
+			}
+			return
+		}
+		if ei := tx.ElementInstance(v.GetElementInstanceKey()); ei != nil && ei.GetIncidentKey() == key {
+			ei.IncidentKey = 0
+			tx.PutElementInstance(ei)
+		}
+	}
+}

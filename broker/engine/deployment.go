@@ -1,0 +1,121 @@
+package engine
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/weftlabs/weft/broker/bpmn"
+	"github.com/weftlabs/weft/proto/gen/recordpb"
+	"github.com/weftlabs/weft/proto/gen/statepb"
+)
+
+// deploy processes DEPLOYMENT CREATE: it parses and validates every resource, gives
+// each new or changed process a new version, and finds unchanged ones again.
+func (p *processing) deploy() {
+	d := p.cmd.GetDeployment()
+	if len(d.GetResources()) == 0 {
+		p.reject(recordpb.RejectionType_INVALID_ARGUMENT, "Expected to deploy at least one resource, but none given")
+		return
+	}
+	type parsed struct {
+		res  *recordpb.DeploymentResource
+		proc *bpmn.Process
+	}
+	var all []parsed
+	var problems []string
+	seen := map[string]string{}
+	for _, res := range d.GetResources() {
+		name := res.GetResourceName()
+		switch strings.ToLower(path.Ext(name)) {
+		case ".bpmn", ".xml":
+		default:
+			problems = append(problems, fmt.Sprintf("'%s': resource type is not supported; supported resource types are .bpmn and .xml", name))
+			continue
+		}
+		defs, err := bpmn.Parse(name, res.GetResource())
+		if err != nil {
+			var ve *bpmn.ValidationError
+			if errors.As(err, &ve) {
+				problems = append(problems, fmt.Sprintf("'%s': %s", name, ve.Error()))
+			} else {
+				problems = append(problems, fmt.Sprintf("'%s': %s", name, err.Error()))
+			}
+			continue
+		}
+		for _, proc := range defs.Processes {
+			if other, dup := seen[proc.ID]; dup {
+				problems = append(problems, fmt.Sprintf("duplicated process id '%s' in resources '%s' and '%s'", proc.ID, other, name))
+				continue
+			}
+			seen[proc.ID] = name
+			all = append(all, parsed{res, proc})
+		}
+	}
+	if len(problems) > 0 {
+		p.reject(recordpb.RejectionType_INVALID_ARGUMENT, "Expected to deploy new resources, but encountered the following errors:\n%s", strings.Join(problems, "\n"))
+		return
+	}
+
+	deploymentKey := p.tx.NextKey()
+	var metas []*recordpb.ProcessMetadata
+	for _, x := range all {
+		sum := sha256.Sum256(x.res.GetResource())
+		latest := p.tx.LatestVersion(x.proc.ID)
+		if latest > 0 {
+			prev := p.tx.ProcessByVersion(x.proc.ID, latest)
+			pr := prev.GetRecord()
+			if bytes.Equal(pr.GetChecksum(), sum[:]) && pr.GetResourceName() == x.res.GetResourceName() {
+				metas = append(metas, &recordpb.ProcessMetadata{
+					BpmnProcessId: x.proc.ID, Version: pr.GetVersion(), ProcessDefinitionKey: pr.GetProcessDefinitionKey(),
+					ResourceName: pr.GetResourceName(), Checksum: pr.GetChecksum(), IsDuplicate: true, TenantId: pr.GetTenantId(),
+				})
+				continue
+			}
+		}
+		key := p.tx.NextKey()
+		p.event(key, "CREATED", &recordpb.ProcessRecord{
+			BpmnProcessId: x.proc.ID, Version: latest + 1, ProcessDefinitionKey: key,
+			ResourceName: x.res.GetResourceName(), Checksum: sum[:], Resource: x.res.GetResource(), TenantId: defaultTenant,
+		})
+		p.e.processes[key] = x.proc
+		metas = append(metas, &recordpb.ProcessMetadata{
+			BpmnProcessId: x.proc.ID, Version: latest + 1, ProcessDefinitionKey: key,
+			ResourceName: x.res.GetResourceName(), Checksum: sum[:], TenantId: defaultTenant,
+		})
+	}
+	ev := p.event(deploymentKey, "CREATED", &recordpb.DeploymentRecord{
+		Resources: d.GetResources(), ProcessesMetadata: metas, TenantId: defaultTenant,
+	})
+	p.respond(ev)
+}
+
+// defaultTenant is Zeebe's tenant id when multi-tenancy is off.
+const defaultTenant = "<default>"
+
+// process returns the executable model of a deployed process definition, parsing it
+// on first use.
+func (p *processing) process(key int64) (*statepb.Process, *bpmn.Process) {
+	st := p.tx.Process(key)
+	if st == nil {
+		return nil, nil
+	}
+	if m, ok := p.e.processes[key]; ok {
+		return st, m
+	}
+	r := st.GetRecord()
+	defs, err := bpmn.Parse(r.GetResourceName(), r.GetResource())
+	if err != nil {
+		return st, nil
+	}
+	for _, proc := range defs.Processes {
+		if proc.ID == r.GetBpmnProcessId() {
+			p.e.processes[key] = proc
+			return st, proc
+		}
+	}
+	return st, nil
+}

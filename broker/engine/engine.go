@@ -1,0 +1,157 @@
+// Package engine is Weft's processing step: it turns one command into the events it
+// causes (or a rejection), applies those events to the partition's state, and answers
+// the waiting request. It is pure: no goroutines, no clock, no network; the caller
+// passes the time and the state transaction, and the same commands over the same state
+// always give byte-identical records and state.
+//
+// As in Zeebe, processors validate commands and write events; appliers (applier.go) are
+// the only code that changes state, and they do so from an event alone. Follow-up
+// commands that a processor writes (activate the next element, complete a scope) are
+// appended to the log and processed in order before Process returns.
+package engine
+
+import (
+	"github.com/weftlabs/weft/broker/bpmn"
+	"github.com/weftlabs/weft/broker/state"
+	"github.com/weftlabs/weft/proto/gen/recordpb"
+)
+
+// Engine processes the commands of one partition. It is used by one goroutine at a time.
+type Engine struct {
+	partitionID int32
+	// processes caches parsed process definitions by key. It is derived from state
+	// and holds nothing that reaches the output but what state holds.
+	processes map[int64]*bpmn.Process
+}
+
+// New returns an engine for a partition.
+func New(partitionID int32) *Engine {
+	return &Engine{partitionID: partitionID, processes: map[int64]*bpmn.Process{}}
+}
+
+// Command is one command to process, with the id of the request waiting for its
+// response (0 for none).
+type Command struct {
+	RequestID uint64
+	Record    *recordpb.Record
+}
+
+// Response answers a waiting request: the command's event, a rejection, or the result
+// of a process instance.
+type Response struct {
+	RequestID uint64
+	Record    *recordpb.Record
+}
+
+// Output collects what processing produced besides state and records.
+type Output struct {
+	// Responses to deliver to waiting requests, in order.
+	Responses []Response
+	// JobTypes lists job types that have new activatable jobs, without repeats.
+	JobTypes []string
+}
+
+func (o *Output) jobsAvailable(jobType string) {
+	for _, t := range o.JobTypes {
+		if t == jobType {
+			return
+		}
+	}
+	o.JobTypes = append(o.JobTypes, jobType)
+}
+
+// Process processes cmd and every follow-up command it causes, at time now
+// (milliseconds since the epoch, the Raft entry's timestamp). Records go to tx's log;
+// responses and notifications to out.
+func (e *Engine) Process(tx *state.Txn, now int64, cmd Command, out *Output) {
+	p := &processing{e: e, tx: tx, now: now, out: out}
+	rec := cmd.Record
+	rec.RecordType = recordpb.RecordType_COMMAND
+	rec.Timestamp = now
+	rec.SourceRecordPosition = -1
+	if rec.Key == 0 {
+		rec.Key = -1
+	}
+	tx.AppendRecord(rec)
+	p.queue = append(p.queue, queued{rec: rec, requestID: cmd.RequestID})
+	for len(p.queue) > 0 && tx.Err() == nil {
+		next := p.queue[0]
+		p.queue = p.queue[1:]
+		p.cmd = next.rec
+		p.requestID = next.requestID
+		p.dispatch()
+	}
+}
+
+type queued struct {
+	rec       *recordpb.Record
+	requestID uint64
+}
+
+// processing is the context of one Process call.
+type processing struct {
+	e   *Engine
+	tx  *state.Txn
+	now int64
+	out *Output
+
+	queue     []queued
+	cmd       *recordpb.Record // the command being processed
+	requestID uint64
+}
+
+func (p *processing) dispatch() {
+	c := p.cmd
+	switch c.GetValueType() {
+	case recordpb.ValueType_DEPLOYMENT:
+		if c.GetIntent() == "CREATE" {
+			p.deploy()
+			return
+		}
+	case recordpb.ValueType_PROCESS_INSTANCE_CREATION:
+		if c.GetIntent() == "CREATE" {
+			p.createInstance()
+			return
+		}
+	case recordpb.ValueType_PROCESS_INSTANCE:
+		switch c.GetIntent() {
+		case piActivateElement:
+			p.activateElementCommand()
+			return
+		case piCompleteElement:
+			p.completeElementCommand()
+			return
+		case piTerminateElement:
+			p.terminateElementCommand()
+			return
+		case "CANCEL":
+			p.cancelInstance()
+			return
+		}
+	case recordpb.ValueType_JOB:
+		if p.jobCommand() {
+			return
+		}
+	case recordpb.ValueType_JOB_BATCH:
+		if c.GetIntent() == "ACTIVATE" {
+			p.activateJobs()
+			return
+		}
+	case recordpb.ValueType_INCIDENT:
+		if c.GetIntent() == "RESOLVE" {
+			p.resolveIncident()
+			return
+		}
+	case recordpb.ValueType_VARIABLE_DOCUMENT:
+		if c.GetIntent() == "UPDATE" {
+			p.updateVariables()
+			return
+		}
+	case recordpb.ValueType_MESSAGE:
+		if c.GetIntent() == "PUBLISH" {
+			p.publishMessage()
+			return
+		}
+	}
+	p.reject(recordpb.RejectionType_INVALID_ARGUMENT, "Expected a known command, but got %s %s", c.GetValueType(), c.GetIntent())
+}

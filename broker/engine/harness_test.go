@@ -1,0 +1,125 @@
+package engine_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/weftlabs/weft/broker/engine"
+	"github.com/weftlabs/weft/broker/state"
+	"github.com/weftlabs/weft/proto/gen/recordpb"
+)
+
+// harness drives the pure engine over an in-memory Pebble state, one command per
+// transaction, with a clock the test moves.
+type harness struct {
+	t      testing.TB
+	db     *state.DB
+	eng    *engine.Engine
+	now    int64
+	nextID uint64
+	// out collects the output of the last command.
+	out engine.Output
+	// from is the first position written by the last command.
+	from int64
+}
+
+func newHarness(t testing.TB) *harness {
+	t.Helper()
+	db, err := state.Open("", state.Options{PartitionID: 1, InMemory: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	return &harness{t: t, db: db, eng: engine.New(1), now: 1_700_000_000_000}
+}
+
+// exec processes one command and returns the response to it (nil if none).
+func (h *harness) exec(cmd *recordpb.Record) *recordpb.Record {
+	h.t.Helper()
+	h.nextID++
+	id := h.nextID
+	h.out = engine.Output{}
+	h.from = h.db.LastPosition() + 1
+	tx := h.db.Begin()
+	h.eng.Process(tx, h.now, engine.Command{RequestID: id, Record: cmd}, &h.out)
+	require.NoError(h.t, tx.Commit(false))
+	for _, r := range h.out.Responses {
+		if r.RequestID == id {
+			return r.Record
+		}
+	}
+	return nil
+}
+
+// records returns the records the last command wrote.
+func (h *harness) records() []*recordpb.Record {
+	h.t.Helper()
+	rs, err := h.db.Records(h.from, h.db.LastPosition())
+	require.NoError(h.t, err)
+	return rs
+}
+
+// all returns every record of the log.
+func (h *harness) all() []*recordpb.Record {
+	h.t.Helper()
+	rs, err := h.db.Records(1, h.db.LastPosition())
+	require.NoError(h.t, err)
+	return rs
+}
+
+// summary renders records one per line: type, value type, intent, and the element id
+// or job type where there is one.
+func summary(rs []*recordpb.Record) string {
+	var b strings.Builder
+	for _, r := range rs {
+		rt := map[recordpb.RecordType]string{recordpb.RecordType_COMMAND: "C", recordpb.RecordType_EVENT: "E", recordpb.RecordType_COMMAND_REJECTION: "R"}[r.GetRecordType()]
+		fmt.Fprintf(&b, "%s %s %s", rt, r.GetValueType(), r.GetIntent())
+		switch v := r.GetValue().(type) {
+		case *recordpb.Record_ProcessInstance:
+			fmt.Fprintf(&b, " %s", v.ProcessInstance.GetElementId())
+		case *recordpb.Record_Job:
+			fmt.Fprintf(&b, " %s", v.Job.GetType())
+		case *recordpb.Record_Variable:
+			fmt.Fprintf(&b, " %s=%s", v.Variable.GetName(), v.Variable.GetValue())
+		case *recordpb.Record_Incident:
+			fmt.Fprintf(&b, " %s", v.Incident.GetErrorType())
+		}
+		if r.GetRecordType() == recordpb.RecordType_COMMAND_REJECTION {
+			fmt.Fprintf(&b, " %s: %s", r.GetRejectionType(), r.GetRejectionReason())
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func dump(r *recordpb.Record) string {
+	return protojson.MarshalOptions{}.Format(r)
+}
+
+func deployCmd(name, xml string) *recordpb.Record {
+	return &recordpb.Record{ValueType: recordpb.ValueType_DEPLOYMENT, Intent: "CREATE",
+		Value: &recordpb.Record_Deployment{Deployment: &recordpb.DeploymentRecord{
+			Resources: []*recordpb.DeploymentResource{{ResourceName: name, Resource: []byte(xml)}}}}}
+}
+
+func createCmd(processID, vars string) *recordpb.Record {
+	return &recordpb.Record{ValueType: recordpb.ValueType_PROCESS_INSTANCE_CREATION, Intent: "CREATE",
+		Value: &recordpb.Record_ProcessInstanceCreation{ProcessInstanceCreation: &recordpb.ProcessInstanceCreationRecord{
+			BpmnProcessId: processID, Version: -1, Variables: []byte(vars)}}}
+}
+
+func activateCmd(jobType string, max int32, timeout int64, fetch ...string) *recordpb.Record {
+	return &recordpb.Record{ValueType: recordpb.ValueType_JOB_BATCH, Intent: "ACTIVATE",
+		Value: &recordpb.Record_JobBatch{JobBatch: &recordpb.JobBatchRecord{
+			Type: jobType, Worker: "w", MaxJobsToActivate: max, Timeout: timeout, Variables: fetch}}}
+}
+
+func jobCmd(intent string, key int64, job *recordpb.JobRecord) *recordpb.Record {
+	if job == nil {
+		job = &recordpb.JobRecord{}
+	}
+	return &recordpb.Record{ValueType: recordpb.ValueType_JOB, Intent: intent, Key: key,
+		Value: &recordpb.Record_Job{Job: job}}
+}

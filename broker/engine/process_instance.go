@@ -1,0 +1,310 @@
+package engine
+
+import (
+	"google.golang.org/protobuf/proto"
+
+	"github.com/weftlabs/weft/broker/bpmn"
+	"github.com/weftlabs/weft/proto/gen/recordpb"
+	"github.com/weftlabs/weft/proto/gen/statepb"
+)
+
+// PROCESS_INSTANCE intents, as Zeebe names them.
+const (
+	piActivateElement  = "ACTIVATE_ELEMENT"
+	piCompleteElement  = "COMPLETE_ELEMENT"
+	piTerminateElement = "TERMINATE_ELEMENT"
+	piActivating       = "ELEMENT_ACTIVATING"
+	piActivated        = "ELEMENT_ACTIVATED"
+	piCompleting       = "ELEMENT_COMPLETING"
+	piCompleted        = "ELEMENT_COMPLETED"
+	piTerminating      = "ELEMENT_TERMINATING"
+	piTerminated       = "ELEMENT_TERMINATED"
+	piFlowTaken        = "SEQUENCE_FLOW_TAKEN"
+)
+
+// element is an element instance being processed with its model.
+type element struct {
+	key   int64
+	value *recordpb.ProcessInstanceRecord
+	model *bpmn.Element // nil for the process itself
+	proc  *bpmn.Process
+}
+
+func (el element) isProcess() bool { return el.model == nil }
+
+// valueFor builds the PROCESS_INSTANCE value of an element of the same instance.
+func valueFor(pi *recordpb.ProcessInstanceRecord, m *bpmn.Element, flowScope int64) *recordpb.ProcessInstanceRecord {
+	v := proto.Clone(pi).(*recordpb.ProcessInstanceRecord)
+	v.ElementId = m.ID
+	v.BpmnElementType = string(m.Type)
+	v.BpmnEventType = eventType(m)
+	v.FlowScopeKey = flowScope
+	return v
+}
+
+func eventType(m *bpmn.Element) string {
+	if m.EventType == "" {
+		return "UNSPECIFIED"
+	}
+	return string(m.EventType)
+}
+
+// lifecycle writes a lifecycle event of an element with a fresh copy of its value.
+func (p *processing) lifecycle(el element, intent string) *recordpb.Record {
+	return p.event(el.key, intent, proto.Clone(el.value).(*recordpb.ProcessInstanceRecord))
+}
+
+// resolve finds the model of an element instance's value.
+func (p *processing) resolve(key int64, v *recordpb.ProcessInstanceRecord) (element, bool) {
+	_, proc := p.process(v.GetProcessDefinitionKey())
+	if proc == nil {
+		return element{}, false
+	}
+	el := element{key: key, value: v, proc: proc}
+	if v.GetBpmnElementType() == string(bpmn.ElementProcess) {
+		return el, true
+	}
+	el.model = proc.Element(v.GetElementId())
+	return el, el.model != nil
+}
+
+// activateElementCommand processes ACTIVATE_ELEMENT: a new element instance starts,
+// or one whose activation stopped at an incident continues.
+func (p *processing) activateElementCommand() {
+	el, ok := p.resolve(p.cmd.GetKey(), p.cmd.GetProcessInstance())
+	if !ok {
+		p.reject(recordpb.RejectionType_NOT_FOUND, "Expected to activate element '%s', but its process definition was not found", p.cmd.GetProcessInstance().GetElementId())
+		return
+	}
+	if ei := p.tx.ElementInstance(el.key); ei != nil {
+		if ei.GetState() != piActivating {
+			return // already past activation: a stale command
+		}
+	} else {
+		if scope := el.value.GetFlowScopeKey(); scope > 0 {
+			if s := p.tx.ElementInstance(scope); s == nil || s.GetState() != piActivated {
+				return // the scope ended meanwhile
+			}
+		}
+		p.lifecycle(el, piActivating)
+	}
+	p.onActivate(el)
+}
+
+// onActivate runs an element's activation behaviour after ELEMENT_ACTIVATING.
+func (p *processing) onActivate(el element) {
+	if el.isProcess() {
+		p.lifecycle(el, piActivated)
+		start := el.proc.NoneStart
+		p.command(p.tx.NextKey(), piActivateElement, valueFor(el.value, start, el.key))
+		return
+	}
+	if !p.applyInputs(el) {
+		return
+	}
+	switch el.model.Type {
+	case bpmn.ElementServiceTask:
+		p.activateServiceTask(el)
+	case bpmn.ElementExclusiveGateway:
+		p.activateExclusiveGateway(el)
+	case bpmn.ElementParallelGateway:
+		p.lifecycle(el, piActivated)
+		p.completeElement(el)
+	default: // start and end events, and every element that only passes the token on
+		p.lifecycle(el, piActivated)
+		p.completeElement(el)
+	}
+}
+
+// completeElementCommand processes COMPLETE_ELEMENT.
+func (p *processing) completeElementCommand() {
+	ei := p.tx.ElementInstance(p.cmd.GetKey())
+	if ei == nil || (ei.GetState() != piActivated && ei.GetState() != piCompleting) {
+		return
+	}
+	el, ok := p.resolve(ei.GetKey(), ei.GetValue())
+	if !ok {
+		return
+	}
+	p.completeElement(el)
+}
+
+// completeElement completes an activated element (or continues one whose completion
+// stopped at an incident) and takes its outgoing flows.
+func (p *processing) completeElement(el element) {
+	ei := p.tx.ElementInstance(el.key)
+	if ei.GetState() != piCompleting {
+		p.lifecycle(el, piCompleting)
+	}
+	if !el.isProcess() && !p.applyOutputs(el) {
+		return
+	}
+	if el.isProcess() {
+		p.respondResult(el)
+	}
+	p.lifecycle(el, piCompleted)
+	if el.isProcess() {
+		return
+	}
+	p.leave(el, el.model.Outgoing)
+}
+
+// leave takes the given flows out of a completed element; with none, the token ends
+// and the flow scope may complete.
+func (p *processing) leave(el element, flows []*bpmn.SequenceFlow) {
+	if len(flows) == 0 {
+		p.maybeCompleteScope(el.value.GetFlowScopeKey())
+		return
+	}
+	for _, f := range flows {
+		p.takeFlow(el, f)
+	}
+}
+
+// takeFlow writes SEQUENCE_FLOW_TAKEN and the activation of its target; a parallel
+// gateway that joins is activated once every incoming flow has a token.
+func (p *processing) takeFlow(el element, f *bpmn.SequenceFlow) {
+	scope := el.value.GetFlowScopeKey()
+	v := proto.Clone(el.value).(*recordpb.ProcessInstanceRecord)
+	v.ElementId = f.ID
+	v.BpmnElementType = string(bpmn.ElementSequenceFlow)
+	v.BpmnEventType = "UNSPECIFIED"
+	p.event(p.tx.NextKey(), piFlowTaken, v)
+
+	target := f.Target
+	if isJoin(target) {
+		for _, in := range target.Incoming {
+			if p.tx.JoinCount(scope, in.ID) == 0 {
+				return // wait for the other tokens
+			}
+		}
+	}
+	p.command(p.tx.NextKey(), piActivateElement, valueFor(el.value, target, scope))
+}
+
+// isJoin reports whether tokens arriving at an element must wait for each other.
+func isJoin(m *bpmn.Element) bool {
+	return m.Type == bpmn.ElementParallelGateway && len(m.Incoming) > 1
+}
+
+// maybeCompleteScope completes a flow scope that has no active element and no token
+// on its way, or ends the termination of a terminating scope with no children left.
+func (p *processing) maybeCompleteScope(scopeKey int64) {
+	s := p.tx.ElementInstance(scopeKey)
+	if s == nil {
+		return
+	}
+	switch s.GetState() {
+	case piActivated:
+		if s.GetActiveChildren() == 0 && s.GetActiveFlows() == 0 {
+			p.command(scopeKey, piCompleteElement, proto.Clone(s.GetValue()).(*recordpb.ProcessInstanceRecord))
+		}
+	case piTerminating:
+		if s.GetActiveChildren() == 0 {
+			if el, ok := p.resolve(scopeKey, s.GetValue()); ok {
+				p.finishTermination(el)
+			}
+		}
+	}
+}
+
+// respondResult answers a CreateProcessInstanceWithResult waiting for this instance.
+func (p *processing) respondResult(el element) {
+	key := el.value.GetProcessInstanceKey()
+	a := p.tx.Await(key)
+	if a == nil {
+		return
+	}
+	p.tx.DeleteAwait(key)
+	r := p.newRecord(recordpb.RecordType_EVENT, key, "COMPLETED")
+	setValue(r, &recordpb.ProcessInstanceResultRecord{
+		BpmnProcessId: el.value.GetBpmnProcessId(), Version: el.value.GetVersion(),
+		ProcessDefinitionKey: el.value.GetProcessDefinitionKey(), ProcessInstanceKey: key,
+		Variables: p.collectVariables(key, a.GetFetchVariables()), TenantId: el.value.GetTenantId(),
+	})
+	r.PartitionId = p.e.partitionID
+	p.out.Responses = append(p.out.Responses, Response{RequestID: a.GetRequestId(), Record: r})
+}
+
+// cancelInstance processes PROCESS_INSTANCE CANCEL.
+func (p *processing) cancelInstance() {
+	key := p.cmd.GetKey()
+	ei := p.tx.ElementInstance(key)
+	if ei == nil || ei.GetValue().GetBpmnElementType() != string(bpmn.ElementProcess) || ei.GetValue().GetFlowScopeKey() > 0 {
+		p.reject(recordpb.RejectionType_NOT_FOUND, "Expected to cancel a process instance with key '%d', but no such process was found", key)
+		return
+	}
+	if ei.GetState() == piTerminating {
+		p.reject(recordpb.RejectionType_INVALID_STATE, "Expected to cancel a process instance with key '%d', but it is already being terminated", key)
+		return
+	}
+	el, ok := p.resolve(key, ei.GetValue())
+	if !ok {
+		p.reject(recordpb.RejectionType_NOT_FOUND, "Expected to cancel a process instance with key '%d', but its process definition was not found", key)
+		return
+	}
+	ev := p.terminate(el)
+	p.respond(ev)
+}
+
+// terminateElementCommand processes TERMINATE_ELEMENT.
+func (p *processing) terminateElementCommand() {
+	ei := p.tx.ElementInstance(p.cmd.GetKey())
+	if ei == nil || ei.GetState() == piTerminating {
+		return
+	}
+	if el, ok := p.resolve(ei.GetKey(), ei.GetValue()); ok {
+		p.terminate(el)
+	}
+}
+
+// terminate starts the termination of an element instance: its job is canceled, its
+// incidents resolved, its children terminated; it is terminated when none is left.
+func (p *processing) terminate(el element) *recordpb.Record {
+	ev := p.lifecycle(el, piTerminating)
+	ei := p.tx.ElementInstance(el.key)
+	p.resolveIncidentsOf(ei)
+	if jk := ei.GetJobKey(); jk > 0 {
+		if job := p.tx.Job(jk); job != nil {
+			p.event(jk, "CANCELED", proto.Clone(job.GetRecord()).(*recordpb.JobRecord))
+		}
+	}
+	children := p.tx.Children(el.key)
+	if len(children) == 0 {
+		p.finishTermination(el)
+		return ev
+	}
+	for _, c := range children {
+		if child := p.tx.ElementInstance(c); child != nil && child.GetState() != piTerminating {
+			p.command(c, piTerminateElement, proto.Clone(child.GetValue()).(*recordpb.ProcessInstanceRecord))
+		}
+	}
+	return ev
+}
+
+// finishTermination writes ELEMENT_TERMINATED and lets a terminating scope finish.
+func (p *processing) finishTermination(el element) {
+	if el.isProcess() {
+		p.tx.DeleteAwait(el.value.GetProcessInstanceKey())
+	}
+	p.lifecycle(el, piTerminated)
+	if scope := el.value.GetFlowScopeKey(); scope > 0 {
+		p.maybeCompleteScope(scope)
+	}
+}
+
+// resolveIncidentsOf resolves the open incident of an element instance, if any.
+func (p *processing) resolveIncidentsOf(ei *statepb.ElementInstance) {
+	if ik := ei.GetIncidentKey(); ik > 0 {
+		if inc := p.tx.Incident(ik); inc != nil {
+			p.event(ik, "RESOLVED", proto.Clone(inc.GetRecord()).(*recordpb.IncidentRecord))
+		}
+	}
+	if jk := ei.GetJobKey(); jk > 0 {
+		if job := p.tx.Job(jk); job != nil && job.GetIncidentKey() > 0 {
+			if inc := p.tx.Incident(job.GetIncidentKey()); inc != nil {
+				p.event(job.GetIncidentKey(), "RESOLVED", proto.Clone(inc.GetRecord()).(*recordpb.IncidentRecord))
+			}
+		}
+	}
+}

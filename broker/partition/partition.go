@@ -1,0 +1,444 @@
+// Package partition runs one partition: a hashicorp/raft group whose log and stable
+// store are Pebble, the FSM that processes committed commands with the engine, and the
+// leader-only loops (group commit of client commands, the due-date checker).
+//
+// Lock order: Partition.mu and watchers.mu are never held together.
+package partition
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cockroachdb/pebble"
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/raft"
+
+	"github.com/weftlabs/weft/broker/engine"
+	"github.com/weftlabs/weft/broker/partition/raftstore"
+	"github.com/weftlabs/weft/broker/state"
+	"github.com/weftlabs/weft/proto/gen/brokerpb"
+	"github.com/weftlabs/weft/proto/gen/recordpb"
+)
+
+// Errors callers branch on.
+var (
+	// ErrNotLeader: this replica is not the partition's leader (or lost leadership
+	// before the command was committed).
+	ErrNotLeader = errors.New("partition: not the leader")
+	// ErrBackpressure: too many requests are in flight.
+	ErrBackpressure = errors.New("partition: too many requests in flight")
+	// ErrClosed: the partition is shutting down.
+	ErrClosed = errors.New("partition: closed")
+)
+
+// Config configures a partition.
+type Config struct {
+	// ID is the partition id, from 1.
+	ID int32
+	// Dir holds the partition's data: raft/ (log), state/ (Pebble), snapshots/.
+	Dir string
+	// Logger receives the partition's logs.
+	Logger *slog.Logger
+	// MaxCommandsPerEntry bounds the commands batched into one Raft entry.
+	MaxCommandsPerEntry int
+	// MaxInFlight bounds the requests waiting for a response; beyond it Execute
+	// answers ErrBackpressure.
+	MaxInFlight int
+	// DueDateInterval is how often the leader looks for timed-out jobs and ended
+	// back-offs.
+	DueDateInterval time.Duration
+	// Now is the clock for entry timestamps and due dates; time.Now if nil.
+	Now func() time.Time
+	// NoSync skips fsync of the Raft log (tests and benchmarks only).
+	NoSync bool
+}
+
+func (c *Config) defaults() {
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.MaxCommandsPerEntry <= 0 {
+		c.MaxCommandsPerEntry = 512
+	}
+	if c.MaxInFlight <= 0 {
+		c.MaxInFlight = 20000
+	}
+	if c.DueDateInterval <= 0 {
+		c.DueDateInterval = 100 * time.Millisecond
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}
+
+// Partition is one running partition replica.
+type Partition struct {
+	cfg Config
+	log *slog.Logger
+
+	state  *state.DB
+	raftDB *pebble.DB
+	store  *raftstore.Store
+	raft   *raft.Raft
+	trans  raft.LoopbackTransport
+
+	proposals chan proposal
+	leader    atomic.Bool
+	notifyCh  chan bool
+
+	mu      sync.Mutex
+	pending map[uint64]chan result
+	nextID  atomic.Uint64
+
+	watchers watchers
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+type proposal struct {
+	id  uint64
+	cmd *recordpb.Record
+}
+
+type result struct {
+	rec *recordpb.Record
+	err error
+}
+
+// Open opens (or creates) the partition in cfg.Dir and starts it as a single voter.
+func Open(cfg Config) (*Partition, error) {
+	cfg.defaults()
+	log := cfg.Logger.With("partition", cfg.ID)
+	for _, d := range []string{"raft", "state", "snapshots"} {
+		if err := os.MkdirAll(filepath.Join(cfg.Dir, d), 0o755); err != nil {
+			return nil, fmt.Errorf("partition %d: %w", cfg.ID, err)
+		}
+	}
+	st, err := state.Open(filepath.Join(cfg.Dir, "state"), state.Options{PartitionID: cfg.ID})
+	if err != nil {
+		return nil, fmt.Errorf("partition %d: %w", cfg.ID, err)
+	}
+	rdb, err := raftstore.OpenDB(filepath.Join(cfg.Dir, "raft"))
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("partition %d: %w", cfg.ID, err)
+	}
+	store, err := raftstore.New(rdb, []byte{byte(cfg.ID >> 8), byte(cfg.ID)}, raftstore.Options{NoSync: cfg.NoSync})
+	if err != nil {
+		rdb.Close()
+		st.Close()
+		return nil, fmt.Errorf("partition %d: %w", cfg.ID, err)
+	}
+	snaps, err := raft.NewFileSnapshotStoreWithLogger(filepath.Join(cfg.Dir, "snapshots"), 2, hclog.NewNullLogger())
+	if err != nil {
+		store.Close()
+		rdb.Close()
+		st.Close()
+		return nil, fmt.Errorf("partition %d: %w", cfg.ID, err)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &Partition{
+		cfg: cfg, log: log, state: st, raftDB: rdb, store: store,
+		proposals: make(chan proposal, 4*cfg.MaxCommandsPerEntry),
+		notifyCh:  make(chan bool, 16),
+		pending:   map[uint64]chan result{},
+		ctx:       ctx, cancel: cancel,
+	}
+	p.watchers.init()
+	// Request ids must not repeat across restarts: replayed entries carry old ids.
+	p.nextID.Store(uint64(time.Now().UnixNano()))
+
+	id := raft.ServerID(fmt.Sprintf("partition-%d", cfg.ID))
+	addr, trans := raft.NewInmemTransport(raft.ServerAddress(id))
+	p.trans = trans
+	rc := raft.DefaultConfig()
+	rc.LocalID = id
+	rc.HeartbeatTimeout = 150 * time.Millisecond
+	rc.ElectionTimeout = 150 * time.Millisecond
+	rc.LeaderLeaseTimeout = 100 * time.Millisecond
+	rc.CommitTimeout = 5 * time.Millisecond
+	rc.BatchApplyCh = true
+	rc.MaxAppendEntries = 256
+	rc.NoSnapshotRestoreOnStart = true
+	rc.NotifyCh = p.notifyCh
+	rc.Logger = hclog.NewNullLogger()
+
+	has, err := raft.HasExistingState(store, store, snaps)
+	if err != nil {
+		p.closeStores()
+		return nil, fmt.Errorf("partition %d: %w", cfg.ID, err)
+	}
+	if !has {
+		conf := raft.Configuration{Servers: []raft.Server{{ID: id, Address: addr}}}
+		if err := raft.BootstrapCluster(rc, store, store, snaps, trans, conf); err != nil {
+			p.closeStores()
+			return nil, fmt.Errorf("partition %d: bootstrap: %w", cfg.ID, err)
+		}
+	}
+	f := &fsm{p: p, db: st, eng: engine.New(cfg.ID)}
+	r, err := raft.NewRaft(rc, f, store, store, snaps, trans)
+	if err != nil {
+		p.closeStores()
+		return nil, fmt.Errorf("partition %d: start raft: %w", cfg.ID, err)
+	}
+	p.raft = r
+
+	futures := make(chan inflight, 1024)
+	p.wg.Add(3)
+	go p.propose(futures)
+	go p.confirm(futures)
+	go p.watchLeadership()
+	return p, nil
+}
+
+// ID returns the partition id.
+func (p *Partition) ID() int32 { return p.cfg.ID }
+
+// State returns the partition's state, for reads.
+func (p *Partition) State() *state.DB { return p.state }
+
+// IsLeader reports whether this replica leads the partition.
+func (p *Partition) IsLeader() bool { return p.leader.Load() }
+
+// WaitLeader blocks until this replica is the leader or ctx ends.
+func (p *Partition) WaitLeader(ctx context.Context) error {
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for !p.IsLeader() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+// Execute proposes a command and waits for its response: the event it caused, or its
+// rejection. It returns ErrNotLeader, ErrBackpressure, ErrClosed or ctx's error.
+func (p *Partition) Execute(ctx context.Context, cmd *recordpb.Record) (*recordpb.Record, error) {
+	if !p.IsLeader() {
+		return nil, ErrNotLeader
+	}
+	id := p.nextID.Add(1)
+	ch := make(chan result, 1)
+	p.mu.Lock()
+	if len(p.pending) >= p.cfg.MaxInFlight {
+		p.mu.Unlock()
+		return nil, ErrBackpressure
+	}
+	p.pending[id] = ch
+	p.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		delete(p.pending, id)
+		p.mu.Unlock()
+	}()
+	cmd.RecordType = recordpb.RecordType_COMMAND
+	select {
+	case p.proposals <- proposal{id: id, cmd: cmd}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-p.ctx.Done():
+		return nil, ErrClosed
+	}
+	select {
+	case r := <-ch:
+		return r.rec, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-p.ctx.Done():
+		return nil, ErrClosed
+	}
+}
+
+// submit proposes a command nobody waits for (the due-date checker's).
+func (p *Partition) submit(cmd *recordpb.Record) bool {
+	cmd.RecordType = recordpb.RecordType_COMMAND
+	select {
+	case p.proposals <- proposal{cmd: cmd}:
+		return true
+	case <-p.ctx.Done():
+		return false
+	}
+}
+
+type inflight struct {
+	future raft.ApplyFuture
+	ids    []uint64
+}
+
+// propose is the group commit: it drains waiting commands into one Raft entry
+// stamped with the leader's clock, and hands it to Raft without waiting, so the next
+// batch forms while this one is replicated and fsynced.
+func (p *Partition) propose(futures chan<- inflight) {
+	defer p.wg.Done()
+	defer close(futures)
+	var lastTS int64
+	for {
+		var first proposal
+		select {
+		case first = <-p.proposals:
+		case <-p.ctx.Done():
+			return
+		}
+		entry := &brokerpb.Entry{Commands: []*brokerpb.Command{{RequestId: first.id, Record: first.cmd}}}
+		ids := []uint64{first.id}
+	drain:
+		for len(entry.Commands) < p.cfg.MaxCommandsPerEntry {
+			select {
+			case pr := <-p.proposals:
+				entry.Commands = append(entry.Commands, &brokerpb.Command{RequestId: pr.id, Record: pr.cmd})
+				ids = append(ids, pr.id)
+			default:
+				break drain
+			}
+		}
+		ts := p.cfg.Now().UnixMilli()
+		if ts < lastTS {
+			ts = lastTS // entry time never goes backwards on one leader
+		}
+		lastTS = ts
+		entry.Timestamp = ts
+		data, err := marshalEntry(entry)
+		if err != nil {
+			p.failAll(ids, fmt.Errorf("encode raft entry: %w", err))
+			continue
+		}
+		f := p.raft.Apply(data, 0)
+		select {
+		case futures <- inflight{future: f, ids: ids}:
+		case <-p.ctx.Done():
+			return
+		}
+	}
+}
+
+// confirm waits for each proposed entry in order and fails its requests if Raft did
+// not commit it (lost leadership); committed entries are answered by the FSM.
+func (p *Partition) confirm(futures <-chan inflight) {
+	defer p.wg.Done()
+	for in := range futures {
+		if err := in.future.Error(); err != nil {
+			if errors.Is(err, raft.ErrNotLeader) || errors.Is(err, raft.ErrLeadershipLost) || errors.Is(err, raft.ErrRaftShutdown) {
+				err = ErrNotLeader
+			}
+			p.failAll(in.ids, err)
+		}
+	}
+}
+
+func (p *Partition) failAll(ids []uint64, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, id := range ids {
+		if ch, ok := p.pending[id]; ok {
+			select {
+			case ch <- result{err: err}:
+			default:
+			}
+		}
+	}
+}
+
+// delivered hands the FSM's output to the waiting requests and job watchers. Called
+// on the FSM goroutine after the state commit.
+func (p *Partition) delivered(out *engine.Output) {
+	if len(out.Responses) > 0 {
+		p.mu.Lock()
+		for _, r := range out.Responses {
+			if ch, ok := p.pending[r.RequestID]; ok {
+				select {
+				case ch <- result{rec: r.Record}:
+				default:
+				}
+			}
+		}
+		p.mu.Unlock()
+	}
+	for _, t := range out.JobTypes {
+		p.watchers.notify(t)
+	}
+}
+
+// watchLeadership runs the leader-only loops while this replica leads.
+func (p *Partition) watchLeadership() {
+	defer p.wg.Done()
+	var stop context.CancelFunc
+	var loops sync.WaitGroup
+	defer func() {
+		if stop != nil {
+			stop()
+		}
+		loops.Wait()
+	}()
+	for {
+		select {
+		case <-p.ctx.Done():
+			return
+		case isLeader := <-p.notifyCh:
+			if isLeader == p.leader.Load() {
+				continue
+			}
+			if stop != nil {
+				stop()
+				loops.Wait()
+				stop = nil
+			}
+			if isLeader {
+				// Let the FSM catch up with everything committed before this term,
+				// so that the first answers and due dates see the whole state.
+				if err := p.raft.Barrier(10 * time.Second).Error(); err != nil {
+					p.log.Warn("barrier after election failed", "err", err)
+				}
+				p.log.Info("partition became leader", "term", p.raft.CurrentTerm())
+				var ctx context.Context
+				ctx, stop = context.WithCancel(p.ctx)
+				loops.Add(1)
+				go func() {
+					defer loops.Done()
+					p.checkDueDates(ctx)
+				}()
+				p.leader.Store(true)
+				p.watchers.notifyAll()
+			} else {
+				p.leader.Store(false)
+				p.log.Info("partition lost leadership")
+			}
+		}
+	}
+}
+
+// Close stops the partition and closes its stores.
+func (p *Partition) Close() error {
+	p.cancel()
+	p.leader.Store(false)
+	err := p.raft.Shutdown().Error()
+	p.wg.Wait()
+	p.trans.Close()
+	if cerr := p.closeStores(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func (p *Partition) closeStores() error {
+	err := p.store.Close()
+	if cerr := p.raftDB.Close(); err == nil {
+		err = cerr
+	}
+	if cerr := p.state.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

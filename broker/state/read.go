@@ -1,0 +1,118 @@
+package state
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/cockroachdb/pebble"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/weftlabs/weft/proto/gen/recordpb"
+)
+
+func unmarshal(b []byte, m proto.Message) error {
+	if err := proto.Unmarshal(b, m); err != nil {
+		return fmt.Errorf("unmarshal %T: %w", m, err)
+	}
+	return nil
+}
+
+// Due is a job whose deadline or back-off has passed.
+type Due struct {
+	JobKey int64
+	At     int64
+}
+
+// DueJobDeadlines returns at most limit activated jobs whose deadline is at or before
+// now (ms), earliest first. Safe to call from any goroutine.
+func (d *DB) DueJobDeadlines(now int64, limit int) ([]Due, error) {
+	return d.due(cfJobDeadline, now, limit)
+}
+
+// DueJobBackoffs returns at most limit failed jobs whose retry back-off ends at or
+// before now (ms), earliest first. Safe to call from any goroutine.
+func (d *DB) DueJobBackoffs(now int64, limit int) ([]Due, error) {
+	return d.due(cfJobBackoff, now, limit)
+}
+
+// NextDue returns the earliest deadline or back-off end of any job, and false if none.
+func (d *DB) NextDue() (int64, bool, error) {
+	best, found := int64(0), false
+	for _, cf := range []byte{cfJobDeadline, cfJobBackoff} {
+		ds, err := d.due(cf, 1<<62, 1)
+		if err != nil {
+			return 0, false, err
+		}
+		if len(ds) == 1 && (!found || ds[0].At < best) {
+			best, found = ds[0].At, true
+		}
+	}
+	return best, found, nil
+}
+
+func (d *DB) due(cf byte, now int64, limit int) ([]Due, error) {
+	it, err := d.db.NewIter(&pebble.IterOptions{LowerBound: []byte{cf}, UpperBound: pairKey(cf, now+1, 0)})
+	if err != nil {
+		return nil, err
+	}
+	var out []Due
+	for ok := it.First(); ok && len(out) < limit; ok = it.Next() {
+		k := it.Key()
+		if len(k) != 17 {
+			continue
+		}
+		out = append(out, Due{At: int64(binary.BigEndian.Uint64(k[1:9])), JobKey: int64(binary.BigEndian.Uint64(k[9:]))})
+	}
+	return out, it.Close()
+}
+
+// Records returns the committed records with positions in [from, to], in order. Safe to
+// call from any goroutine.
+func (d *DB) Records(from, to int64) ([]*recordpb.Record, error) {
+	it, err := d.db.NewIter(&pebble.IterOptions{LowerBound: u64Key(cfRecords, uint64(from)), UpperBound: u64Key(cfRecords, uint64(to)+1)})
+	if err != nil {
+		return nil, err
+	}
+	var out []*recordpb.Record
+	for ok := it.First(); ok; ok = it.Next() {
+		r := &recordpb.Record{}
+		if err := unmarshal(it.Value(), r); err != nil {
+			it.Close()
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, it.Close()
+}
+
+// Checksum returns a digest of every key and value in the state, to compare replicas.
+// Safe to call from any goroutine; it reads a consistent snapshot.
+func (d *DB) Checksum() (uint64, error) {
+	snap := d.db.NewSnapshot()
+	defer snap.Close()
+	it, err := snap.NewIter(nil)
+	if err != nil {
+		return 0, err
+	}
+	h := fnvOffset
+	for ok := it.First(); ok; ok = it.Next() {
+		if len(it.Key()) > 0 && it.Key()[0] == cfMeta {
+			continue
+		}
+		h = fnv(h, it.Key())
+		h = fnv(h, it.Value())
+	}
+	return h, it.Close()
+}
+
+const fnvOffset uint64 = 14695981039346656037
+
+func fnv(h uint64, b []byte) uint64 {
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	h ^= uint64(len(b))
+	h *= 1099511628211
+	return h
+}
