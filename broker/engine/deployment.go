@@ -3,7 +3,6 @@ package engine
 import (
 	"bytes"
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"path"
 	"strings"
@@ -38,12 +37,7 @@ func (p *processing) deploy() {
 		}
 		defs, err := bpmn.Parse(name, res.GetResource())
 		if err != nil {
-			var ve *bpmn.ValidationError
-			if errors.As(err, &ve) {
-				problems = append(problems, fmt.Sprintf("'%s': %s", name, ve.Error()))
-			} else {
-				problems = append(problems, fmt.Sprintf("'%s': %s", name, err.Error()))
-			}
+			problems = append(problems, err.Error()) // names the resource
 			continue
 		}
 		for _, proc := range defs.Processes {

@@ -78,13 +78,28 @@ func summary(rs []*recordpb.Record) string {
 		fmt.Fprintf(&b, "%s %s %s", rt, r.GetValueType(), r.GetIntent())
 		switch v := r.GetValue().(type) {
 		case *recordpb.Record_ProcessInstance:
-			fmt.Fprintf(&b, " %s", v.ProcessInstance.GetElementId())
+			if v.ProcessInstance.GetElementId() != "" {
+				fmt.Fprintf(&b, " %s", v.ProcessInstance.GetElementId())
+			}
 		case *recordpb.Record_Job:
-			fmt.Fprintf(&b, " %s", v.Job.GetType())
+			if v.Job.GetType() != "" {
+				fmt.Fprintf(&b, " %s", v.Job.GetType())
+			}
 		case *recordpb.Record_Variable:
 			fmt.Fprintf(&b, " %s=%s", v.Variable.GetName(), v.Variable.GetValue())
+		case *recordpb.Record_Process:
+			fmt.Fprintf(&b, " %s v%d", v.Process.GetBpmnProcessId(), v.Process.GetVersion())
+		case *recordpb.Record_Deployment:
+			for _, m := range v.Deployment.GetProcessesMetadata() {
+				fmt.Fprintf(&b, " %s:v%d", m.GetBpmnProcessId(), m.GetVersion())
+				if m.GetIsDuplicate() {
+					b.WriteString("(duplicate)")
+				}
+			}
 		case *recordpb.Record_Incident:
-			fmt.Fprintf(&b, " %s", v.Incident.GetErrorType())
+			if v.Incident.GetErrorType() != "" {
+				fmt.Fprintf(&b, " %s: %s", v.Incident.GetErrorType(), v.Incident.GetErrorMessage())
+			}
 		}
 		if r.GetRecordType() == recordpb.RecordType_COMMAND_REJECTION {
 			fmt.Fprintf(&b, " %s: %s", r.GetRejectionType(), r.GetRejectionReason())

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"google.golang.org/grpc"
+
+	"github.com/weftlabs/weft/broker/partition"
+	"github.com/weftlabs/weft/gateway"
+)
+
+// devConfig is the configuration of `weft dev`. Its flag names are a public interface.
+type devConfig struct {
+	dataDir     string
+	gatewayAddr string
+	httpAddr    string
+	monitorAddr string
+	logLevel    slog.Level
+	// noSync skips fsync of the Raft log (benchmarks only; not a flag).
+	noSync bool
+}
+
+func parseDevFlags(args []string, lookup func(string) (string, bool), out io.Writer) (devConfig, error) {
+	var cfg devConfig
+	fs := flag.NewFlagSet("weft dev", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.StringVar(&cfg.dataDir, "data-dir", "./weft-data", "directory for the partition's log and state")
+	fs.StringVar(&cfg.gatewayAddr, "gateway-addr", "0.0.0.0:26500", "address of the Zeebe gateway gRPC API")
+	fs.StringVar(&cfg.httpAddr, "http-addr", "0.0.0.0:8080", "address of the HTTP API (health and readiness)")
+	fs.StringVar(&cfg.monitorAddr, "monitor-addr", "0.0.0.0:8081", "address of the monitor web app (not served yet)")
+	fs.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("weft dev: unexpected argument %q", fs.Arg(0))
+	}
+	if err := envFlags(fs, lookup); err != nil {
+		return cfg, err
+	}
+	for _, a := range []struct{ flag, addr string }{{"gateway-addr", cfg.gatewayAddr}, {"http-addr", cfg.httpAddr}, {"monitor-addr", cfg.monitorAddr}} {
+		if _, _, err := net.SplitHostPort(a.addr); err != nil {
+			return cfg, fmt.Errorf("--%s %q: %w", a.flag, a.addr, err)
+		}
+	}
+	if cfg.dataDir == "" {
+		return cfg, errors.New("--data-dir must not be empty")
+	}
+	return cfg, nil
+}
+
+// devServer is a running `weft dev`: one partition, the gateway in front of it, and
+// the HTTP health endpoints.
+type devServer struct {
+	log       *slog.Logger
+	part      *partition.Partition
+	grpc      *grpc.Server
+	http      *http.Server
+	grpcLis   net.Listener
+	httpLis   net.Listener
+	serveDone chan error
+}
+
+// startDev opens the partition, waits until it leads, and starts serving.
+func startDev(ctx context.Context, cfg devConfig, log *slog.Logger) (*devServer, error) {
+	part, err := partition.Open(partition.Config{
+		ID: 1, Dir: filepath.Join(cfg.dataDir, "partitions", "1"), Logger: log, NoSync: cfg.noSync,
+	})
+	if err != nil {
+		return nil, err
+	}
+	waitCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := part.WaitLeader(waitCtx); err != nil {
+		part.Close()
+		return nil, fmt.Errorf("partition 1 did not become leader: %w", err)
+	}
+
+	grpcLis, err := net.Listen("tcp", cfg.gatewayAddr)
+	if err != nil {
+		part.Close()
+		return nil, fmt.Errorf("--gateway-addr: %w", err)
+	}
+	httpLis, err := net.Listen("tcp", cfg.httpAddr)
+	if err != nil {
+		grpcLis.Close()
+		part.Close()
+		return nil, fmt.Errorf("--http-addr: %w", err)
+	}
+
+	gopts := gateway.Options{Logger: log.With("component", "gateway"), Version: version}
+	gs := grpc.NewServer(gateway.ServerOptions(gopts)...)
+	gateway.New(&localBroker{
+		partitions: []*partition.Partition{part},
+		host:       grpcLis.Addr().(*net.TCPAddr).IP.String(),
+		port:       int32(grpcLis.Addr().(*net.TCPAddr).Port),
+	}, gopts).Register(gs)
+
+	mux := http.NewServeMux()
+	live := func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"status":"UP"}`)
+	}
+	ready := func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if !part.IsLeader() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, `{"status":"DOWN"}`)
+			return
+		}
+		io.WriteString(w, `{"status":"UP"}`)
+	}
+	mux.HandleFunc("GET /health", live)
+	mux.HandleFunc("GET /ready", ready)
+	mux.HandleFunc("GET /actuator/health/liveness", live)
+	mux.HandleFunc("GET /actuator/health/readiness", ready)
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+
+	d := &devServer{log: log, part: part, grpc: gs, http: hs, grpcLis: grpcLis, httpLis: httpLis, serveDone: make(chan error, 2)}
+	go func() { d.serveDone <- gs.Serve(grpcLis) }()
+	go func() {
+		err := hs.Serve(httpLis)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		d.serveDone <- err
+	}()
+	log.Info("weft dev started", "gateway", grpcLis.Addr().String(), "http", httpLis.Addr().String(), "data", cfg.dataDir)
+	return d, nil
+}
+
+// GatewayAddr returns the address the gateway listens on.
+func (d *devServer) GatewayAddr() string { return d.grpcLis.Addr().String() }
+
+// HTTPAddr returns the address of the health endpoints.
+func (d *devServer) HTTPAddr() string { return d.httpLis.Addr().String() }
+
+// Close stops serving, lets running calls end, and closes the partition.
+func (d *devServer) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	stopped := make(chan struct{})
+	go func() {
+		d.grpc.GracefulStop()
+		close(stopped)
+	}()
+	select {
+	case <-stopped:
+	case <-ctx.Done():
+		d.grpc.Stop() // long polls and result waits that outlive the grace period
+		<-stopped
+	}
+	herr := d.http.Shutdown(ctx)
+	for range 2 {
+		<-d.serveDone
+	}
+	perr := d.part.Close()
+	return errors.Join(herr, perr)
+}
+
+// runDev runs `weft dev` until ctx ends (SIGINT or SIGTERM), then shuts down cleanly.
+func runDev(ctx context.Context, cfg devConfig, log *slog.Logger) error {
+	d, err := startDev(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case err := <-d.serveDone:
+		log.Error("server stopped", "err", err)
+	}
+	return d.Close()
+}

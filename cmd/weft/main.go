@@ -1,0 +1,90 @@
+// Command weft is Weft's one binary.
+//
+//	weft dev       one broker, its gateway and (later) the monitor in one process
+//	weft version   prints the version
+//
+// Every flag can also be set with a WEFT_* environment variable: --data-dir is
+// WEFT_DATA_DIR, --gateway-addr is WEFT_GATEWAY_ADDR, and so on. A flag given on the
+// command line wins over the environment.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "8.3.0-weft-dev"
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "weft:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		usage(stderr)
+		return errors.New("no command given")
+	}
+	switch args[0] {
+	case "dev":
+		cfg, err := parseDevFlags(args[1:], os.LookupEnv, stderr)
+		if err != nil {
+			return err
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+		return runDev(ctx, cfg, log)
+	case "version", "--version", "-v":
+		fmt.Fprintf(stdout, "weft %s (gateway protocol of Zeebe 8.3)\n", version)
+		return nil
+	case "help", "--help", "-h":
+		usage(stdout)
+		return nil
+	default:
+		usage(stderr)
+		return fmt.Errorf("unknown command %q", args[0])
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `Usage: weft COMMAND [flags]
+
+Commands:
+  dev       run a broker with its gateway in one process (data in --data-dir)
+  version   print the version
+
+Run 'weft dev --help' for the flags of dev.
+`)
+}
+
+// envFlags fills every flag of fs that was not given on the command line from its
+// WEFT_* environment variable (--data-dir -> WEFT_DATA_DIR). A bad value names both.
+func envFlags(fs *flag.FlagSet, lookup func(string) (string, bool)) error {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		if given[f.Name] {
+			return
+		}
+		name := "WEFT_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v, ok := lookup(name); ok {
+			if err := f.Value.Set(v); err != nil {
+				errs = append(errs, fmt.Errorf("environment variable %s=%q (flag --%s): %w", name, v, f.Name, err))
+			}
+		}
+	})
+	return errors.Join(errs...)
+}
