@@ -374,14 +374,8 @@ func (p *Partition) delivered(out *engine.Output) {
 // watchLeadership runs the leader-only loops while this replica leads.
 func (p *Partition) watchLeadership() {
 	defer p.wg.Done()
-	var stop context.CancelFunc
-	var loops sync.WaitGroup
-	defer func() {
-		if stop != nil {
-			stop()
-		}
-		loops.Wait()
-	}()
+	stop := func() {}
+	defer func() { stop() }()
 	for {
 		select {
 		case <-p.ctx.Done():
@@ -390,32 +384,38 @@ func (p *Partition) watchLeadership() {
 			if isLeader == p.leader.Load() {
 				continue
 			}
-			if stop != nil {
-				stop()
-				loops.Wait()
-				stop = nil
-			}
-			if isLeader {
-				// Let the FSM catch up with everything committed before this term,
-				// so that the first answers and due dates see the whole state.
-				if err := p.raft.Barrier(10 * time.Second).Error(); err != nil {
-					p.log.Warn("barrier after election failed", "err", err)
-				}
-				p.log.Info("partition became leader", "term", p.raft.CurrentTerm())
-				var ctx context.Context
-				ctx, stop = context.WithCancel(p.ctx)
-				loops.Add(1)
-				go func() {
-					defer loops.Done()
-					p.checkDueDates(ctx)
-				}()
-				p.leader.Store(true)
-				p.watchers.notifyAll()
-			} else {
+			stop()
+			stop = func() {}
+			if !isLeader {
 				p.leader.Store(false)
 				p.log.Info("partition lost leadership")
+				continue
 			}
+			// Let the FSM catch up with everything committed before this term, so that
+			// the first answers and due dates see the whole state.
+			if err := p.raft.Barrier(10 * time.Second).Error(); err != nil {
+				p.log.Warn("barrier after election failed", "err", err)
+			}
+			p.log.Info("partition became leader", "term", p.raft.CurrentTerm())
+			stop = p.startLeaderLoops()
+			p.leader.Store(true)
+			p.watchers.notifyAll()
 		}
+	}
+}
+
+// startLeaderLoops starts the loops that run only on the leader and returns a function
+// that stops them and waits for them.
+func (p *Partition) startLeaderLoops() (stop func()) {
+	ctx, cancel := context.WithCancel(p.ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		p.checkDueDates(ctx)
+	}()
+	return func() {
+		cancel()
+		<-done
 	}
 }
 

@@ -1,0 +1,180 @@
+package bpmn
+
+import (
+	"strings"
+	"unicode"
+
+	"github.com/weftlabs/weft/broker/feel"
+)
+
+// defaultJobRetries is the retries a task definition gets when it names none.
+const defaultJobRetries = "3"
+
+// extensions reads the Zeebe extension elements of a flow node.
+func (pb *processBuilder) extensions(n *node, el *Element) {
+	var taskDefinitions, taskHeaders, ioMappings int
+	for _, ext := range n.children {
+		if !ext.is(nsBPMN, "extensionElements") {
+			continue
+		}
+		for _, c := range ext.children {
+			if c.name.Space != nsZeebe {
+				continue
+			}
+			switch c.name.Local {
+			case "taskDefinition":
+				taskDefinitions++
+				if taskDefinitions == 1 {
+					pb.taskDefinition(c, el)
+				}
+			case "taskHeaders":
+				taskHeaders++
+				for _, h := range c.children {
+					if h.is(nsZeebe, "header") {
+						el.Headers = append(el.Headers, Header{Key: h.get("key"), Value: h.get("value")})
+					}
+				}
+			case "ioMapping":
+				ioMappings++
+				pb.ioMapping(c, el)
+			case "formDefinition":
+				// Forms are shown by task lists, not run by the engine,
+				// but Zeebe rejects a form definition that names no form.
+				key, id := strings.TrimSpace(c.get("formKey")), strings.TrimSpace(c.get("formId"))
+				if (key == "") == (id == "") {
+					pb.problem(el.ID, "the zeebe:formDefinition must have exactly one of formKey and formId")
+				}
+			}
+		}
+	}
+	if taskDefinitions > 0 {
+		pb.taskDefined[el] = true
+	}
+	for _, c := range []struct {
+		name  string
+		count int
+	}{{"zeebe:taskDefinition", taskDefinitions}, {"zeebe:taskHeaders", taskHeaders}, {"zeebe:ioMapping", ioMappings}} {
+		if c.count > 1 {
+			pb.problem(el.ID, "the element has %d %s extension elements; at most one is allowed", c.count, c.name)
+		}
+	}
+}
+
+func (pb *processBuilder) taskDefinition(n *node, el *Element) {
+	typ := n.get("type")
+	if strings.TrimSpace(typ) == "" {
+		pb.problem(el.ID, "the zeebe:taskDefinition has an empty job type")
+	} else {
+		el.JobType = pb.field(el.ID, "job type", typ)
+	}
+	retries, ok := n.attr("retries")
+	if !ok {
+		retries = defaultJobRetries
+	}
+	// Zeebe accepts an empty retries attribute at deployment; it stays
+	// empty here so the engine treats it as Zeebe does when the job is made.
+	el.JobRetries = pb.field(el.ID, "job retries", retries)
+}
+
+func (pb *processBuilder) ioMapping(n *node, el *Element) {
+	for _, c := range n.children {
+		var input bool
+		switch {
+		case c.is(nsZeebe, "input"):
+			input = true
+		case c.is(nsZeebe, "output"):
+		default:
+			continue
+		}
+		direction := "output"
+		if input {
+			direction = "input"
+		}
+		m := Mapping{Target: c.get("target")}
+		source := c.get("source")
+		m.Source = pb.field(el.ID, direction+" mapping source", source)
+		if !input && !strings.HasPrefix(source, "=") {
+			pb.problem(el.ID, "the output mapping source '%s' must be an expression starting with '='", source)
+		}
+		if !validPath(m.Target) {
+			pb.problem(el.ID, "the %s mapping target '%s' is not a variable name or path such as 'a' or 'a.b'", direction, m.Target)
+		}
+		if input {
+			el.Inputs = append(el.Inputs, m)
+		} else {
+			el.Outputs = append(el.Outputs, m)
+		}
+	}
+}
+
+// field reads an expression-or-static attribute, reporting a FEEL syntax
+// error as a problem of element id.
+func (b *builder) field(id, what, raw string) feel.Field {
+	f, err := feel.ParseField(raw)
+	if err != nil {
+		b.problem(id, "invalid %s '%s': %v", what, raw, err)
+		return feel.Field{Raw: raw}
+	}
+	return f
+}
+
+// condition reads a conditionExpression body. Zeebe writes "=expr" but reads
+// a body without '=' as an expression too, so both compile as expressions.
+// An invalid condition is reported and still returned, so the flow does not
+// also count as unconditional.
+func (b *builder) condition(flowID, body string) *feel.Field {
+	body = strings.TrimSpace(body)
+	if body == "" {
+		b.problem(flowID, "the sequence flow's condition expression is empty")
+		return &feel.Field{}
+	}
+	expr := "=" + strings.TrimPrefix(body, "=")
+	f, err := feel.ParseField(expr)
+	if err != nil {
+		b.problem(flowID, "invalid condition '%s': %v", body, err)
+		return &feel.Field{Raw: expr}
+	}
+	return &f
+}
+
+// validPath reports whether s names a variable ("order") or a nested
+// variable path ("order.customer.id") that a mapping can write to.
+func validPath(s string) bool {
+	if s == "" {
+		return false
+	}
+	for seg := range strings.SplitSeq(s, ".") {
+		if !validName(seg) {
+			return false
+		}
+	}
+	return true
+}
+
+// validName reports whether s is a plain FEEL name: a letter or '_' followed
+// by letters, digits and '_', and not a FEEL keyword.
+func validName(s string) bool {
+	if s == "" || feelKeywords[s] {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r == '_' || unicode.IsLetter(r):
+		case i > 0 && unicode.IsDigit(r):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// feelKeywords cannot be variable names in a FEEL path.
+var feelKeywords = map[string]bool{
+	"true": true, "false": true, "null": true,
+	"and": true, "or": true,
+	"if": true, "then": true, "else": true,
+	"for": true, "in": true, "return": true,
+	"some": true, "every": true, "satisfies": true,
+	"between": true, "instance": true, "of": true,
+	"function": true,
+}

@@ -1,0 +1,142 @@
+package bpmn
+
+import "github.com/weftlabs/weft/broker/feel"
+
+// ElementType names a kind of BPMN element with Zeebe's BpmnElementType
+// names, so records and the engine speak the same words as Zeebe.
+type ElementType string
+
+// Element types. The names are Zeebe's, except ComplexGateway, Transaction
+// and AdHocSubProcess, which Zeebe 8.3 has no record type for because it
+// never runs them; Weft names them only to reject them with a clear message.
+const (
+	ElementProcess                ElementType = "PROCESS"
+	ElementSubProcess             ElementType = "SUB_PROCESS"
+	ElementEventSubProcess        ElementType = "EVENT_SUB_PROCESS"
+	ElementAdHocSubProcess        ElementType = "AD_HOC_SUB_PROCESS"
+	ElementTransaction            ElementType = "TRANSACTION"
+	ElementStartEvent             ElementType = "START_EVENT"
+	ElementIntermediateCatchEvent ElementType = "INTERMEDIATE_CATCH_EVENT"
+	ElementIntermediateThrowEvent ElementType = "INTERMEDIATE_THROW_EVENT"
+	ElementBoundaryEvent          ElementType = "BOUNDARY_EVENT"
+	ElementEndEvent               ElementType = "END_EVENT"
+	ElementTask                   ElementType = "TASK"
+	ElementServiceTask            ElementType = "SERVICE_TASK"
+	ElementReceiveTask            ElementType = "RECEIVE_TASK"
+	ElementUserTask               ElementType = "USER_TASK"
+	ElementManualTask             ElementType = "MANUAL_TASK"
+	ElementScriptTask             ElementType = "SCRIPT_TASK"
+	ElementSendTask               ElementType = "SEND_TASK"
+	ElementBusinessRuleTask       ElementType = "BUSINESS_RULE_TASK"
+	ElementCallActivity           ElementType = "CALL_ACTIVITY"
+	ElementExclusiveGateway       ElementType = "EXCLUSIVE_GATEWAY"
+	ElementParallelGateway        ElementType = "PARALLEL_GATEWAY"
+	ElementEventBasedGateway      ElementType = "EVENT_BASED_GATEWAY"
+	ElementInclusiveGateway       ElementType = "INCLUSIVE_GATEWAY"
+	ElementComplexGateway         ElementType = "COMPLEX_GATEWAY"
+	ElementSequenceFlow           ElementType = "SEQUENCE_FLOW"
+	ElementMultiInstanceBody      ElementType = "MULTI_INSTANCE_BODY"
+)
+
+// EventType names the trigger of an event with Zeebe's BpmnEventType names.
+// Elements that are not events have EventUnspecified.
+type EventType string
+
+// Event types. EventConditional and EventCancel have no Zeebe 8.3 name; Weft
+// names them only to reject them with a clear message.
+const (
+	EventUnspecified  EventType = "UNSPECIFIED"
+	EventNone         EventType = "NONE"
+	EventMessage      EventType = "MESSAGE"
+	EventTimer        EventType = "TIMER"
+	EventError        EventType = "ERROR"
+	EventSignal       EventType = "SIGNAL"
+	EventEscalation   EventType = "ESCALATION"
+	EventTerminate    EventType = "TERMINATE"
+	EventLink         EventType = "LINK"
+	EventCompensation EventType = "COMPENSATION"
+	EventConditional  EventType = "CONDITIONAL"
+	EventCancel       EventType = "CANCEL"
+)
+
+// Definitions is one parsed and validated BPMN resource: its executable
+// processes in document order. Non-executable processes (pools of other
+// participants, documentation) are left out because they are never deployed.
+type Definitions struct {
+	Processes []*Process
+}
+
+// Process is one executable process with every flow element it contains,
+// nested ones included.
+type Process struct {
+	ID, Name string
+	// Elements holds every flow node, nested ones included, in document
+	// order: a sub-process comes before the elements inside it.
+	Elements []*Element
+	// Flows holds every sequence flow, nested ones included, in document order.
+	Flows []*SequenceFlow
+	// NoneStart is the process-level none start event; nil when the process
+	// starts only through other start events.
+	NoneStart *Element
+
+	elements map[string]*Element
+	flows    map[string]*SequenceFlow
+}
+
+// Element returns the flow node with the given id, or nil if the process has none.
+func (p *Process) Element(id string) *Element {
+	return p.elements[id]
+}
+
+// Flow returns the sequence flow with the given id, or nil if the process has none.
+func (p *Process) Flow(id string) *SequenceFlow {
+	return p.flows[id]
+}
+
+// Element is one flow node of a process: an event, activity or gateway.
+type Element struct {
+	ID, Name  string
+	Type      ElementType
+	EventType EventType
+	// Parent is the enclosing sub-process, nil at process level.
+	Parent *Element
+	// Incoming and Outgoing are derived from the sequence flows' sourceRef
+	// and targetRef, in the flows' document order; the <incoming> and
+	// <outgoing> children that modelers write are not read.
+	Incoming, Outgoing []*SequenceFlow
+	// Default is the default flow of an exclusive or inclusive gateway.
+	Default *SequenceFlow
+	// JobType is zeebe:taskDefinition's type; zero when the element has no
+	// task definition.
+	JobType feel.Field
+	// JobRetries is zeebe:taskDefinition's retries, "3" when not written.
+	JobRetries feel.Field
+	// Headers are zeebe:taskHeaders' entries in document order.
+	Headers []Header
+	// Inputs and Outputs are zeebe:ioMapping's entries in document order.
+	Inputs, Outputs []Mapping
+}
+
+// Header is one zeebe:header of a task: a static key and value handed to
+// the job worker.
+type Header struct {
+	Key, Value string
+}
+
+// Mapping is one zeebe:input or zeebe:output entry. Source is an expression
+// ("=a.b") or a static value; Target is a variable name or a dotted path
+// ("a.b") that receives the result.
+type Mapping struct {
+	Source feel.Field
+	Target string
+}
+
+// SequenceFlow connects two flow nodes of the same scope.
+type SequenceFlow struct {
+	ID, Name       string
+	Source, Target *Element
+	// Condition is the flow's conditionExpression, nil when it has none. The
+	// body is an expression whether or not it starts with '=', as in Zeebe;
+	// Raw always carries the leading '='.
+	Condition *feel.Field
+}

@@ -1,0 +1,364 @@
+package bpmn
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+)
+
+// elementTypes maps the BPMN model's flow node tags to element types.
+var elementTypes = map[string]ElementType{
+	"startEvent":             ElementStartEvent,
+	"endEvent":               ElementEndEvent,
+	"intermediateCatchEvent": ElementIntermediateCatchEvent,
+	"intermediateThrowEvent": ElementIntermediateThrowEvent,
+	"boundaryEvent":          ElementBoundaryEvent,
+	"task":                   ElementTask,
+	"serviceTask":            ElementServiceTask,
+	"userTask":               ElementUserTask,
+	"manualTask":             ElementManualTask,
+	"receiveTask":            ElementReceiveTask,
+	"scriptTask":             ElementScriptTask,
+	"sendTask":               ElementSendTask,
+	"businessRuleTask":       ElementBusinessRuleTask,
+	"callActivity":           ElementCallActivity,
+	"subProcess":             ElementSubProcess,
+	"adHocSubProcess":        ElementAdHocSubProcess,
+	"transaction":            ElementTransaction,
+	"exclusiveGateway":       ElementExclusiveGateway,
+	"parallelGateway":        ElementParallelGateway,
+	"inclusiveGateway":       ElementInclusiveGateway,
+	"eventBasedGateway":      ElementEventBasedGateway,
+	"complexGateway":         ElementComplexGateway,
+}
+
+// eventTypes maps the BPMN model's event definition tags to event types.
+var eventTypes = map[string]EventType{
+	"messageEventDefinition":     EventMessage,
+	"timerEventDefinition":       EventTimer,
+	"errorEventDefinition":       EventError,
+	"signalEventDefinition":      EventSignal,
+	"escalationEventDefinition":  EventEscalation,
+	"terminateEventDefinition":   EventTerminate,
+	"linkEventDefinition":        EventLink,
+	"compensateEventDefinition":  EventCompensation,
+	"conditionalEventDefinition": EventConditional,
+	"cancelEventDefinition":      EventCancel,
+}
+
+// Parse reads one BPMN resource. resourceName only labels errors. It returns
+// a plain error for input that is not well-formed XML, is too large or is not
+// BPMN (see ErrNotBPMN, ErrTooLarge), and a *ValidationError listing every
+// problem for BPMN that cannot be deployed. It never panics.
+func Parse(resourceName string, data []byte) (*Definitions, error) {
+	defs, problems, err := parse(resourceName, data)
+	if err != nil {
+		return nil, err
+	}
+	if len(problems) > 0 {
+		return nil, &ValidationError{Resource: resourceName, Problems: problems}
+	}
+	return defs, nil
+}
+
+// parse builds the model and collects its problems; the model is complete
+// as far as the input allows even when there are problems.
+func parse(resourceName string, data []byte) (*Definitions, []Problem, error) {
+	root, err := readTree(data)
+	if errors.Is(err, ErrTooLarge) {
+		return nil, nil, fmt.Errorf("resource '%s': %w", resourceName, err)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("resource '%s': malformed XML: %w", resourceName, err)
+	}
+	if !root.is(nsBPMN, "definitions") {
+		return nil, nil, fmt.Errorf("resource '%s': %w: the root element is {%s}%s, expected definitions in namespace %s",
+			resourceName, ErrNotBPMN, root.name.Space, root.name.Local, nsBPMN)
+	}
+	b := &builder{}
+	b.checkIDs(root)
+	defs := &Definitions{}
+	for _, c := range root.children {
+		if c.is(nsBPMN, "process") && isTrue(c.get("isExecutable")) {
+			defs.Processes = append(defs.Processes, b.process(c))
+		}
+	}
+	if len(defs.Processes) == 0 {
+		b.problem(root.get("id"), "the resource has no executable process: set isExecutable=\"true\" on the process to deploy")
+	}
+	return defs, b.problems, nil
+}
+
+// builder collects the problems of one resource while its processes are built.
+type builder struct {
+	problems []Problem
+}
+
+func (b *builder) problem(id, format string, args ...any) {
+	b.problems = append(b.problems, Problem{ElementID: id, Message: fmt.Sprintf(format, args...)})
+}
+
+// isTrue reads an xsd:boolean attribute.
+func isTrue(s string) bool {
+	s = strings.TrimSpace(s)
+	return s == "true" || s == "1"
+}
+
+// checkIDs reports ids that are not XML ids, and ids used by more than one
+// BPMN element anywhere in the resource: XML ids are unique per document,
+// and references resolve by id.
+func (b *builder) checkIDs(root *node) {
+	seen := map[string]int{}
+	var order []string
+	var walk func(n *node)
+	walk = func(n *node) {
+		if n.name.Space == nsBPMN {
+			if id, ok := n.attr("id"); ok && id != "" { // a missing id is reported with the element
+				if seen[id] == 0 {
+					order = append(order, id)
+				}
+				seen[id]++
+			}
+		}
+		for _, c := range n.children {
+			walk(c)
+		}
+	}
+	walk(root)
+	for _, id := range order {
+		if !isXMLID(id) {
+			b.problem(id, "the id is not a valid XML id: it must start with a letter or '_' and contain only letters, digits, '.', '-' and '_'")
+		}
+		if seen[id] > 1 {
+			b.problem(id, "the id is used by %d elements; ids must be unique in a resource", seen[id])
+		}
+	}
+}
+
+// isXMLID reports whether s is an XML NCName, which the BPMN schema requires
+// of ids.
+func isXMLID(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r == '_' || unicode.IsLetter(r):
+		case i > 0 && (r == '-' || r == '.' || r == '\u00b7' || unicode.IsDigit(r) || unicode.In(r, unicode.Mn, unicode.Mc)):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// rawFlow is a sequence flow as written, before its references are resolved.
+type rawFlow struct {
+	flow  *SequenceFlow
+	n     *node
+	scope *Element
+}
+
+// processBuilder builds one executable process.
+type processBuilder struct {
+	*builder
+	p            *Process
+	rawFlows     []rawFlow
+	scopes       map[*Element]*Element // element -> its enclosing sub-process
+	defaults     map[*Element]string   // gateway -> its default attribute
+	multiInst    map[*Element]bool
+	taskDefined  map[*Element]bool
+	kindReported map[*Element]bool // elements whose event kind already has a more specific problem
+}
+
+func (b *builder) process(n *node) *Process {
+	p := &Process{
+		ID:       n.get("id"),
+		Name:     n.get("name"),
+		elements: map[string]*Element{},
+		flows:    map[string]*SequenceFlow{},
+	}
+	if strings.TrimSpace(p.ID) == "" {
+		b.problem("", "a process has no id")
+	}
+	pb := &processBuilder{
+		builder:      b,
+		p:            p,
+		scopes:       map[*Element]*Element{},
+		defaults:     map[*Element]string{},
+		multiInst:    map[*Element]bool{},
+		taskDefined:  map[*Element]bool{},
+		kindReported: map[*Element]bool{},
+	}
+	pb.scope(n, nil)
+	pb.resolveFlows()
+	pb.validate()
+	return p
+}
+
+// scope reads the flow elements directly inside n (a process or a
+// sub-process), recursing into nested sub-processes in document order.
+func (pb *processBuilder) scope(n *node, parent *Element) {
+	for _, c := range n.children {
+		if c.name.Space != nsBPMN {
+			continue
+		}
+		if c.name.Local == "sequenceFlow" {
+			pb.sequenceFlow(c, parent)
+			continue
+		}
+		t, ok := elementTypes[c.name.Local]
+		if !ok {
+			continue // lanes, data objects, annotations, associations...
+		}
+		el := pb.element(c, t, parent)
+		switch t {
+		case ElementSubProcess, ElementEventSubProcess, ElementAdHocSubProcess, ElementTransaction:
+			pb.scope(c, el)
+		}
+	}
+}
+
+func (pb *processBuilder) element(n *node, t ElementType, parent *Element) *Element {
+	el := &Element{
+		ID:        n.get("id"),
+		Name:      n.get("name"),
+		Type:      t,
+		EventType: EventUnspecified,
+		Parent:    parent,
+	}
+	if t == ElementSubProcess && isTrue(n.get("triggeredByEvent")) {
+		el.Type = ElementEventSubProcess
+	}
+	if el.ID == "" {
+		pb.problem("", "a %s in process '%s' has no id", n.name.Local, pb.p.ID)
+	} else if _, dup := pb.p.elements[el.ID]; !dup {
+		pb.p.elements[el.ID] = el
+	}
+	pb.p.Elements = append(pb.p.Elements, el)
+	pb.scopes[el] = parent
+	if d, ok := n.attr("default"); ok {
+		pb.defaults[el] = d
+	}
+	pb.eventDefinitions(n, el)
+	pb.loopCharacteristics(n, el)
+	pb.extensions(n, el)
+	return el
+}
+
+// eventDefinitions sets the event type of an event from its definition.
+func (pb *processBuilder) eventDefinitions(n *node, el *Element) {
+	switch el.Type {
+	case ElementStartEvent, ElementEndEvent, ElementIntermediateCatchEvent, ElementIntermediateThrowEvent, ElementBoundaryEvent:
+	default:
+		return
+	}
+	el.EventType = EventNone
+	var found []EventType
+	for _, c := range n.children {
+		if c.name.Space != nsBPMN {
+			continue
+		}
+		if et, ok := eventTypes[c.name.Local]; ok {
+			found = append(found, et)
+		} else if c.name.Local == "eventDefinitionRef" {
+			found = append(found, EventUnspecified)
+		}
+	}
+	switch {
+	case len(found) == 1 && found[0] == EventUnspecified:
+		el.EventType = EventUnspecified
+		pb.kindReported[el] = true
+		pb.problem(el.ID, "event definitions referenced with eventDefinitionRef are not supported; define the event definition inside the event")
+	case len(found) == 1:
+		el.EventType = found[0]
+	case len(found) > 1:
+		el.EventType = found[0]
+		pb.kindReported[el] = true
+		pb.problem(el.ID, "an event with more than one event definition is not supported")
+	}
+}
+
+func (pb *processBuilder) loopCharacteristics(n *node, el *Element) {
+	for _, c := range n.children {
+		switch {
+		case c.is(nsBPMN, "multiInstanceLoopCharacteristics"):
+			pb.multiInst[el] = true
+		case c.is(nsBPMN, "standardLoopCharacteristics"):
+			pb.problem(el.ID, "standard loop characteristics are not supported; use multi-instance instead")
+		}
+	}
+}
+
+func (pb *processBuilder) sequenceFlow(n *node, scope *Element) {
+	f := &SequenceFlow{ID: n.get("id"), Name: n.get("name")}
+	if f.ID == "" {
+		pb.problem("", "a sequenceFlow in process '%s' has no id", pb.p.ID)
+	} else if _, dup := pb.p.flows[f.ID]; !dup {
+		pb.p.flows[f.ID] = f
+	}
+	pb.p.Flows = append(pb.p.Flows, f)
+	pb.rawFlows = append(pb.rawFlows, rawFlow{flow: f, n: n, scope: scope})
+	for _, c := range n.children {
+		if c.is(nsBPMN, "conditionExpression") {
+			f.Condition = pb.condition(f.ID, string(c.text))
+			break
+		}
+	}
+}
+
+// resolveFlows links each sequence flow to its source and target and derives
+// the elements' incoming and outgoing flows from them.
+func (pb *processBuilder) resolveFlows() {
+	for _, rf := range pb.rawFlows {
+		f := rf.flow
+		f.Source = pb.flowEnd(rf, "sourceRef")
+		f.Target = pb.flowEnd(rf, "targetRef")
+		if f.Source != nil {
+			f.Source.Outgoing = append(f.Source.Outgoing, f)
+		}
+		if f.Target != nil {
+			f.Target.Incoming = append(f.Target.Incoming, f)
+		}
+	}
+	for _, el := range pb.p.Elements { // document order, for stable problems
+		ref, ok := pb.defaults[el]
+		if !ok {
+			continue
+		}
+		switch el.Type {
+		case ElementExclusiveGateway, ElementInclusiveGateway:
+		default:
+			continue // BPMN allows a default on activities; Zeebe ignores it
+		}
+		f := pb.p.flows[ref]
+		switch {
+		case f == nil:
+			pb.problem(el.ID, "the default flow '%s' is not a sequence flow of the process", ref)
+		case f.Source != el:
+			pb.problem(el.ID, "the default flow '%s' must start at the gateway", ref)
+		default:
+			el.Default = f
+		}
+	}
+}
+
+func (pb *processBuilder) flowEnd(rf rawFlow, attr string) *Element {
+	ref, ok := rf.n.attr(attr)
+	ref = strings.TrimSpace(ref)
+	if !ok || ref == "" {
+		pb.problem(rf.flow.ID, "the sequence flow has no %s", attr)
+		return nil
+	}
+	el := pb.p.elements[ref]
+	if el == nil {
+		pb.problem(rf.flow.ID, "the sequence flow's %s '%s' is not a flow node of process '%s'", attr, ref, pb.p.ID)
+		return nil
+	}
+	if pb.scopes[el] != rf.scope {
+		pb.problem(rf.flow.ID, "the sequence flow's %s '%s' is in another scope: a sequence flow cannot cross a sub-process boundary", attr, ref)
+		return nil
+	}
+	return el
+}

@@ -1,0 +1,116 @@
+package bpmn
+
+import "strings"
+
+// kind is what the engine has to know how to run: an element type together
+// with the trigger of an event (EventUnspecified for non-events).
+type kind struct {
+	Type  ElementType
+	Event EventType
+}
+
+// level says how far along support for a kind is.
+type level int
+
+const (
+	// notInZeebe: Zeebe 8.3 rejects the kind too. Also the answer for any kind
+	// missing from the table.
+	notInZeebe level = iota
+	// notYet: Zeebe 8.3 runs the kind; Weft parses it but does not run it yet.
+	notYet
+	// runs: the engine runs the kind.
+	runs
+)
+
+// support is the one table of which kinds of element the engine runs. Parse
+// rejects a process that uses any kind not marked runs, with one problem per
+// element. Supporting a new kind in the engine means changing its line here
+// to runs (and fully modelling its attributes in this package).
+var support = map[kind]level{
+	{ElementStartEvent, EventNone}:              runs,
+	{ElementEndEvent, EventNone}:                runs,
+	{ElementServiceTask, EventUnspecified}:      runs,
+	{ElementExclusiveGateway, EventUnspecified}: runs,
+	{ElementParallelGateway, EventUnspecified}:  runs,
+
+	{ElementStartEvent, EventMessage}:    notYet,
+	{ElementStartEvent, EventTimer}:      notYet,
+	{ElementStartEvent, EventSignal}:     notYet,
+	{ElementStartEvent, EventError}:      notYet, // event sub-processes only
+	{ElementStartEvent, EventEscalation}: notYet, // event sub-processes only
+
+	{ElementIntermediateCatchEvent, EventMessage}: notYet,
+	{ElementIntermediateCatchEvent, EventTimer}:   notYet,
+	{ElementIntermediateCatchEvent, EventSignal}:  notYet,
+	{ElementIntermediateCatchEvent, EventLink}:    notYet,
+
+	{ElementIntermediateThrowEvent, EventNone}:       notYet,
+	{ElementIntermediateThrowEvent, EventMessage}:    notYet,
+	{ElementIntermediateThrowEvent, EventSignal}:     notYet,
+	{ElementIntermediateThrowEvent, EventEscalation}: notYet,
+	{ElementIntermediateThrowEvent, EventLink}:       notYet,
+
+	{ElementBoundaryEvent, EventMessage}:    notYet,
+	{ElementBoundaryEvent, EventTimer}:      notYet,
+	{ElementBoundaryEvent, EventError}:      notYet,
+	{ElementBoundaryEvent, EventSignal}:     notYet,
+	{ElementBoundaryEvent, EventEscalation}: notYet,
+
+	{ElementEndEvent, EventError}:      notYet,
+	{ElementEndEvent, EventMessage}:    notYet,
+	{ElementEndEvent, EventTerminate}:  notYet,
+	{ElementEndEvent, EventSignal}:     notYet,
+	{ElementEndEvent, EventEscalation}: notYet,
+
+	{ElementTask, EventUnspecified}:              notYet,
+	{ElementUserTask, EventUnspecified}:          notYet,
+	{ElementManualTask, EventUnspecified}:        notYet,
+	{ElementReceiveTask, EventUnspecified}:       notYet,
+	{ElementScriptTask, EventUnspecified}:        notYet,
+	{ElementSendTask, EventUnspecified}:          notYet,
+	{ElementBusinessRuleTask, EventUnspecified}:  notYet,
+	{ElementCallActivity, EventUnspecified}:      notYet,
+	{ElementSubProcess, EventUnspecified}:        notYet,
+	{ElementEventSubProcess, EventUnspecified}:   notYet,
+	{ElementMultiInstanceBody, EventUnspecified}: notYet,
+
+	{ElementEventBasedGateway, EventUnspecified}: notYet,
+	{ElementInclusiveGateway, EventUnspecified}:  notYet,
+}
+
+// unsupported returns the problem message for a kind the engine does not
+// run, or "" when it runs it.
+func unsupported(k kind) string {
+	switch support[k] {
+	case runs:
+		return ""
+	case notYet:
+		return describe(k) + " is not supported yet"
+	default:
+		return describe(k) + " is not supported"
+	}
+}
+
+// describe names a kind in words: "timer start event", "service task",
+// "multi-instance body".
+func describe(k kind) string {
+	var words string
+	switch k.Type {
+	case ElementMultiInstanceBody:
+		words = "multi-instance activity"
+	case ElementSubProcess:
+		words = "sub-process"
+	case ElementEventSubProcess:
+		words = "event sub-process"
+	case ElementAdHocSubProcess:
+		words = "ad-hoc sub-process"
+	case ElementEventBasedGateway:
+		words = "event-based gateway"
+	default:
+		words = strings.ToLower(strings.ReplaceAll(string(k.Type), "_", " "))
+	}
+	if k.Event != EventUnspecified {
+		words = strings.ToLower(string(k.Event)) + " " + words
+	}
+	return words
+}

@@ -1,0 +1,72 @@
+package feel
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+)
+
+// FuzzFEEL checks that compiling and evaluating any text never panics, that
+// failures are the documented error types, and that evaluation is
+// deterministic.
+func FuzzFEEL(f *testing.F) {
+	for _, seed := range []string{
+		`1 + 2 * 3`, `0.1 + 0.2`, `x > 3 and y < 2 or not(z)`, `if a then b else c`,
+		`order.lines[qty > 1].sku`, `items[-1]`, `{a: 1, b: a + 1}`, `[1, "a", null, true]`,
+		`x between 1 and 10`, `x in (1, < 3, [4, 5])`, `"esc\"aped\u00e9\U01F600\n"`,
+		`string(number("1,000.5", ",", "."))`, `is defined(a.b)`, "`a b` + 1",
+		`2 ** -3 / 0`, `-(-x) ** 0.5`, `// c` + "\n" + `/* d */ 1`, `[1..2]`, `f(a: 1, b c: 2)`,
+		`99999999999999999999999999999999999999 * 99999999999999999999999999999`,
+		`10 ** 6144 * 10`, `1 / 3 * 3 = 1`, `"a" < "b" = true`, `{} = {}`,
+	} {
+		f.Add(seed)
+	}
+	vars := MapVariables{
+		"x":     []byte(`5`),
+		"y":     []byte(`0.5`),
+		"z":     []byte(`true`),
+		"a":     []byte(`{"b": [1, 2, {"c": "d"}], "e": null}`),
+		"order": []byte(`{"lines": [{"sku": "a", "qty": 2}, {"sku": "b", "qty": 1}]}`),
+		"items": []byte(`[1, 2, 3]`),
+		"bad":   []byte(`{`),
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		expr, err := Compile(src)
+		if err != nil {
+			var se *SyntaxError
+			if !errors.As(err, &se) {
+				t.Fatalf("Compile error %T %v", err, err)
+			}
+			if se.Offset < 0 || se.Offset > len(src) || se.Line < 1 || se.Column < 1 {
+				t.Fatalf("bad position in %v", se)
+			}
+			return
+		}
+		v1, err1 := expr.Evaluate(vars)
+		v2, err2 := expr.Evaluate(vars)
+		if (err1 == nil) != (err2 == nil) {
+			t.Fatalf("errors differ: %v / %v", err1, err2)
+		}
+		if err1 != nil {
+			var ee *EvalError
+			if !errors.As(err1, &ee) {
+				t.Fatalf("Evaluate error %T %v", err1, err1)
+			}
+			return
+		}
+		j1, _ := ToJSON(v1)
+		j2, _ := ToJSON(v2)
+		if !bytes.Equal(j1, j2) {
+			t.Fatalf("not deterministic: %s / %s", j1, j2)
+		}
+		// What ToJSON writes is JSON that reads back to the same bytes.
+		back, err := FromJSON(j1)
+		if err != nil {
+			t.Fatalf("ToJSON wrote unreadable %s: %v", j1, err)
+		}
+		if j3, _ := ToJSON(back); !bytes.Equal(j1, j3) {
+			t.Fatalf("JSON round trip: %s / %s", j1, j3)
+		}
+		_ = v1.String()
+	})
+}

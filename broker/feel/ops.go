@@ -1,0 +1,225 @@
+package feel
+
+import "unicode/utf8"
+
+// valuesEqual compares a and b for FEEL's '='. comparable is false when the
+// kinds differ (neither being null), in which case '=' is null. Lists are
+// equal item by item and contexts entry by entry, whatever their key order;
+// a nested pair of different kinds makes them unequal.
+func valuesEqual(a, b Value) (equal, comparable bool) {
+	an, bn := isNull(a), isNull(b)
+	if an || bn {
+		return an && bn, true
+	}
+	if a.Kind() != b.Kind() {
+		return false, false
+	}
+	switch x := a.(type) {
+	case Bool:
+		return x == b.(Bool), true
+	case Number:
+		return x.Cmp(b.(Number)) == 0, true
+	case String:
+		return x == b.(String), true
+	case List:
+		y := b.(List)
+		if len(x) != len(y) {
+			return false, true
+		}
+		for i := range x {
+			if eq, ok := valuesEqual(x[i], y[i]); !eq || !ok {
+				return false, true
+			}
+		}
+		return true, true
+	case *Context:
+		y := b.(*Context)
+		if x.Len() != y.Len() {
+			return false, true
+		}
+		for _, e := range x.entries {
+			other, ok := y.Get(e.Key)
+			if !ok {
+				return false, true
+			}
+			if eq, ok := valuesEqual(e.Value, other); !eq || !ok {
+				return false, true
+			}
+		}
+		return true, true
+	}
+	return false, false
+}
+
+func isNull(v Value) bool { return v == nil || v.Kind() == KindNull }
+
+// equalValue is '=' as a FEEL value: a boolean, or null for values of
+// different kinds.
+func equalValue(a, b Value) Value {
+	eq, ok := valuesEqual(a, b)
+	if !ok {
+		return Null{}
+	}
+	return Bool(eq)
+}
+
+// compareValues applies an ordering operator. Only numbers with numbers and
+// strings with strings are ordered; anything else, null included, is null.
+func compareValues(op tokenKind, a, b Value) Value {
+	var c int
+	switch x := a.(type) {
+	case Number:
+		y, ok := b.(Number)
+		if !ok {
+			return Null{}
+		}
+		c = x.Cmp(y)
+	case String:
+		y, ok := b.(String)
+		if !ok {
+			return Null{}
+		}
+		c = compareUTF16(string(x), string(y))
+	default:
+		return Null{}
+	}
+	switch op {
+	case tokLt:
+		return Bool(c < 0)
+	case tokLe:
+		return Bool(c <= 0)
+	case tokGt:
+		return Bool(c > 0)
+	case tokGe:
+		return Bool(c >= 0)
+	}
+	return Null{}
+}
+
+// compare applies any comparison operator.
+func compare(op tokenKind, a, b Value) Value {
+	switch op {
+	case tokEq:
+		return equalValue(a, b)
+	case tokNe:
+		if eq, ok := equalValue(a, b).(Bool); ok {
+			return !eq
+		}
+		return Null{}
+	}
+	return compareValues(op, a, b)
+}
+
+// compareUTF16 orders strings by UTF-16 code units, as Java's compareTo does.
+// It differs from Go's byte order only for characters above U+FFFF against
+// characters from U+E000 to U+FFFF.
+func compareUTF16(a, b string) int {
+	for a != "" && b != "" {
+		ra, na := utf8.DecodeRuneInString(a)
+		rb, nb := utf8.DecodeRuneInString(b)
+		if ra != rb {
+			ha, la := utf16Units(ra)
+			hb, lb := utf16Units(rb)
+			switch {
+			case ha != hb:
+				return cmpUint16(ha, hb)
+			default:
+				return cmpUint16(la, lb)
+			}
+		}
+		a, b = a[na:], b[nb:]
+	}
+	switch {
+	case a == "" && b == "":
+		return 0
+	case a == "":
+		return -1
+	default:
+		return 1
+	}
+}
+
+func utf16Units(r rune) (uint16, uint16) {
+	if r < 0x10000 {
+		return uint16(r), 0
+	}
+	r -= 0x10000
+	return uint16(0xD800 + r>>10), uint16(0xDC00 + r&0x3FF)
+}
+
+func cmpUint16(a, b uint16) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// arithmetic applies + - * / **. Numbers combine with numbers, and '+' joins
+// strings; any other operand, null included, makes the result null, as does
+// division by zero or an overflow.
+func arithmetic(op tokenKind, a, b Value) Value {
+	if op == tokPlus {
+		if x, ok := a.(String); ok {
+			if y, ok := b.(String); ok {
+				return x + y
+			}
+			return Null{}
+		}
+	}
+	x, ok := a.(Number)
+	if !ok {
+		return Null{}
+	}
+	y, ok := b.(Number)
+	if !ok {
+		return Null{}
+	}
+	var r Number
+	switch op {
+	case tokPlus:
+		r, ok = x.add(y)
+	case tokMinus:
+		r, ok = x.sub(y)
+	case tokStar:
+		r, ok = x.mul(y)
+	case tokSlash:
+		r, ok = x.quo(y)
+	case tokStarStar:
+		r, ok = x.pow(y)
+	default:
+		ok = false
+	}
+	if !ok {
+		return Null{}
+	}
+	return r
+}
+
+// and3 and or3 are FEEL's three-valued connectives over already evaluated
+// operands: anything that is not a boolean counts as unknown.
+func and3(a, b Value) Value {
+	x, xok := a.(Bool)
+	y, yok := b.(Bool)
+	switch {
+	case xok && !bool(x), yok && !bool(y):
+		return Bool(false)
+	case xok && yok:
+		return Bool(true)
+	}
+	return Null{}
+}
+
+func or3(a, b Value) Value {
+	x, xok := a.(Bool)
+	y, yok := b.(Bool)
+	switch {
+	case xok && bool(x), yok && bool(y):
+		return Bool(true)
+	case xok && yok:
+		return Bool(false)
+	}
+	return Null{}
+}

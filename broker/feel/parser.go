@@ -1,0 +1,665 @@
+package feel
+
+import (
+	"strings"
+)
+
+// Limits that keep compiling and evaluating bounded on hostile input: the
+// parser's own recursion (every bracket, parenthesis, argument list and unary
+// minus passes through expression or unary) and the height of the finished
+// tree, which bounds the evaluator's recursion.
+const (
+	maxNesting   = 200
+	maxTreeDepth = 400
+)
+
+// parser is a recursive-descent parser over the token list. Precedence, from
+// loosest to tightest: if; or; and; comparison, between, in; + -; * /; **;
+// unary -; path, filter and call.
+type parser struct {
+	src     string
+	toks    []token
+	pos     int
+	nesting int
+}
+
+func parse(src string) (node, *SyntaxError) {
+	toks, err := lex(src)
+	if err != nil {
+		return nil, err
+	}
+	p := &parser{src: src, toks: toks}
+	if p.peek().kind == tokEOF {
+		return nil, p.errorAt(p.peek(), "expected an expression but found end of expression")
+	}
+	n, err := p.expression()
+	if err != nil {
+		return nil, err
+	}
+	if t := p.peek(); t.kind != tokEOF {
+		return nil, p.errorAt(t, "unexpected %s", t.describe())
+	}
+	return n, nil
+}
+
+func (p *parser) peek() token { return p.toks[p.pos] }
+
+// peekAt looks k tokens ahead; past the end it returns the EOF token.
+func (p *parser) peekAt(k int) token {
+	if p.pos+k < len(p.toks) {
+		return p.toks[p.pos+k]
+	}
+	return p.toks[len(p.toks)-1]
+}
+
+func (p *parser) advance() token {
+	t := p.toks[p.pos]
+	if t.kind != tokEOF {
+		p.pos++
+	}
+	return t
+}
+
+func (p *parser) errorAt(t token, format string, args ...any) *SyntaxError {
+	return newSyntaxError(p.src, t.pos, format, args...)
+}
+
+func (p *parser) expect(kind tokenKind, context string) (token, *SyntaxError) {
+	t := p.peek()
+	if t.kind != kind {
+		return t, p.errorAt(t, "expected %s %s but found %s", kind, context, t.describe())
+	}
+	return p.advance(), nil
+}
+
+func (p *parser) expectKeyword(word, context string) *SyntaxError {
+	t := p.peek()
+	if !isKeyword(t, word) {
+		return p.errorAt(t, "expected '%s' %s but found %s", word, context, t.describe())
+	}
+	p.advance()
+	return nil
+}
+
+// isKeyword reports whether t is the bare word w. Keywords are words the
+// grammar reads in place; an escaped `name` is never one.
+func isKeyword(t token, w string) bool {
+	return t.kind == tokName && !t.escaped && t.text == w
+}
+
+// reservedNames cannot name a variable.
+var reservedNames = map[string]bool{
+	"true": true, "false": true, "null": true, "function": true, "in": true,
+}
+
+func (p *parser) enter() *SyntaxError {
+	p.nesting++
+	if p.nesting > maxNesting {
+		return p.errorAt(p.peek(), "expression is nested too deeply")
+	}
+	return nil
+}
+
+func (p *parser) leave() { p.nesting-- }
+
+// checked rejects trees too high to evaluate safely.
+func (p *parser) checked(n node, at token) (node, *SyntaxError) {
+	if n.depth() > maxTreeDepth {
+		return nil, p.errorAt(at, "expression is nested too deeply")
+	}
+	return n, nil
+}
+
+func (p *parser) expression() (node, *SyntaxError) {
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	defer p.leave()
+	if t := p.peek(); isKeyword(t, "for") || isKeyword(t, "some") || isKeyword(t, "every") {
+		if p.peekAt(1).kind == tokName && isKeyword(p.peekAt(2), "in") {
+			return nil, p.errorAt(t, "'%s' expressions are not supported yet", t.text)
+		}
+	}
+	return p.disjunction()
+}
+
+func (p *parser) disjunction() (node, *SyntaxError) {
+	left, err := p.conjunction()
+	if err != nil {
+		return nil, err
+	}
+	for isKeyword(p.peek(), "or") {
+		at := p.advance()
+		right, err := p.conjunction()
+		if err != nil {
+			return nil, err
+		}
+		if left, err = p.checked(&orNode{left: left, right: right, d: maxDepth(left, right)}, at); err != nil {
+			return nil, err
+		}
+	}
+	return left, nil
+}
+
+func (p *parser) conjunction() (node, *SyntaxError) {
+	left, err := p.comparison()
+	if err != nil {
+		return nil, err
+	}
+	for isKeyword(p.peek(), "and") {
+		at := p.advance()
+		right, err := p.comparison()
+		if err != nil {
+			return nil, err
+		}
+		if left, err = p.checked(&andNode{left: left, right: right, d: maxDepth(left, right)}, at); err != nil {
+			return nil, err
+		}
+	}
+	return left, nil
+}
+
+func (p *parser) comparison() (node, *SyntaxError) {
+	left, err := p.additive()
+	if err != nil {
+		return nil, err
+	}
+	t := p.peek()
+	switch {
+	case t.kind == tokEq || t.kind == tokNe || t.kind == tokLt || t.kind == tokLe || t.kind == tokGt || t.kind == tokGe:
+		p.advance()
+		right, err := p.additive()
+		if err != nil {
+			return nil, err
+		}
+		return p.checked(&compareNode{op: t.kind, left: left, right: right, d: maxDepth(left, right)}, t)
+	case isKeyword(t, "between"):
+		p.advance()
+		low, err := p.additive()
+		if err != nil {
+			return nil, err
+		}
+		if err := p.expectKeyword("and", "in 'between'"); err != nil {
+			return nil, err
+		}
+		high, err := p.additive()
+		if err != nil {
+			return nil, err
+		}
+		return p.checked(&betweenNode{x: left, low: low, high: high, d: maxDepth(left, low, high)}, t)
+	case isKeyword(t, "in"):
+		p.advance()
+		tests, err := p.inTests()
+		if err != nil {
+			return nil, err
+		}
+		nodes := []node{left}
+		for _, test := range tests {
+			nodes = append(nodes, test.expr)
+		}
+		return p.checked(&inNode{x: left, tests: tests, d: maxDepth(nodes...)}, t)
+	case isKeyword(t, "instance") && isKeyword(p.peekAt(1), "of"):
+		return nil, p.errorAt(t, "'instance of' is not supported yet")
+	}
+	return left, nil
+}
+
+// inTests reads the tests after 'in': one test, or a parenthesised list of
+// tests separated by commas.
+func (p *parser) inTests() ([]unaryTest, *SyntaxError) {
+	if p.peek().kind != tokLParen {
+		test, err := p.unaryTest(false)
+		if err != nil {
+			return nil, err
+		}
+		return []unaryTest{test}, nil
+	}
+	p.advance()
+	var tests []unaryTest
+	for {
+		test, err := p.unaryTest(true)
+		if err != nil {
+			return nil, err
+		}
+		tests = append(tests, test)
+		if p.peek().kind != tokComma {
+			break
+		}
+		p.advance()
+	}
+	if _, err := p.expect(tokRParen, "after the tests of 'in'"); err != nil {
+		return nil, err
+	}
+	return tests, nil
+}
+
+// unaryTest reads "< e", "<= e", "> e", ">= e" or an expression. Inside
+// parentheses the expression may be a whole expression; a bare test after
+// 'in' stops before 'and' and 'or', so "x in [1, 2] and y" reads as
+// "(x in [1, 2]) and y".
+func (p *parser) unaryTest(full bool) (unaryTest, *SyntaxError) {
+	t := p.peek()
+	switch t.kind {
+	case tokLt, tokLe, tokGt, tokGe:
+		p.advance()
+		e, err := p.additive()
+		if err != nil {
+			return unaryTest{}, err
+		}
+		return unaryTest{op: t.kind, expr: e}, nil
+	}
+	var e node
+	var err *SyntaxError
+	if full {
+		e, err = p.expression()
+	} else {
+		e, err = p.additive()
+	}
+	if err != nil {
+		return unaryTest{}, err
+	}
+	// A boolean literal compares with the input; any other boolean result
+	// means "the test holds".
+	if lit, ok := e.(*literalNode); ok && lit.value.Kind() == KindBoolean {
+		return unaryTest{op: tokEq, expr: e}, nil
+	}
+	return unaryTest{op: tokEOF, expr: e}, nil
+}
+
+func (p *parser) additive() (node, *SyntaxError) {
+	left, err := p.multiplicative()
+	if err != nil {
+		return nil, err
+	}
+	for p.peek().kind == tokPlus || p.peek().kind == tokMinus {
+		at := p.advance()
+		right, err := p.multiplicative()
+		if err != nil {
+			return nil, err
+		}
+		if left, err = p.checked(&arithNode{op: at.kind, left: left, right: right, d: maxDepth(left, right)}, at); err != nil {
+			return nil, err
+		}
+	}
+	return left, nil
+}
+
+func (p *parser) multiplicative() (node, *SyntaxError) {
+	left, err := p.power()
+	if err != nil {
+		return nil, err
+	}
+	for p.peek().kind == tokStar || p.peek().kind == tokSlash {
+		at := p.advance()
+		right, err := p.power()
+		if err != nil {
+			return nil, err
+		}
+		if left, err = p.checked(&arithNode{op: at.kind, left: left, right: right, d: maxDepth(left, right)}, at); err != nil {
+			return nil, err
+		}
+	}
+	return left, nil
+}
+
+func (p *parser) power() (node, *SyntaxError) {
+	left, err := p.unary()
+	if err != nil {
+		return nil, err
+	}
+	for p.peek().kind == tokStarStar {
+		at := p.advance()
+		right, err := p.unary()
+		if err != nil {
+			return nil, err
+		}
+		if left, err = p.checked(&arithNode{op: at.kind, left: left, right: right, d: maxDepth(left, right)}, at); err != nil {
+			return nil, err
+		}
+	}
+	return left, nil
+}
+
+// unary reads a minus sign. It binds tighter than **, so -2 ** 2 is 4. A
+// minus before a number literal folds into the literal, which lets a filter
+// see list[-1] as an index.
+func (p *parser) unary() (node, *SyntaxError) {
+	t := p.peek()
+	if t.kind != tokMinus {
+		return p.postfix()
+	}
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	defer p.leave()
+	p.advance()
+	x, err := p.unary()
+	if err != nil {
+		return nil, err
+	}
+	if lit, ok := x.(*literalNode); ok {
+		if n, ok := lit.value.(Number); ok {
+			return &literalNode{value: n.neg()}, nil
+		}
+	}
+	return p.checked(&negateNode{x: x, d: maxDepth(x)}, t)
+}
+
+func (p *parser) postfix() (node, *SyntaxError) {
+	n, err := p.primary()
+	if err != nil {
+		return nil, err
+	}
+	for {
+		t := p.peek()
+		switch t.kind {
+		case tokDot:
+			p.advance()
+			key := p.peek()
+			if key.kind != tokName || key.text == "?" {
+				return nil, p.errorAt(key, "expected a name after '.' but found %s", key.describe())
+			}
+			p.advance()
+			if p.peek().kind == tokLParen {
+				args, _, err := p.arguments()
+				if err != nil {
+					return nil, err
+				}
+				nodes := append([]node{n}, args...)
+				n, err = p.checked(&qualifiedCallNode{target: n, name: key.text, args: args, d: maxDepth(nodes...)}, t)
+				if err != nil {
+					return nil, err
+				}
+				continue
+			}
+			if n, err = p.checked(&pathNode{target: n, key: key.text, d: maxDepth(n)}, t); err != nil {
+				return nil, err
+			}
+		case tokLBracket:
+			p.advance()
+			index, err := p.expression()
+			if err != nil {
+				return nil, err
+			}
+			if _, err := p.expect(tokRBracket, "after the filter"); err != nil {
+				return nil, err
+			}
+			if n, err = p.checked(&filterNode{target: n, index: index, d: maxDepth(n, index)}, t); err != nil {
+				return nil, err
+			}
+		default:
+			return n, nil
+		}
+	}
+}
+
+func (p *parser) primary() (node, *SyntaxError) {
+	t := p.peek()
+	switch t.kind {
+	case tokNumber:
+		p.advance()
+		n, err := ParseNumber(t.text)
+		if err != nil {
+			return nil, p.errorAt(t, "number %s is out of range", t.text)
+		}
+		return &literalNode{value: n}, nil
+	case tokString:
+		p.advance()
+		return &literalNode{value: String(t.text)}, nil
+	case tokLParen:
+		p.advance()
+		n, err := p.expression()
+		if err != nil {
+			return nil, err
+		}
+		if _, err := p.expect(tokRParen, "to close '('"); err != nil {
+			return nil, err
+		}
+		return n, nil
+	case tokLBracket:
+		return p.list()
+	case tokLBrace:
+		return p.context()
+	case tokName:
+		return p.name()
+	case tokEOF:
+		return nil, p.errorAt(t, "expected an operand but found end of expression")
+	}
+	return nil, p.errorAt(t, "expected an operand but found %s", t.describe())
+}
+
+func (p *parser) list() (node, *SyntaxError) {
+	open := p.advance()
+	var items []node
+	if p.peek().kind != tokRBracket {
+		for {
+			item, err := p.expression()
+			if err != nil {
+				return nil, err
+			}
+			if t := p.peek(); t.kind == tokDotDot {
+				return nil, p.errorAt(t, "ranges are not supported yet")
+			}
+			items = append(items, item)
+			if p.peek().kind != tokComma {
+				break
+			}
+			p.advance()
+		}
+	}
+	if _, err := p.expect(tokRBracket, "to close the list"); err != nil {
+		return nil, err
+	}
+	return p.checked(&listNode{items: items, d: maxDepth(items...)}, open)
+}
+
+func (p *parser) context() (node, *SyntaxError) {
+	open := p.advance()
+	c := &contextNode{}
+	if p.peek().kind != tokRBrace {
+		for {
+			key := p.peek()
+			if (key.kind != tokName || key.text == "?") && key.kind != tokString {
+				return nil, p.errorAt(key, "expected a context key but found %s", key.describe())
+			}
+			p.advance()
+			if _, err := p.expect(tokColon, "after the context key"); err != nil {
+				return nil, err
+			}
+			value, err := p.expression()
+			if err != nil {
+				return nil, err
+			}
+			c.keys = append(c.keys, key.text)
+			c.values = append(c.values, value)
+			if p.peek().kind != tokComma {
+				break
+			}
+			p.advance()
+		}
+	}
+	if _, err := p.expect(tokRBrace, "to close the context"); err != nil {
+		return nil, err
+	}
+	c.d = maxDepth(c.values...)
+	return p.checked(c, open)
+}
+
+// name reads a literal keyword, an if-expression, a function call or a
+// variable reference.
+func (p *parser) name() (node, *SyntaxError) {
+	t := p.peek()
+	if !t.escaped {
+		switch t.text {
+		case "true", "false":
+			p.advance()
+			return &literalNode{value: Bool(t.text == "true")}, nil
+		case "null":
+			p.advance()
+			return &literalNode{value: Null{}}, nil
+		case "if":
+			return p.ifExpression()
+		case "function":
+			return nil, p.errorAt(t, "function definitions are not supported yet")
+		}
+		if reservedNames[t.text] {
+			return nil, p.errorAt(t, "expected an operand but found %s", t.describe())
+		}
+		if name, words := p.multiWordCall(); words > 0 {
+			p.pos += words
+			return p.call(t, name)
+		}
+	}
+	p.advance()
+	if p.peek().kind == tokLParen && t.text != "?" {
+		return p.call(t, t.text)
+	}
+	return &nameNode{name: t.text}, nil
+}
+
+// grammarWords never take part in a function name made of several words, so
+// "a and not(b)" stays a conjunction. Built-in names that contain one of them
+// ("date and time", "get or else") are matched from knownFunctions instead.
+var grammarWords = map[string]bool{
+	"and": true, "or": true, "if": true, "then": true, "else": true,
+	"for": true, "in": true, "return": true, "some": true, "every": true,
+	"satisfies": true, "between": true, "instance": true, "of": true,
+	"function": true, "true": true, "false": true, "null": true,
+}
+
+// multiWordCall matches a call of a function whose name has spaces ("is
+// defined(x)", "string length(s)"): a known built-in name, or any run of
+// plain words before '('. It returns the name and how many tokens it spans,
+// or 0 when the words are not followed by '('.
+func (p *parser) multiWordCall() (string, int) {
+	if name, words := p.knownMultiWordFunction(); words > 0 {
+		return name, words
+	}
+	k := 0
+	var words []string
+	for t := p.peekAt(k); t.kind == tokName && !t.escaped && t.text != "?" && !grammarWords[t.text]; t = p.peekAt(k) {
+		words = append(words, t.text)
+		k++
+	}
+	if k >= 2 && p.peekAt(k).kind == tokLParen {
+		return strings.Join(words, " "), k
+	}
+	return "", 0
+}
+
+// knownMultiWordFunction matches a known built-in name with spaces followed
+// by '(', preferring the longest.
+func (p *parser) knownMultiWordFunction() (string, int) {
+	best, bestWords := "", 0
+	for _, name := range multiWordFunctionNames {
+		words := strings.Split(name, " ")
+		if len(words) <= bestWords {
+			continue
+		}
+		ok := true
+		for i, w := range words {
+			if !isKeyword(p.peekAt(i), w) {
+				ok = false
+				break
+			}
+		}
+		if ok && p.peekAt(len(words)).kind == tokLParen {
+			best, bestWords = name, len(words)
+		}
+	}
+	return best, bestWords
+}
+
+// call reads the arguments of a call to name, whose first token is at.
+func (p *parser) call(at token, name string) (node, *SyntaxError) {
+	if !isImplemented(name) && isKnownFunction(name) {
+		return nil, p.errorAt(at, "function '%s' is not supported yet", name)
+	}
+	args, names, err := p.arguments()
+	if err != nil {
+		return nil, err
+	}
+	return p.checked(&callNode{name: name, args: args, argNames: names, d: maxDepth(args...)}, at)
+}
+
+// arguments reads "(a, b)" or "(name: a, other name: b)". Parameter names of
+// built-in functions may contain spaces.
+func (p *parser) arguments() ([]node, []string, *SyntaxError) {
+	p.advance() // '('
+	var args []node
+	var names []string
+	if p.peek().kind == tokRParen {
+		p.advance()
+		return args, names, nil
+	}
+	named := p.namedArgumentAhead()
+	for {
+		if named {
+			name, err := p.parameterName()
+			if err != nil {
+				return nil, nil, err
+			}
+			names = append(names, name)
+		}
+		arg, err := p.expression()
+		if err != nil {
+			return nil, nil, err
+		}
+		args = append(args, arg)
+		if p.peek().kind != tokComma {
+			break
+		}
+		p.advance()
+	}
+	if _, err := p.expect(tokRParen, "to close the arguments"); err != nil {
+		return nil, nil, err
+	}
+	return args, names, nil
+}
+
+// namedArgumentAhead reports whether the next tokens are words followed by ':'.
+func (p *parser) namedArgumentAhead() bool {
+	k := 0
+	for p.peekAt(k).kind == tokName {
+		k++
+	}
+	return k > 0 && p.peekAt(k).kind == tokColon
+}
+
+func (p *parser) parameterName() (string, *SyntaxError) {
+	var words []string
+	for p.peek().kind == tokName {
+		words = append(words, p.advance().text)
+	}
+	if len(words) == 0 {
+		t := p.peek()
+		return "", p.errorAt(t, "expected a parameter name but found %s", t.describe())
+	}
+	if _, err := p.expect(tokColon, "after the parameter name"); err != nil {
+		return "", err
+	}
+	return strings.Join(words, " "), nil
+}
+
+func (p *parser) ifExpression() (node, *SyntaxError) {
+	at := p.advance()
+	cond, err := p.expression()
+	if err != nil {
+		return nil, err
+	}
+	if err := p.expectKeyword("then", "after the condition of 'if'"); err != nil {
+		return nil, err
+	}
+	then, err := p.expression()
+	if err != nil {
+		return nil, err
+	}
+	if err := p.expectKeyword("else", "in 'if'"); err != nil {
+		return nil, err
+	}
+	els, err := p.expression()
+	if err != nil {
+		return nil, err
+	}
+	return p.checked(&ifNode{cond: cond, then: then, els: els, d: maxDepth(cond, then, els)}, at)
+}

@@ -1,0 +1,76 @@
+package gateway
+
+import (
+	"slices"
+	"sync/atomic"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+const (
+	// keyPartitionShift is where a key keeps its partition id: key >> 51, as in Zeebe.
+	keyPartitionShift = 51
+	// deploymentPartition receives every deployment; it distributes them to the others.
+	deploymentPartition int32 = 1
+)
+
+// partitionOfKey returns the partition that owns key. field and entity name the request
+// field and what the key names ("jobKey", "job"), for the messages of the errors: a key
+// that is not positive is INVALID_ARGUMENT, one whose partition the cluster does not have
+// is NOT_FOUND, because no entity can have such a key.
+func (s *Server) partitionOfKey(action, field, entity string, key int64) (int32, error) {
+	if key <= 0 {
+		return 0, status.Errorf(codes.InvalidArgument,
+			"Expected to %s with %s greater than zero, but got %d", action, field, key)
+	}
+	p := int32(key >> keyPartitionShift)
+	if !slices.Contains(s.broker.Partitions(), p) {
+		return 0, status.Errorf(codes.NotFound,
+			"Expected to %s with key '%d', but no such %s was found: the key belongs to partition %d, which does not exist",
+			action, key, entity, p)
+	}
+	return p, nil
+}
+
+// nextPartition picks partitions in turn from counter, for commands that any partition can
+// take (process instance creation).
+func (s *Server) nextPartition(counter *atomic.Uint64) (int32, error) {
+	parts := s.broker.Partitions()
+	if len(parts) == 0 {
+		return 0, errNoPartitions()
+	}
+	n := counter.Add(1) - 1
+	return parts[n%uint64(len(parts))], nil
+}
+
+func errNoPartitions() error {
+	return status.Error(codes.Unavailable, "Expected to route the request to a partition, but the gateway knows of no partitions yet")
+}
+
+// messagePartition returns the partition that owns messages with the given correlation
+// key. It uses Zeebe's rule, so the same key lands on the same partition id as in a Zeebe
+// cluster of the same size: the partition is parts[|h mod len(parts)|] for h =
+// correlationHash(correlationKey), with a remainder that takes the sign of h. For
+// partitions 1..N that is |h mod N| + 1.
+//
+// The engine must place message subscriptions with the same rule, or a message and the
+// instances waiting for it meet on different partitions.
+func messagePartition(correlationKey string, parts []int32) int32 {
+	idx := correlationHash(correlationKey) % int32(len(parts))
+	if idx < 0 {
+		idx = -idx
+	}
+	return parts[idx]
+}
+
+// correlationHash is the 32-bit hash h = 31*h + b over the key's UTF-8 bytes, each byte
+// taken as signed (-128..127), from h = 0, wrapping on overflow. For ASCII keys it equals
+// Java's String.hashCode.
+func correlationHash(correlationKey string) int32 {
+	var h int32
+	for i := 0; i < len(correlationKey); i++ {
+		h = 31*h + int32(int8(correlationKey[i]))
+	}
+	return h
+}

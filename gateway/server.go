@@ -1,0 +1,98 @@
+// Package gateway serves Zeebe's gateway gRPC API (gateway_protocol, Zeebe 8.3) on top of a
+// Broker: it validates each request, turns it into one command record for the right
+// partition, and turns the broker's answer (an event or a rejection) into the gRPC response
+// or status that Zeebe clients expect. It keeps no state of its own between requests.
+package gateway
+
+import (
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"google.golang.org/grpc"
+
+	"github.com/weftlabs/weft/proto/gen/gatewaypb"
+)
+
+const (
+	// DefaultLongPollTimeout is how long ActivateJobs waits for jobs when the request's
+	// requestTimeout is 0.
+	DefaultLongPollTimeout = 10 * time.Second
+	// DefaultMaxMessageSize is the largest gRPC message the gateway receives or sends, as
+	// in Zeebe (4 MiB).
+	DefaultMaxMessageSize = 4 << 20
+)
+
+// Options configure a Server and its gRPC server. The zero value is usable: zero fields
+// take the defaults documented on each.
+type Options struct {
+	// Logger receives the gateway's logs; nil uses slog.Default().
+	Logger *slog.Logger
+	// Version is reported as gatewayVersion by the Topology RPC.
+	Version string
+	// DefaultLongPollTimeout is how long ActivateJobs waits for jobs when requestTimeout
+	// is 0; zero or negative uses DefaultLongPollTimeout (10s).
+	DefaultLongPollTimeout time.Duration
+	// MaxMessageSize bounds each received and sent gRPC message in bytes; zero or negative
+	// uses DefaultMaxMessageSize (4 MiB). Larger requests fail with RESOURCE_EXHAUSTED.
+	MaxMessageSize int
+}
+
+func (o Options) withDefaults() Options {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.DefaultLongPollTimeout <= 0 {
+		o.DefaultLongPollTimeout = DefaultLongPollTimeout
+	}
+	if o.MaxMessageSize <= 0 {
+		o.MaxMessageSize = DefaultMaxMessageSize
+	}
+	return o
+}
+
+// Server implements gatewaypb.GatewayServer on top of a Broker. It is stateless apart
+// from round-robin counters, and safe for concurrent use.
+type Server struct {
+	// UnimplementedGatewayServer is embedded by value as the generated code requires; every
+	// RPC of gateway_protocol is nevertheless implemented on Server itself.
+	gatewaypb.UnimplementedGatewayServer
+
+	broker Broker
+	opts   Options
+	log    *slog.Logger
+
+	// nextCreate spreads process instance creations over the partitions.
+	nextCreate atomic.Uint64
+	// nextActivate rotates the partition where a job activation round starts, so that
+	// workers do not all drain partition 1 first.
+	nextActivate atomic.Uint64
+}
+
+// New returns a Server that sends its commands to b.
+func New(b Broker, opts Options) *Server {
+	opts = opts.withDefaults()
+	return &Server{broker: b, opts: opts, log: opts.Logger}
+}
+
+// Register registers s as the gateway_protocol.Gateway service of g. Create g with
+// ServerOptions so that message sizes are bounded and panics are recovered.
+func (s *Server) Register(g *grpc.Server) {
+	gatewaypb.RegisterGatewayServer(g, s)
+}
+
+// ServerOptions returns the gRPC server options the gateway needs: message size limits
+// (MaxMessageSize for both directions, so larger requests are refused with
+// RESOURCE_EXHAUSTED) and interceptors that turn a panic in any handler into an INTERNAL
+// status, logging its stack, instead of crashing the process.
+func ServerOptions(opts Options) []grpc.ServerOption {
+	opts = opts.withDefaults()
+	return []grpc.ServerOption{
+		grpc.MaxRecvMsgSize(opts.MaxMessageSize),
+		grpc.MaxSendMsgSize(opts.MaxMessageSize),
+		grpc.ChainUnaryInterceptor(recoverUnary(opts.Logger)),
+		grpc.ChainStreamInterceptor(recoverStream(opts.Logger)),
+	}
+}
+
+var _ gatewaypb.GatewayServer = (*Server)(nil)

@@ -1,0 +1,85 @@
+package gateway
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"google.golang.org/grpc/codes"
+
+	"github.com/weftlabs/weft/proto/gen/gatewaypb"
+	"github.com/weftlabs/weft/proto/gen/recordpb"
+)
+
+func TestNotImplementedRPCs(t *testing.T) {
+	client := startGateway(t, newFakeBroker(1), Options{})
+	ctx := t.Context()
+
+	_, err := client.EvaluateDecision(ctx, &gatewaypb.EvaluateDecisionRequest{DecisionId: "d"})
+	requireStatus(t, err, codes.Unimplemented, "EvaluateDecision is not implemented yet")
+	_, err = client.ModifyProcessInstance(ctx, &gatewaypb.ModifyProcessInstanceRequest{ProcessInstanceKey: keyOn(1, 1)})
+	requireStatus(t, err, codes.Unimplemented, "ModifyProcessInstance is not implemented yet")
+	_, err = client.DeleteResource(ctx, &gatewaypb.DeleteResourceRequest{ResourceKey: keyOn(1, 1)})
+	requireStatus(t, err, codes.Unimplemented, "DeleteResource is not implemented yet")
+	_, err = client.BroadcastSignal(ctx, &gatewaypb.BroadcastSignalRequest{SignalName: "s"})
+	requireStatus(t, err, codes.Unimplemented, "BroadcastSignal is not implemented yet")
+}
+
+func TestRequestsOverTheMessageSizeAreRefused(t *testing.T) {
+	b := newFakeBroker(1)
+	b.setHandler(deployedAnswer)
+	client := startGateway(t, b, Options{})
+
+	_, err := client.DeployResource(t.Context(), &gatewaypb.DeployResourceRequest{Resources: []*gatewaypb.Resource{
+		{Name: "huge.bpmn", Content: make([]byte, 5<<20)},
+	}})
+	requireStatus(t, err, codes.ResourceExhausted)
+	equal(t, 0, len(b.sent()))
+
+	// Just under the limit still goes through.
+	_, err = client.DeployResource(t.Context(), &gatewaypb.DeployResourceRequest{Resources: []*gatewaypb.Resource{
+		{Name: "big.bpmn", Content: make([]byte, 4<<20-1024)},
+	}})
+	noError(t, err)
+}
+
+func TestPanicsBecomeInternal(t *testing.T) {
+	b := newFakeBroker(1)
+	b.setHandler(func(_ context.Context, _ int32, cmd *recordpb.Record) (*recordpb.Record, error) {
+		if cmd.GetValueType() == recordpb.ValueType_MESSAGE {
+			return eventFor(cmd, "PUBLISHED", 1), nil
+		}
+		panic("broken broker")
+	})
+	var logs logBuffer
+	client := startGateway(t, b, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+
+	_, err := client.CompleteJob(t.Context(), &gatewaypb.CompleteJobRequest{JobKey: keyOn(1, 1)})
+	requireStatus(t, err, codes.Internal, "/gateway_protocol.Gateway/CompleteJob")
+
+	_, err = activateAll(t, t.Context(), client, &gatewaypb.ActivateJobsRequest{
+		Type: "t", Worker: "w", Timeout: 1000, MaxJobsToActivate: 1, RequestTimeout: -1,
+	})
+	requireStatus(t, err, codes.Internal, "/gateway_protocol.Gateway/ActivateJobs")
+
+	for _, want := range []string{"gateway handler panicked", "broken broker", "CompleteJob", "ActivateJobs", "goroutine"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Fatalf("log lacks %q:\n%s", want, logs.String())
+		}
+	}
+
+	// The gateway still serves.
+	_, err = client.PublishMessage(t.Context(), &gatewaypb.PublishMessageRequest{Name: "m"})
+	noError(t, err)
+}
+
+func TestOptionsDefaults(t *testing.T) {
+	o := Options{}.withDefaults()
+	equal(t, DefaultLongPollTimeout, o.DefaultLongPollTimeout)
+	equal(t, DefaultMaxMessageSize, o.MaxMessageSize)
+	if o.Logger == nil {
+		t.Fatal("no default logger")
+	}
+	equal(t, 4, len(ServerOptions(Options{})))
+}

@@ -1,0 +1,34 @@
+package gateway
+
+import (
+	"context"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/weftlabs/weft/proto/gen/gatewaypb"
+)
+
+// EvaluateDecision is not implemented yet: it answers UNIMPLEMENTED.
+func (s *Server) EvaluateDecision(context.Context, *gatewaypb.EvaluateDecisionRequest) (*gatewaypb.EvaluateDecisionResponse, error) {
+	return nil, notImplemented("EvaluateDecision")
+}
+
+// ModifyProcessInstance is not implemented yet: it answers UNIMPLEMENTED.
+func (s *Server) ModifyProcessInstance(context.Context, *gatewaypb.ModifyProcessInstanceRequest) (*gatewaypb.ModifyProcessInstanceResponse, error) {
+	return nil, notImplemented("ModifyProcessInstance")
+}
+
+// DeleteResource is not implemented yet: it answers UNIMPLEMENTED.
+func (s *Server) DeleteResource(context.Context, *gatewaypb.DeleteResourceRequest) (*gatewaypb.DeleteResourceResponse, error) {
+	return nil, notImplemented("DeleteResource")
+}
+
+// BroadcastSignal is not implemented yet: it answers UNIMPLEMENTED.
+func (s *Server) BroadcastSignal(context.Context, *gatewaypb.BroadcastSignalRequest) (*gatewaypb.BroadcastSignalResponse, error) {
+	return nil, notImplemented("BroadcastSignal")
+}
+
+func notImplemented(rpc string) error {
+	return status.Errorf(codes.Unimplemented, "%s is not implemented yet", rpc)
+}
