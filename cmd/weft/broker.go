@@ -104,4 +104,3 @@ func (b *localBroker) WatchJobs(jobType string) (<-chan struct{}, func()) {
 		})
 	}
 }
-
