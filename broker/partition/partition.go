@@ -123,11 +123,11 @@ func Open(cfg Config) (*Partition, error) {
 			return nil, fmt.Errorf("partition %d: %w", cfg.ID, err)
 		}
 	}
-	st, err := state.Open(filepath.Join(cfg.Dir, "state"), state.Options{PartitionID: cfg.ID})
+	st, err := state.Open(filepath.Join(cfg.Dir, "state"), state.Options{PartitionID: cfg.ID, Logger: log.With("store", "state")})
 	if err != nil {
 		return nil, fmt.Errorf("partition %d: %w", cfg.ID, err)
 	}
-	rdb, err := raftstore.OpenDB(filepath.Join(cfg.Dir, "raft"))
+	rdb, err := raftstore.OpenDB(filepath.Join(cfg.Dir, "raft"), raftstore.WithLogger(state.PebbleLogger(log.With("store", "raft"))))
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("partition %d: %w", cfg.ID, err)
@@ -227,6 +227,9 @@ func (p *Partition) WaitLeader(ctx context.Context) error {
 // Execute proposes a command and waits for its response: the event it caused, or its
 // rejection. It returns ErrNotLeader, ErrBackpressure, ErrClosed or ctx's error.
 func (p *Partition) Execute(ctx context.Context, cmd *recordpb.Record) (*recordpb.Record, error) {
+	if p.ctx.Err() != nil {
+		return nil, ErrClosed
+	}
 	if !p.IsLeader() {
 		return nil, ErrNotLeader
 	}

@@ -9,6 +9,7 @@ package state
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync/atomic"
 
 	"github.com/cockroachdb/pebble"
@@ -39,6 +40,8 @@ type Options struct {
 	PartitionID int32
 	// InMemory keeps everything in memory (tests and benchmarks); Dir is then ignored.
 	InMemory bool
+	// Logger receives Pebble's messages; nil discards them.
+	Logger *slog.Logger
 }
 
 // Open opens (or creates) the state in dir.
@@ -52,6 +55,11 @@ func Open(dir string, opts Options) (*DB, error) {
 		L0CompactionThreshold:       4,
 		L0StopWritesThreshold:       24,
 	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	po.Logger = PebbleLogger(logger)
 	if opts.InMemory {
 		po.FS = vfs.NewMem()
 		dir = ""
