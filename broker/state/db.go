@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 
 	"github.com/cockroachdb/pebble"
+	"github.com/cockroachdb/pebble/bloom"
 	"github.com/cockroachdb/pebble/vfs"
 )
 
@@ -49,12 +50,24 @@ func Open(dir string, opts Options) (*DB, error) {
 	if opts.PartitionID <= 0 || opts.PartitionID >= 1<<(63-KeyBits) {
 		return nil, fmt.Errorf("open state: partition id %d out of range", opts.PartitionID)
 	}
+	cache := pebble.NewCache(128 << 20)
+	defer cache.Unref()
 	po := &pebble.Options{
-		MemTableSize:                32 << 20,
+		Cache:                       cache,
+		MemTableSize:                64 << 20,
 		MemTableStopWritesThreshold: 4,
 		L0CompactionThreshold:       4,
 		L0StopWritesThreshold:       24,
 	}
+	// Most reads are point lookups of keys that may not exist (a variable in each
+	// enclosing scope, a job or incident by key); bloom filters answer those without
+	// reading data blocks.
+	po.Levels = make([]pebble.LevelOptions, 7)
+	for i := range po.Levels {
+		po.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+		po.Levels[i].FilterType = pebble.TableFilter
+	}
+	po.EnsureDefaults()
 	logger := opts.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)

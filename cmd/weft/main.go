@@ -1,6 +1,7 @@
 // Command weft is Weft's one binary.
 //
 //	weft dev       one broker, its gateway and (later) the monitor in one process
+//	weft bench     measures one-task instances end to end through a gateway
 //	weft version   prints the version
 //
 // Every flag can also be set with a WEFT_* environment variable: --data-dir is
@@ -46,6 +47,15 @@ func run(args []string, stdout, stderr io.Writer) error {
 		defer stop()
 		log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
 		return runDev(ctx, cfg, log)
+	case "bench":
+		cfg, err := parseBenchFlags(args[1:], os.LookupEnv, stderr)
+		if err != nil {
+			return err
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		return runBench(ctx, cfg, stdout, log)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "weft %s (gateway protocol of Zeebe 8.3)\n", version)
 		return nil
@@ -63,9 +73,10 @@ func usage(w io.Writer) {
 
 Commands:
   dev       run a broker with its gateway in one process (data in --data-dir)
+  bench     measure one-task instances end to end through a gateway
   version   print the version
 
-Run 'weft dev --help' for the flags of dev.
+Run 'weft dev --help' or 'weft bench --help' for their flags.
 `)
 }
 
