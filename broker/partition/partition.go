@@ -38,6 +38,11 @@ var (
 	ErrClosed = errors.New("partition: closed")
 )
 
+// maxEntriesInFlight bounds the Raft entries proposed and not yet applied. Two keep the
+// disk busy (one entry is written while the next forms) and make commands that arrive
+// during a write share the next entry: the group commit.
+const maxEntriesInFlight = 2
+
 // Config configures a partition.
 type Config struct {
 	// ID is the partition id, from 1.
@@ -90,8 +95,10 @@ type Partition struct {
 	trans  raft.LoopbackTransport
 
 	proposals chan proposal
-	leader    atomic.Bool
-	notifyCh  chan bool
+	// slots bounds the Raft entries proposed and not yet applied (see propose).
+	slots    chan struct{}
+	leader   atomic.Bool
+	notifyCh chan bool
 
 	mu      sync.Mutex
 	pending map[uint64]chan result
@@ -150,6 +157,7 @@ func Open(cfg Config) (*Partition, error) {
 	p := &Partition{
 		cfg: cfg, log: log, state: st, raftDB: rdb, store: store,
 		proposals: make(chan proposal, 4*cfg.MaxCommandsPerEntry),
+		slots:     make(chan struct{}, maxEntriesInFlight),
 		notifyCh:  make(chan bool, 16),
 		pending:   map[uint64]chan result{},
 		ctx:       ctx, cancel: cancel,
@@ -281,9 +289,10 @@ type inflight struct {
 	ids    []uint64
 }
 
-// propose is the group commit: it drains waiting commands into one Raft entry
-// stamped with the leader's clock, and hands it to Raft without waiting, so the next
-// batch forms while this one is replicated and fsynced.
+// propose is the group commit: it drains waiting commands into one Raft entry stamped
+// with the leader's clock and hands it to Raft without waiting for it. At most
+// maxEntriesInFlight entries are in flight; while they are written, new commands queue
+// and form the next entry.
 func (p *Partition) propose(futures chan<- inflight) {
 	defer p.wg.Done()
 	defer close(futures)
@@ -292,6 +301,13 @@ func (p *Partition) propose(futures chan<- inflight) {
 		var first proposal
 		select {
 		case first = <-p.proposals:
+		case <-p.ctx.Done():
+			return
+		}
+		// Wait for a free slot before draining: while the entries in flight are written,
+		// the commands that arrive meanwhile queue up and go into the next entry together.
+		select {
+		case p.slots <- struct{}{}:
 		case <-p.ctx.Done():
 			return
 		}
@@ -315,6 +331,7 @@ func (p *Partition) propose(futures chan<- inflight) {
 		entry.Timestamp = ts
 		data, err := marshalEntry(entry)
 		if err != nil {
+			<-p.slots
 			p.failAll(ids, fmt.Errorf("encode raft entry: %w", err))
 			continue
 		}
@@ -332,7 +349,9 @@ func (p *Partition) propose(futures chan<- inflight) {
 func (p *Partition) confirm(futures <-chan inflight) {
 	defer p.wg.Done()
 	for in := range futures {
-		if err := in.future.Error(); err != nil {
+		err := in.future.Error()
+		<-p.slots
+		if err != nil {
 			if errors.Is(err, raft.ErrNotLeader) || errors.Is(err, raft.ErrLeadershipLost) || errors.Is(err, raft.ErrRaftShutdown) {
 				err = ErrNotLeader
 			}
