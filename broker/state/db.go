@@ -33,6 +33,13 @@ type DB struct {
 	lastPosition atomic.Int64
 	keyCounter   atomic.Int64
 	lastApplied  atomic.Uint64
+
+	// activatableFloor holds, per job type, a key below which no job of the type is
+	// activatable. Activations take the oldest jobs, so the index's head fills with
+	// deletion markers until a compaction; starting each scan at the floor steps over
+	// them. Used only by Txns, on the processing goroutine. It changes where a scan
+	// starts, never what it finds, so it is not part of the replicated state.
+	activatableFloor map[string]int64
 }
 
 // Options configures Open.
@@ -81,7 +88,7 @@ func Open(dir string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open state %s: %w", dir, err)
 	}
-	d := &DB{db: pdb, partitionID: opts.PartitionID}
+	d := &DB{db: pdb, partitionID: opts.PartitionID, activatableFloor: map[string]int64{}}
 	for _, m := range []struct {
 		key []byte
 		set func(uint64)

@@ -2,6 +2,7 @@ package state
 
 import (
 	"encoding/binary"
+	"math"
 
 	"github.com/weftlabs/weft/proto/gen/statepb"
 )
@@ -37,6 +38,9 @@ func (t *Txn) PutJob(key int64, prev, j *statepb.Job) {
 	switch j.GetState() {
 	case JobActivatable:
 		t.set(stringKey(cfJobActivatable, r.GetType(), key), nil)
+		if floor, ok := t.d.activatableFloor[r.GetType()]; ok && key < floor {
+			t.d.activatableFloor[r.GetType()] = key
+		}
 	case JobActivated:
 		t.set(pairKey(cfJobDeadline, r.GetDeadline(), key), nil)
 	case JobFailed:
@@ -70,12 +74,23 @@ func (t *Txn) unindexJob(key int64, j *statepb.Job) {
 // first.
 func (t *Txn) ActivatableJobs(jobType string, limit int) []int64 {
 	prefix := append(append([]byte{cfJobActivatable}, jobType...), 0)
+	lower := prefix
+	if floor, ok := t.d.activatableFloor[jobType]; ok {
+		lower = stringKey(cfJobActivatable, jobType, floor)
+	}
 	var keys []int64
-	t.scan(prefix, func(k, _ []byte) bool {
+	t.scanRange(lower, prefixEnd(prefix), func(k, _ []byte) bool {
 		if len(k) == len(prefix)+8 {
 			keys = append(keys, int64(binary.BigEndian.Uint64(k[len(prefix):])))
 		}
 		return len(keys) < limit
 	})
+	if t.err == nil {
+		if len(keys) > 0 {
+			t.d.activatableFloor[jobType] = keys[0]
+		} else {
+			t.d.activatableFloor[jobType] = math.MaxInt64
+		}
+	}
 	return keys
 }

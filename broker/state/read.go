@@ -23,23 +23,23 @@ type Due struct {
 	At     int64
 }
 
-// DueJobDeadlines returns at most limit activated jobs whose deadline is at or before
-// now (ms), earliest first. Safe to call from any goroutine.
-func (d *DB) DueJobDeadlines(now int64, limit int) ([]Due, error) {
-	return d.due(cfJobDeadline, now, limit)
+// DueJobDeadlines returns at most limit activated jobs whose deadline is in [from, now]
+// (ms), earliest first. Safe to call from any goroutine.
+func (d *DB) DueJobDeadlines(from, now int64, limit int) ([]Due, error) {
+	return d.due(cfJobDeadline, from, now, limit)
 }
 
-// DueJobBackoffs returns at most limit failed jobs whose retry back-off ends at or
-// before now (ms), earliest first. Safe to call from any goroutine.
-func (d *DB) DueJobBackoffs(now int64, limit int) ([]Due, error) {
-	return d.due(cfJobBackoff, now, limit)
+// DueJobBackoffs returns at most limit failed jobs whose retry back-off ends in
+// [from, now] (ms), earliest first. Safe to call from any goroutine.
+func (d *DB) DueJobBackoffs(from, now int64, limit int) ([]Due, error) {
+	return d.due(cfJobBackoff, from, now, limit)
 }
 
 // NextDue returns the earliest deadline or back-off end of any job, and false if none.
 func (d *DB) NextDue() (int64, bool, error) {
 	best, found := int64(0), false
 	for _, cf := range []byte{cfJobDeadline, cfJobBackoff} {
-		ds, err := d.due(cf, 1<<62, 1)
+		ds, err := d.due(cf, 0, 1<<62, 1)
 		if err != nil {
 			return 0, false, err
 		}
@@ -50,8 +50,8 @@ func (d *DB) NextDue() (int64, bool, error) {
 	return best, found, nil
 }
 
-func (d *DB) due(cf byte, now int64, limit int) ([]Due, error) {
-	it, err := d.db.NewIter(&pebble.IterOptions{LowerBound: []byte{cf}, UpperBound: pairKey(cf, now+1, 0)})
+func (d *DB) due(cf byte, from, now int64, limit int) ([]Due, error) {
+	it, err := d.db.NewIter(&pebble.IterOptions{LowerBound: pairKey(cf, max(from, 0), 0), UpperBound: pairKey(cf, now+1, 0)})
 	if err != nil {
 		return nil, err
 	}

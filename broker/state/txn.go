@@ -158,10 +158,16 @@ func (t *Txn) getProto(key []byte, m proto.Message) bool {
 // scan calls fn for every key with the prefix, in key order, until fn returns false.
 // fn must not write to the transaction.
 func (t *Txn) scan(prefix []byte, fn func(key, value []byte) bool) {
+	t.scanRange(prefix, prefixEnd(prefix), fn)
+}
+
+// scanRange calls fn for every key in [lower, upper), in key order, until fn returns
+// false. fn must not write to the transaction.
+func (t *Txn) scanRange(lower, upper []byte, fn func(key, value []byte) bool) {
 	if t.err != nil {
 		return
 	}
-	it, err := t.b.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	it, err := t.b.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
 	if err != nil {
 		t.fail(err)
 		return
