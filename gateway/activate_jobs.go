@@ -61,6 +61,8 @@ func (s *Server) ActivateJobs(req *gatewaypb.ActivateJobsRequest, stream gateway
 			}
 		case <-expired:
 			return nil
+		case <-s.closing:
+			return nil
 		case <-ctx.Done():
 			return contextStatus(ctx)
 		}

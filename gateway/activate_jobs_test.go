@@ -347,3 +347,23 @@ func (b *closingWatchBroker) WatchJobs(string) (<-chan struct{}, func()) {
 	close(ch)
 	return ch, nil
 }
+
+func TestShutdownEndsLongPolls(t *testing.T) {
+	b := newFakeBroker(1)
+	client, srv := startGatewayServer(t, b, Options{})
+
+	stream, err := client.ActivateJobs(t.Context(), &gatewaypb.ActivateJobsRequest{
+		Type: "t", Worker: "w", Timeout: 1000, MaxJobsToActivate: 5, RequestTimeout: 600_000,
+	})
+	noError(t, err)
+	eventually(t, "the request is waiting for jobs", func() bool { return b.openWatches("t") == 1 })
+	start := time.Now()
+	srv.Shutdown()
+	jobs, _, err := collectJobs(stream)
+	noError(t, err)
+	equal(t, 0, len(jobs))
+	if elapsed := time.Since(start); elapsed > 5*time.Second {
+		t.Fatalf("the long poll ended %v after Shutdown, want at once", elapsed)
+	}
+	srv.Shutdown() // a second call does nothing
+}

@@ -28,13 +28,21 @@ func TestMain(m *testing.M) {
 // handler outlives the test.
 func startGateway(t *testing.T, b Broker, opts Options) gatewaypb.GatewayClient {
 	t.Helper()
+	client, _ := startGatewayServer(t, b, opts)
+	return client
+}
+
+// startGatewayServer is startGateway that also returns the gateway's Server.
+func startGatewayServer(t *testing.T, b Broker, opts Options) (gatewaypb.GatewayClient, *Server) {
+	t.Helper()
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	noError(t, err)
 	g := grpc.NewServer(append(ServerOptions(opts), grpc.WaitForHandlers(true))...)
-	New(b, opts).Register(g)
+	srv := New(b, opts)
+	srv.Register(g)
 	served := make(chan error, 1)
 	go func() { served <- g.Serve(lis) }()
 
@@ -45,7 +53,7 @@ func startGateway(t *testing.T, b Broker, opts Options) gatewaypb.GatewayClient 
 		g.Stop()
 		noError(t, <-served)
 	})
-	return gatewaypb.NewGatewayClient(conn)
+	return gatewaypb.NewGatewayClient(conn), srv
 }
 
 // keyOn returns the n-th key of a partition, laid out as Zeebe lays keys out.

@@ -6,6 +6,7 @@ package gateway
 
 import (
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -67,12 +68,23 @@ type Server struct {
 	// nextActivate rotates the partition where a job activation round starts, so that
 	// workers do not all drain partition 1 first.
 	nextActivate atomic.Uint64
+
+	// closing is closed by Shutdown: waiting long polls end at once.
+	closing   chan struct{}
+	closeOnce sync.Once
 }
 
 // New returns a Server that sends its commands to b.
 func New(b Broker, opts Options) *Server {
 	opts = opts.withDefaults()
-	return &Server{broker: b, opts: opts, log: opts.Logger}
+	return &Server{broker: b, opts: opts, log: opts.Logger, closing: make(chan struct{})}
+}
+
+// Shutdown ends the requests that wait without work to do: long-polling ActivateJobs
+// requests end with no jobs (workers poll again, elsewhere). Call it before the gRPC
+// server's GracefulStop, which otherwise waits for each long poll's timeout.
+func (s *Server) Shutdown() {
+	s.closeOnce.Do(func() { close(s.closing) })
 }
 
 // Register registers s as the gateway_protocol.Gateway service of g. Create g with

@@ -63,6 +63,7 @@ func parseDevFlags(args []string, lookup func(string) (string, bool), out io.Wri
 type devServer struct {
 	log       *slog.Logger
 	part      *partition.Partition
+	gateway   *gateway.Server
 	grpc      *grpc.Server
 	http      *http.Server
 	grpcLis   net.Listener
@@ -99,11 +100,12 @@ func startDev(ctx context.Context, cfg devConfig, log *slog.Logger) (*devServer,
 
 	gopts := gateway.Options{Logger: log.With("component", "gateway"), Version: version}
 	gs := grpc.NewServer(gateway.ServerOptions(gopts)...)
-	gateway.New(&localBroker{
+	gw := gateway.New(&localBroker{
 		partitions: []*partition.Partition{part},
 		host:       grpcLis.Addr().(*net.TCPAddr).IP.String(),
 		port:       int32(grpcLis.Addr().(*net.TCPAddr).Port),
-	}, gopts).Register(gs)
+	}, gopts)
+	gw.Register(gs)
 
 	mux := http.NewServeMux()
 	live := func(w http.ResponseWriter, _ *http.Request) {
@@ -125,7 +127,7 @@ func startDev(ctx context.Context, cfg devConfig, log *slog.Logger) (*devServer,
 	mux.HandleFunc("GET /actuator/health/readiness", ready)
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 
-	d := &devServer{log: log, part: part, grpc: gs, http: hs, grpcLis: grpcLis, httpLis: httpLis, serveDone: make(chan error, 2)}
+	d := &devServer{log: log, part: part, gateway: gw, grpc: gs, http: hs, grpcLis: grpcLis, httpLis: httpLis, serveDone: make(chan error, 2)}
 	go func() { d.serveDone <- gs.Serve(grpcLis) }()
 	go func() {
 		err := hs.Serve(httpLis)
@@ -148,6 +150,7 @@ func (d *devServer) HTTPAddr() string { return d.httpLis.Addr().String() }
 func (d *devServer) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	d.gateway.Shutdown()
 	stopped := make(chan struct{})
 	go func() {
 		d.grpc.GracefulStop()
