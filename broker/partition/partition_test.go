@@ -173,14 +173,42 @@ func TestExecuteLifecycle(t *testing.T) {
 	require.Empty(t, r.GetJobBatch().GetJobKeys())
 }
 
-// Concurrent requests share Raft entries: the partition applied far fewer Raft entries
-// (its last applied index) than it processed commands.
+// Concurrent requests share Raft entries: the partition applies far fewer Raft entries
+// (its last applied index tells) than it processes commands, and never more commands in
+// one entry than Config.MaxCommandsPerEntry.
 func TestGroupCommit(t *testing.T) {
-	p, _ := open(t, partition.Config{Dir: t.TempDir()})
-	event(t, p, deployCmd())
-
 	const n = 400
+	t.Run("shared entries", func(t *testing.T) {
+		p, _ := open(t, partition.Config{Dir: t.TempDir()})
+		event(t, p, deployCmd())
+		// How many commands meet in one entry depends on scheduling; on a loaded machine
+		// a burst may be spread thin, so a few bursts are allowed to show the batching.
+		var tries []uint64
+		for range 5 {
+			entries := createBurst(t, p, n)
+			tries = append(tries, entries)
+			if entries <= n/4 {
+				t.Logf("%d commands in %d raft entries (bursts: %v)", n, entries, tries)
+				return
+			}
+		}
+		t.Fatalf("bursts of %d concurrent commands took %v raft entries: they were not batched", n, tries)
+	})
+	t.Run("at most 4 per entry", func(t *testing.T) {
+		p, _ := open(t, partition.Config{Dir: t.TempDir(), MaxCommandsPerEntry: 4})
+		event(t, p, deployCmd())
+		entries := createBurst(t, p, n)
+		t.Logf("%d commands in %d raft entries", n, entries)
+		require.GreaterOrEqual(t, entries, uint64(n/4), "more commands in one raft entry than configured")
+	})
+}
+
+// createBurst creates n instances from n goroutines at once and returns how many Raft
+// entries the partition applied meanwhile.
+func createBurst(t *testing.T, p *partition.Partition, n int) uint64 {
+	t.Helper()
 	before := p.State().LastApplied()
+	created := len(findRecords(t, p, recordpb.ValueType_PROCESS_INSTANCE_CREATION, "CREATED", 0))
 	start := make(chan struct{})
 	errs := make(chan error, n)
 	var wg sync.WaitGroup
@@ -202,10 +230,8 @@ func TestGroupCommit(t *testing.T) {
 	for err := range errs {
 		require.NoError(t, err)
 	}
-	entries := p.State().LastApplied() - before
-	t.Logf("%d commands in %d raft entries", n, entries)
-	require.Less(t, entries, uint64(n/2), "concurrent commands were not batched into shared raft entries")
-	require.Len(t, findRecords(t, p, recordpb.ValueType_PROCESS_INSTANCE_CREATION, "CREATED", 0), n)
+	require.Len(t, findRecords(t, p, recordpb.ValueType_PROCESS_INSTANCE_CREATION, "CREATED", 0), created+n)
+	return p.State().LastApplied() - before
 }
 
 // Closing and reopening the partition keeps its state; keys and positions continue.
