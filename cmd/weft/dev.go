@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -102,7 +103,7 @@ func startDev(ctx context.Context, cfg devConfig, log *slog.Logger) (*devServer,
 	gs := grpc.NewServer(gateway.ServerOptions(gopts)...)
 	gw := gateway.New(&localBroker{
 		partitions: []*partition.Partition{part},
-		host:       grpcLis.Addr().(*net.TCPAddr).IP.String(),
+		host:       advertisedHost(grpcLis.Addr().(*net.TCPAddr)),
 		port:       int32(grpcLis.Addr().(*net.TCPAddr).Port),
 	}, gopts)
 	gw.Register(gs)
@@ -183,4 +184,16 @@ func runDev(ctx context.Context, cfg devConfig, log *slog.Logger) error {
 		log.Error("server stopped", "err", err)
 	}
 	return d.Close()
+}
+
+// advertisedHost is the host that Topology reports for a listener: its IP, or the
+// machine's host name when it listens on every interface.
+func advertisedHost(a *net.TCPAddr) string {
+	if !a.IP.IsUnspecified() {
+		return a.IP.String()
+	}
+	if h, err := os.Hostname(); err == nil && h != "" {
+		return h
+	}
+	return "localhost"
 }
