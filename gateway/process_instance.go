@@ -36,8 +36,9 @@ func (s *Server) CreateProcessInstance(ctx context.Context, req *gatewaypb.Creat
 
 // CreateProcessInstanceWithResult starts an instance like CreateProcessInstance and
 // answers once it has completed, with its variables (narrowed by fetchVariables). It waits
-// at most requestTimeout milliseconds when that is positive, else until the call's own
-// deadline; when the wait runs out the instance keeps running.
+// at most requestTimeout milliseconds when that is positive, else the gateway's
+// DefaultRequestTimeout (and never past the call's own deadline); when the wait runs out
+// the instance keeps running.
 func (s *Server) CreateProcessInstanceWithResult(ctx context.Context, req *gatewaypb.CreateProcessInstanceWithResultRequest) (*gatewaypb.CreateProcessInstanceWithResultResponse, error) {
 	if req.GetRequest() == nil {
 		return nil, invalidArgument("Expected to create process instance with result with request set, but it was missing")
@@ -51,14 +52,14 @@ func (s *Server) CreateProcessInstanceWithResult(ctx context.Context, req *gatew
 	cmd := newCommand(partition, recordpb.ValueType_PROCESS_INSTANCE_CREATION, intentCreate, noKey)
 	cmd.Value = &recordpb.Record_ProcessInstanceCreation{ProcessInstanceCreation: value}
 
-	limit := "before the request's deadline"
+	wait := s.opts.DefaultRequestTimeout
+	limit := "within the gateway's default request timeout " + wait.String()
 	if ms := req.GetRequestTimeout(); ms > 0 {
-		d := millis(ms)
-		limit = "within requestTimeout " + d.String()
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, d)
-		defer cancel()
+		wait = millis(ms)
+		limit = "within requestTimeout " + wait.String()
 	}
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
 	resp, err := s.execute(ctx, partition, cmd, recordpb.ValueType_PROCESS_INSTANCE_RESULT)
 	if status.Code(err) == codes.DeadlineExceeded {
 		return nil, status.Errorf(codes.DeadlineExceeded,

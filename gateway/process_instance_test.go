@@ -177,6 +177,22 @@ func TestCreateProcessInstanceWithResultUsesTheCallDeadline(t *testing.T) {
 	}
 }
 
+func TestCreateProcessInstanceWithResultUsesTheDefaultRequestTimeout(t *testing.T) {
+	b := newFakeBroker(1)
+	b.setHandler(blockUntilDone)
+	client := startGateway(t, b, Options{DefaultRequestTimeout: 250 * time.Millisecond})
+
+	start := time.Now()
+	// No requestTimeout and no deadline of the call: the gateway's default applies.
+	_, err := client.CreateProcessInstanceWithResult(t.Context(), &gatewaypb.CreateProcessInstanceWithResultRequest{
+		Request: &gatewaypb.CreateProcessInstanceRequest{BpmnProcessId: "order", Version: -1},
+	})
+	requireStatus(t, err, codes.DeadlineExceeded, "within the gateway's default request timeout 250ms")
+	if elapsed := time.Since(start); elapsed < 250*time.Millisecond || elapsed > 5*time.Second {
+		t.Fatalf("answered after %v, want about 250ms", elapsed)
+	}
+}
+
 func TestCancelProcessInstance(t *testing.T) {
 	b := newFakeBroker(1, 2, 3)
 	client := startGateway(t, b, Options{})

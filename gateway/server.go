@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/keepalive"
 
 	"github.com/weftlabs/weft/proto/gen/gatewaypb"
 )
@@ -22,6 +23,13 @@ const (
 	// DefaultMaxMessageSize is the largest gRPC message the gateway receives or sends, as
 	// in Zeebe (4 MiB).
 	DefaultMaxMessageSize = 4 << 20
+	// DefaultRequestTimeout is how long CreateProcessInstanceWithResult waits for the
+	// instance when the request's requestTimeout is 0 or less, as Zeebe's gateway does.
+	DefaultRequestTimeout = 15 * time.Second
+	// MinKeepAliveInterval is the shortest interval between client keep-alive pings the
+	// gateway accepts. Zeebe's clients ping every 45 s on idle streams (long polls,
+	// result waits); a stricter server would close those connections.
+	MinKeepAliveInterval = 30 * time.Second
 )
 
 // Options configure a Server and its gRPC server. The zero value is usable: zero fields
@@ -37,6 +45,9 @@ type Options struct {
 	// MaxMessageSize bounds each received and sent gRPC message in bytes; zero or negative
 	// uses DefaultMaxMessageSize (4 MiB). Larger requests fail with RESOURCE_EXHAUSTED.
 	MaxMessageSize int
+	// DefaultRequestTimeout is how long CreateProcessInstanceWithResult waits when its
+	// requestTimeout is 0 or less; zero or negative uses DefaultRequestTimeout (15s).
+	DefaultRequestTimeout time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -48,6 +59,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxMessageSize <= 0 {
 		o.MaxMessageSize = DefaultMaxMessageSize
+	}
+	if o.DefaultRequestTimeout <= 0 {
+		o.DefaultRequestTimeout = DefaultRequestTimeout
 	}
 	return o
 }
@@ -95,13 +109,15 @@ func (s *Server) Register(g *grpc.Server) {
 
 // ServerOptions returns the gRPC server options the gateway needs: message size limits
 // (MaxMessageSize for both directions, so larger requests are refused with
-// RESOURCE_EXHAUSTED) and interceptors that turn a panic in any handler into an INTERNAL
+// RESOURCE_EXHAUSTED), a keep-alive policy that accepts the official clients' pings, and
+// interceptors that turn a panic in any handler into an INTERNAL
 // status, logging its stack, instead of crashing the process.
 func ServerOptions(opts Options) []grpc.ServerOption {
 	opts = opts.withDefaults()
 	return []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(opts.MaxMessageSize),
 		grpc.MaxSendMsgSize(opts.MaxMessageSize),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: MinKeepAliveInterval, PermitWithoutStream: true}),
 		grpc.ChainUnaryInterceptor(recoverUnary(opts.Logger)),
 		grpc.ChainStreamInterceptor(recoverStream(opts.Logger)),
 	}

@@ -78,8 +78,9 @@ func TestOptionsDefaults(t *testing.T) {
 	o := Options{}.withDefaults()
 	equal(t, DefaultLongPollTimeout, o.DefaultLongPollTimeout)
 	equal(t, DefaultMaxMessageSize, o.MaxMessageSize)
+	equal(t, DefaultRequestTimeout, o.DefaultRequestTimeout)
 	if o.Logger == nil {
 		t.Fatal("no default logger")
 	}
-	equal(t, 4, len(ServerOptions(Options{})))
+	equal(t, 5, len(ServerOptions(Options{})))
 }
