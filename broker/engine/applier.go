@@ -37,6 +37,15 @@ func (p *processing) apply(r *recordpb.Record) {
 		}
 	case *recordpb.Record_Incident:
 		p.applyIncident(r.GetKey(), r.GetIntent(), v.Incident)
+	case *recordpb.Record_Message:
+		switch r.GetIntent() {
+		case "PUBLISHED":
+			tx.PutMessage(r.GetKey(), v.Message)
+		case "EXPIRED":
+			if m := tx.Message(r.GetKey()); m != nil {
+				tx.DeleteMessage(r.GetKey(), m)
+			}
+		}
 	case *recordpb.Record_Variable:
 		tx.PutVariable(v.Variable.GetScopeKey(), v.Variable.GetName(), &statepb.Variable{Key: r.GetKey(), Value: v.Variable.GetValue()})
 	}

@@ -148,8 +148,12 @@ func (p *processing) dispatch() {
 			return
 		}
 	case recordpb.ValueType_MESSAGE:
-		if c.GetIntent() == "PUBLISH" {
+		switch c.GetIntent() {
+		case "PUBLISH":
 			p.publishMessage()
+			return
+		case "EXPIRE":
+			p.expireMessage()
 			return
 		}
 	}

@@ -138,3 +138,17 @@ func jobCmd(intent string, key int64, job *recordpb.JobRecord) *recordpb.Record 
 	return &recordpb.Record{ValueType: recordpb.ValueType_JOB, Intent: intent, Key: key,
 		Value: &recordpb.Record_Job{Job: job}}
 }
+
+// oneTask is a process with one service task of type "work".
+const oneTask = `<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="t">
+  <bpmn:process id="p" isExecutable="true">
+    <bpmn:startEvent id="start"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="task"/>
+    <bpmn:serviceTask id="task">
+      <bpmn:extensionElements><zeebe:taskDefinition type="work" retries="2"/></bpmn:extensionElements>
+    </bpmn:serviceTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="task" targetRef="end"/>
+    <bpmn:endEvent id="end"/>
+  </bpmn:process>
+</bpmn:definitions>`

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"strings"
 
 	"google.golang.org/protobuf/proto"
@@ -9,8 +10,9 @@ import (
 )
 
 // MaxBatchBytes bounds the jobs (with their variables) of one activation, below the
-// 4 MB message limit of the gateway protocol.
-const MaxBatchBytes = 3 << 20
+// 4 MiB message limit of the gateway protocol. A job that alone exceeds it cannot be
+// delivered: instead of being activated it fails with an incident.
+const MaxBatchBytes = 4<<20 - 64<<10
 
 // activateJobs processes JOB_BATCH ACTIVATE: up to maxJobsToActivate activatable jobs
 // of the type, oldest first, become activated for the worker until now + timeout.
@@ -43,7 +45,11 @@ func (p *processing) activateJobs() {
 		rec.Timeout = b.GetTimeout()
 		rec.Variables = p.collectVariables(rec.GetElementInstanceKey(), b.GetVariables())
 		n := proto.Size(rec)
-		if size+n > MaxBatchBytes && len(out.Jobs) > 0 {
+		if n > MaxBatchBytes {
+			p.jobTooLarge(key, job.GetRecord(), n)
+			continue
+		}
+		if size+n > MaxBatchBytes {
 			out.Truncated = true
 			break
 		}
@@ -52,4 +58,17 @@ func (p *processing) activateJobs() {
 		out.Jobs = append(out.Jobs, rec)
 	}
 	p.respond(p.event(p.tx.NextKey(), "ACTIVATED", out))
+}
+
+// jobTooLarge fails a job whose variables make it larger than any activation may be,
+// with no retries and a MESSAGE_SIZE_EXCEEDED incident: delivering it would fail at every
+// attempt. Once its variables are smaller, UpdateJobRetries and ResolveIncident make it
+// activatable again.
+func (p *processing) jobTooLarge(key int64, job *recordpb.JobRecord, size int) {
+	rec := proto.Clone(job).(*recordpb.JobRecord)
+	rec.Retries = 0
+	rec.RecurringTime = -1
+	rec.ErrorMessage = fmt.Sprintf("The job with its variables is %d bytes, more than the %d bytes an activation may carry", size, MaxBatchBytes)
+	p.event(key, "FAILED", rec)
+	p.jobIncident(key, rec, "MESSAGE_SIZE_EXCEEDED", rec.ErrorMessage)
 }

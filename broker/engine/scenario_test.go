@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -27,7 +28,8 @@ import (
 //	resolve [incident=last|KEY]
 //	cancel [instance=last|KEY]
 //	set-vars scope=instance|ELEMENT_ID [local] vars=JSON
-//	publish name=N [key=K] [vars=JSON]
+//	publish name=N [key=K] [vars=JSON] [id=ID] [ttl=MS]
+//	expire                      proposes EXPIRE for the oldest message still waiting
 //	tick ms=N                   moves the clock
 //	variables scope=instance|ELEMENT_ID   prints the variables visible in the scope
 func TestScenarios(t *testing.T) {
@@ -130,7 +132,27 @@ func (s *scenario) run(t *testing.T, d *datadriven.TestData) string {
 	case "publish":
 		cmd = &recordpb.Record{ValueType: recordpb.ValueType_MESSAGE, Intent: "PUBLISH",
 			Value: &recordpb.Record_Message{Message: &recordpb.MessageRecord{
-				Name: arg(d, "name", ""), CorrelationKey: arg(d, "key", ""), Variables: []byte(arg(d, "vars", ""))}}}
+				Name: arg(d, "name", ""), CorrelationKey: arg(d, "key", ""), Variables: []byte(arg(d, "vars", "")),
+				MessageId: arg(d, "id", ""), TimeToLive: argInt(t, d, "ttl", 60_000)}}}
+	case "expire":
+		// The oldest message that has not expired.
+		var waiting []int64
+		for _, r := range s.h.all() {
+			if r.GetValueType() != recordpb.ValueType_MESSAGE || r.GetRecordType() != recordpb.RecordType_EVENT {
+				continue
+			}
+			if r.GetIntent() == "PUBLISHED" {
+				waiting = append(waiting, r.GetKey())
+			} else if r.GetIntent() == "EXPIRED" {
+				waiting = slices.DeleteFunc(waiting, func(k int64) bool { return k == r.GetKey() })
+			}
+		}
+		if len(waiting) == 0 {
+			t.Fatalf("%s: no message waiting", d.Pos)
+		}
+		key := waiting[0]
+		cmd = &recordpb.Record{ValueType: recordpb.ValueType_MESSAGE, Intent: "EXPIRE", Key: key,
+			Value: &recordpb.Record_Message{Message: &recordpb.MessageRecord{}}}
 	case "tick":
 		h.now += argInt(t, d, "ms", 0)
 		return "ok\n"

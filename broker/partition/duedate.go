@@ -8,19 +8,33 @@ import (
 	"github.com/weftlabs/weft/proto/gen/recordpb"
 )
 
-// checkDueDates runs on the leader: it looks for activated jobs past their deadline
-// and failed jobs whose back-off ended, and proposes TIME_OUT and RECUR_AFTER_BACKOFF
-// commands for them. The commands, not the clock, change state; a command proposed
-// twice is rejected the second time.
+// dueKind is one kind of due date the leader watches, and the command it proposes.
+type dueKind struct {
+	name      string
+	valueType recordpb.ValueType
+	intent    string
+	find      func(d *state.DB, from, now int64, limit int) ([]state.Due, error)
+}
+
+var dueKinds = []dueKind{
+	{"job deadline", recordpb.ValueType_JOB, "TIME_OUT", (*state.DB).DueJobDeadlines},
+	{"job back-off", recordpb.ValueType_JOB, "RECUR_AFTER_BACKOFF", (*state.DB).DueJobBackoffs},
+	{"message time to live", recordpb.ValueType_MESSAGE, "EXPIRE", (*state.DB).DueMessages},
+}
+
+// checkDueDates runs on the leader: it looks for activated jobs past their deadline,
+// failed jobs whose back-off ended and messages whose time to live ended, and proposes
+// TIME_OUT, RECUR_AFTER_BACKOFF and EXPIRE commands for them. The commands, not the
+// clock, change state; a command proposed twice is rejected the second time.
 func (p *Partition) checkDueDates(ctx context.Context) {
 	t := time.NewTicker(p.cfg.DueDateInterval)
 	defer t.Stop()
-	recent := map[int64]time.Time{} // job key -> when a command for it was proposed
+	recent := map[int64]time.Time{} // key -> when a command for it was proposed
 	// Each index is scanned from a floor below which nothing was due at the last scan:
-	// deadlines and back-off ends of new jobs lie in the future, so entries below the
-	// floor are only deletion markers of finished jobs, which a scan from zero would
-	// step over every time. A full scan now and then covers clock skew between leaders.
-	floors := map[string]int64{}
+	// due dates of new entries lie in the future, so entries below the floor are only
+	// deletion markers of finished ones, which a scan from zero would step over every
+	// time. A full scan now and then covers clock skew between leaders.
+	floors := make([]int64, len(dueKinds))
 	lastFull := time.Time{}
 	for {
 		select {
@@ -38,32 +52,29 @@ func (p *Partition) checkDueDates(ctx context.Context) {
 				delete(recent, k)
 			}
 		}
-		for _, kind := range []struct {
-			intent string
-			find   func(int64, int64, int) ([]dueJob, error)
-		}{
-			{"TIME_OUT", p.dueDeadlines},
-			{"RECUR_AFTER_BACKOFF", p.dueBackoffs},
-		} {
-			due, err := kind.find(floors[kind.intent], now.UnixMilli(), 1000)
+		for i, kind := range dueKinds {
+			due, err := kind.find(p.state, floors[i], now.UnixMilli(), 1000)
 			if err != nil {
-				p.log.Warn("due date check failed", "err", err)
+				p.log.Warn("due date check failed", "kind", kind.name, "err", err)
 				continue
 			}
 			if len(due) > 0 {
-				floors[kind.intent] = due[0].at
+				floors[i] = due[0].At
 			} else {
 				// A margin for entries stamped just before this scan and applied after it.
-				floors[kind.intent] = now.UnixMilli() - 5000
+				floors[i] = now.UnixMilli() - 5000
 			}
 			for _, d := range due {
-				if _, ok := recent[d.key]; ok {
+				if _, ok := recent[d.Key]; ok {
 					continue
 				}
-				recent[d.key] = now
-				cmd := &recordpb.Record{
-					Key: d.key, ValueType: recordpb.ValueType_JOB, Intent: kind.intent,
-					Value: &recordpb.Record_Job{Job: &recordpb.JobRecord{}},
+				recent[d.Key] = now
+				cmd := &recordpb.Record{Key: d.Key, ValueType: kind.valueType, Intent: kind.intent}
+				switch kind.valueType {
+				case recordpb.ValueType_JOB:
+					cmd.Value = &recordpb.Record_Job{Job: &recordpb.JobRecord{}}
+				case recordpb.ValueType_MESSAGE:
+					cmd.Value = &recordpb.Record_Message{Message: &recordpb.MessageRecord{}}
 				}
 				if !p.submit(cmd) {
 					return
@@ -71,22 +82,4 @@ func (p *Partition) checkDueDates(ctx context.Context) {
 			}
 		}
 	}
-}
-
-type dueJob struct{ key, at int64 }
-
-func (p *Partition) dueDeadlines(from, now int64, limit int) ([]dueJob, error) {
-	return dueJobs(p.state.DueJobDeadlines(from, now, limit))
-}
-
-func (p *Partition) dueBackoffs(from, now int64, limit int) ([]dueJob, error) {
-	return dueJobs(p.state.DueJobBackoffs(from, now, limit))
-}
-
-func dueJobs(ds []state.Due, err error) ([]dueJob, error) {
-	out := make([]dueJob, len(ds))
-	for i, d := range ds {
-		out[i] = dueJob{key: d.JobKey, at: d.At}
-	}
-	return out, err
 }

@@ -334,6 +334,29 @@ func TestDueDateEndsRetryBackoff(t *testing.T) {
 	event(t, p, jobCmd("COMPLETE", jobKey, nil))
 }
 
+// The due-date checker expires a message whose time to live ended; its id can then be
+// used again.
+func TestDueDateExpiresMessage(t *testing.T) {
+	p, _ := open(t, partition.Config{Dir: t.TempDir(), DueDateInterval: 20 * time.Millisecond})
+	publish := func() *recordpb.Record {
+		return exec(t, p, &recordpb.Record{ValueType: recordpb.ValueType_MESSAGE, Intent: "PUBLISH",
+			Value: &recordpb.Record_Message{Message: &recordpb.MessageRecord{Name: "paid", CorrelationKey: "o-1", MessageId: "m-1", TimeToLive: 200}}})
+	}
+	r := publish()
+	require.Equal(t, "PUBLISHED", r.GetIntent(), dump(r))
+	key, publishedAt := r.GetKey(), r.GetTimestamp()
+	r = publish()
+	require.Equal(t, recordpb.RejectionType_ALREADY_EXISTS, r.GetRejectionType(), dump(r))
+
+	require.Eventually(t, func() bool {
+		return len(findRecords(t, p, recordpb.ValueType_MESSAGE, "EXPIRED", key)) == 1
+	}, 10*time.Second, 10*time.Millisecond, "message %d did not expire", key)
+	expired := findRecords(t, p, recordpb.ValueType_MESSAGE, "EXPIRED", key)[0]
+	require.GreaterOrEqual(t, expired.GetTimestamp(), publishedAt+200, "the message expired before its time to live ended")
+	r = publish()
+	require.Equal(t, "PUBLISHED", r.GetIntent(), dump(r))
+}
+
 func TestWatchJobs(t *testing.T) {
 	p, _ := open(t, partition.Config{Dir: t.TempDir()})
 	event(t, p, deployCmd())

@@ -21,6 +21,9 @@ const (
 	cfJobDeadline       byte = 0x32 // deadline, job key -> nil
 	cfJobBackoff        byte = 0x33 // recurring time, job key -> nil
 	cfIncident          byte = 0x40 // incident key -> statepb.Incident
+	cfMessage           byte = 0x48 // message key -> statepb.Message
+	cfMessageID         byte = 0x49 // name 0x00 correlation key 0x00 message id -> message key
+	cfMessageDeadline   byte = 0x4a // deadline, message key -> nil
 	cfExporterPositions byte = 0x50 // reserved for the exporter director
 )
 

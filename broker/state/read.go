@@ -17,10 +17,11 @@ func unmarshal(b []byte, m proto.Message) error {
 	return nil
 }
 
-// Due is a job whose deadline or back-off has passed.
+// Due is an entity whose time has come: a job whose deadline or back-off has passed, or
+// a message whose time to live ended.
 type Due struct {
-	JobKey int64
-	At     int64
+	Key int64
+	At  int64
 }
 
 // DueJobDeadlines returns at most limit activated jobs whose deadline is in [from, now]
@@ -35,19 +36,10 @@ func (d *DB) DueJobBackoffs(from, now int64, limit int) ([]Due, error) {
 	return d.due(cfJobBackoff, from, now, limit)
 }
 
-// NextDue returns the earliest deadline or back-off end of any job, and false if none.
-func (d *DB) NextDue() (int64, bool, error) {
-	best, found := int64(0), false
-	for _, cf := range []byte{cfJobDeadline, cfJobBackoff} {
-		ds, err := d.due(cf, 0, 1<<62, 1)
-		if err != nil {
-			return 0, false, err
-		}
-		if len(ds) == 1 && (!found || ds[0].At < best) {
-			best, found = ds[0].At, true
-		}
-	}
-	return best, found, nil
+// DueMessages returns at most limit buffered messages whose time to live ends in
+// [from, now] (ms), earliest first. Safe to call from any goroutine.
+func (d *DB) DueMessages(from, now int64, limit int) ([]Due, error) {
+	return d.due(cfMessageDeadline, from, now, limit)
 }
 
 func (d *DB) due(cf byte, from, now int64, limit int) ([]Due, error) {
@@ -61,7 +53,7 @@ func (d *DB) due(cf byte, from, now int64, limit int) ([]Due, error) {
 		if len(k) != 17 {
 			continue
 		}
-		out = append(out, Due{At: int64(binary.BigEndian.Uint64(k[1:9])), JobKey: int64(binary.BigEndian.Uint64(k[9:]))})
+		out = append(out, Due{At: int64(binary.BigEndian.Uint64(k[1:9])), Key: int64(binary.BigEndian.Uint64(k[9:]))})
 	}
 	return out, it.Close()
 }

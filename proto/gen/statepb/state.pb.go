@@ -391,6 +391,52 @@ func (x *Incident) GetRecord() *recordpb.IncidentRecord {
 	return nil
 }
 
+// Message is a published message waiting, until its time to live ends, for a
+// subscription to correlate to.
+type Message struct {
+	state         protoimpl.MessageState  `protogen:"open.v1"`
+	Record        *recordpb.MessageRecord `protobuf:"bytes,1,opt,name=record,proto3" json:"record,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Message) Reset() {
+	*x = Message{}
+	mi := &file_weft_state_v1_state_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Message) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Message) ProtoMessage() {}
+
+func (x *Message) ProtoReflect() protoreflect.Message {
+	mi := &file_weft_state_v1_state_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Message.ProtoReflect.Descriptor instead.
+func (*Message) Descriptor() ([]byte, []int) {
+	return file_weft_state_v1_state_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *Message) GetRecord() *recordpb.MessageRecord {
+	if x != nil {
+		return x.Record
+	}
+	return nil
+}
+
 var File_weft_state_v1_state_proto protoreflect.FileDescriptor
 
 const file_weft_state_v1_state_proto_rawDesc = "" +
@@ -419,7 +465,9 @@ const file_weft_state_v1_state_proto_rawDesc = "" +
 	"\x06record\x18\x02 \x01(\v2\x19.weft.record.v1.JobRecordR\x06record\x12!\n" +
 	"\fincident_key\x18\x03 \x01(\x03R\vincidentKey\"B\n" +
 	"\bIncident\x126\n" +
-	"\x06record\x18\x01 \x01(\v2\x1e.weft.record.v1.IncidentRecordR\x06recordB,Z*github.com/weftlabs/weft/proto/gen/statepbb\x06proto3"
+	"\x06record\x18\x01 \x01(\v2\x1e.weft.record.v1.IncidentRecordR\x06record\"@\n" +
+	"\aMessage\x125\n" +
+	"\x06record\x18\x01 \x01(\v2\x1d.weft.record.v1.MessageRecordR\x06recordB,Z*github.com/weftlabs/weft/proto/gen/statepbb\x06proto3"
 
 var (
 	file_weft_state_v1_state_proto_rawDescOnce sync.Once
@@ -433,7 +481,7 @@ func file_weft_state_v1_state_proto_rawDescGZIP() []byte {
 	return file_weft_state_v1_state_proto_rawDescData
 }
 
-var file_weft_state_v1_state_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_weft_state_v1_state_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_weft_state_v1_state_proto_goTypes = []any{
 	(*Process)(nil),                        // 0: weft.state.v1.Process
 	(*ElementInstance)(nil),                // 1: weft.state.v1.ElementInstance
@@ -441,21 +489,24 @@ var file_weft_state_v1_state_proto_goTypes = []any{
 	(*Variable)(nil),                       // 3: weft.state.v1.Variable
 	(*Job)(nil),                            // 4: weft.state.v1.Job
 	(*Incident)(nil),                       // 5: weft.state.v1.Incident
-	(*recordpb.ProcessRecord)(nil),         // 6: weft.record.v1.ProcessRecord
-	(*recordpb.ProcessInstanceRecord)(nil), // 7: weft.record.v1.ProcessInstanceRecord
-	(*recordpb.JobRecord)(nil),             // 8: weft.record.v1.JobRecord
-	(*recordpb.IncidentRecord)(nil),        // 9: weft.record.v1.IncidentRecord
+	(*Message)(nil),                        // 6: weft.state.v1.Message
+	(*recordpb.ProcessRecord)(nil),         // 7: weft.record.v1.ProcessRecord
+	(*recordpb.ProcessInstanceRecord)(nil), // 8: weft.record.v1.ProcessInstanceRecord
+	(*recordpb.JobRecord)(nil),             // 9: weft.record.v1.JobRecord
+	(*recordpb.IncidentRecord)(nil),        // 10: weft.record.v1.IncidentRecord
+	(*recordpb.MessageRecord)(nil),         // 11: weft.record.v1.MessageRecord
 }
 var file_weft_state_v1_state_proto_depIdxs = []int32{
-	6, // 0: weft.state.v1.Process.record:type_name -> weft.record.v1.ProcessRecord
-	7, // 1: weft.state.v1.ElementInstance.value:type_name -> weft.record.v1.ProcessInstanceRecord
-	8, // 2: weft.state.v1.Job.record:type_name -> weft.record.v1.JobRecord
-	9, // 3: weft.state.v1.Incident.record:type_name -> weft.record.v1.IncidentRecord
-	4, // [4:4] is the sub-list for method output_type
-	4, // [4:4] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	7,  // 0: weft.state.v1.Process.record:type_name -> weft.record.v1.ProcessRecord
+	8,  // 1: weft.state.v1.ElementInstance.value:type_name -> weft.record.v1.ProcessInstanceRecord
+	9,  // 2: weft.state.v1.Job.record:type_name -> weft.record.v1.JobRecord
+	10, // 3: weft.state.v1.Incident.record:type_name -> weft.record.v1.IncidentRecord
+	11, // 4: weft.state.v1.Message.record:type_name -> weft.record.v1.MessageRecord
+	5,  // [5:5] is the sub-list for method output_type
+	5,  // [5:5] is the sub-list for method input_type
+	5,  // [5:5] is the sub-list for extension type_name
+	5,  // [5:5] is the sub-list for extension extendee
+	0,  // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_weft_state_v1_state_proto_init() }
@@ -469,7 +520,7 @@ func file_weft_state_v1_state_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_weft_state_v1_state_proto_rawDesc), len(file_weft_state_v1_state_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
