@@ -63,6 +63,11 @@ type Config struct {
 	Now func() time.Time
 	// NoSync skips fsync of the Raft log (tests and benchmarks only).
 	NoSync bool
+	// SnapshotThreshold is how many Raft entries since the last snapshot trigger the next;
+	// after a snapshot the log is truncated to its last TrailingLogs entries. Zero uses
+	// Raft's defaults (8192 and 10240).
+	SnapshotThreshold uint64
+	TrailingLogs      uint64
 }
 
 func (c *Config) defaults() {
@@ -179,6 +184,13 @@ func Open(cfg Config) (*Partition, error) {
 	rc.MaxAppendEntries = 256
 	rc.NoSnapshotRestoreOnStart = true
 	rc.NotifyCh = p.notifyCh
+	if cfg.SnapshotThreshold > 0 {
+		rc.SnapshotThreshold = cfg.SnapshotThreshold
+		rc.SnapshotInterval = 50 * time.Millisecond
+	}
+	if cfg.TrailingLogs > 0 {
+		rc.TrailingLogs = cfg.TrailingLogs
+	}
 	rc.Logger = hclog.NewNullLogger()
 
 	has, err := raft.HasExistingState(store, store, snaps)
@@ -207,6 +219,16 @@ func Open(cfg Config) (*Partition, error) {
 	go p.confirm(futures)
 	go p.watchLeadership()
 	return p, nil
+}
+
+// RaftLogBounds returns the first and last index held in the Raft log, to observe
+// truncation after snapshots.
+func (p *Partition) RaftLogBounds() (first, last uint64, err error) {
+	if first, err = p.store.FirstIndex(); err != nil {
+		return 0, 0, err
+	}
+	last, err = p.store.LastIndex()
+	return first, last, err
 }
 
 // ID returns the partition id.

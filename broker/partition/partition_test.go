@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/weftlabs/weft/broker/partition"
 	"github.com/weftlabs/weft/proto/gen/recordpb"
@@ -355,6 +356,47 @@ func TestDueDateExpiresMessage(t *testing.T) {
 	require.GreaterOrEqual(t, expired.GetTimestamp(), publishedAt+200, "the message expired before its time to live ended")
 	r = publish()
 	require.Equal(t, "PUBLISHED", r.GetIntent(), dump(r))
+}
+
+// Snapshots let Raft truncate its log; a restart then replays only the entries after the
+// snapshot over the state in Pebble, and loses nothing.
+func TestSnapshotTruncatesLogAndRestartKeepsState(t *testing.T) {
+	dir := t.TempDir()
+	cfg := partition.Config{Dir: dir, SnapshotThreshold: 16, TrailingLogs: 4, MaxCommandsPerEntry: 1}
+	p, closeP := open(t, cfg)
+	event(t, p, deployCmd())
+	var instances []int64
+	for range 100 {
+		instances = append(instances, instanceKey(t, event(t, p, createCmd())))
+	}
+	require.Eventually(t, func() bool {
+		first, _, err := p.RaftLogBounds()
+		require.NoError(t, err)
+		return first > 1
+	}, 20*time.Second, 20*time.Millisecond, "the raft log was never truncated")
+	before := records(t, p)
+	require.NoError(t, closeP())
+
+	p, _ = open(t, cfg)
+	first, last, err := p.RaftLogBounds()
+	require.NoError(t, err)
+	t.Logf("raft log holds entries %d to %d after restart", first, last)
+	require.Greater(t, first, uint64(1))
+	after := records(t, p)
+	require.Equal(t, len(before), len(after), "records after restart")
+	for i := range before {
+		require.True(t, proto.Equal(before[i], after[i]), "record %d changed across the restart", i+1)
+	}
+	// Every instance still has its job, and processing continues.
+	r := event(t, p, activateCmd(200, time.Minute))
+	got := map[int64]bool{}
+	for _, j := range r.GetJobBatch().GetJobs() {
+		got[j.GetProcessInstanceKey()] = true
+	}
+	for _, k := range instances {
+		require.True(t, got[k], "instance %d lost its job", k)
+	}
+	require.Greater(t, instanceKey(t, event(t, p, createCmd())), instances[len(instances)-1])
 }
 
 func TestWatchJobs(t *testing.T) {
