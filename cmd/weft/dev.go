@@ -50,11 +50,11 @@ func parseDevFlags(args []string, lookup func(string) (string, bool), out io.Wri
 	}
 	for _, a := range []struct{ flag, addr string }{{"gateway-addr", cfg.gatewayAddr}, {"http-addr", cfg.httpAddr}, {"monitor-addr", cfg.monitorAddr}} {
 		if _, _, err := net.SplitHostPort(a.addr); err != nil {
-			return cfg, fmt.Errorf("--%s %q: %w", a.flag, a.addr, err)
+			return cfg, fmt.Errorf("--%s (or %s) %q: %w", a.flag, envName(a.flag), a.addr, err)
 		}
 	}
 	if cfg.dataDir == "" {
-		return cfg, errors.New("--data-dir must not be empty")
+		return cfg, errors.New("--data-dir (or WEFT_DATA_DIR) must not be empty")
 	}
 	return cfg, nil
 }

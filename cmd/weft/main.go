@@ -26,7 +26,7 @@ import (
 var version = "8.3.0-weft-dev"
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil && !errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintln(os.Stderr, "weft:", err)
 		os.Exit(1)
 	}
@@ -90,7 +90,7 @@ func envFlags(fs *flag.FlagSet, lookup func(string) (string, bool)) error {
 		if given[f.Name] {
 			return
 		}
-		name := "WEFT_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		name := envName(f.Name)
 		if v, ok := lookup(name); ok {
 			if err := f.Value.Set(v); err != nil {
 				errs = append(errs, fmt.Errorf("environment variable %s=%q (flag --%s): %w", name, v, f.Name, err))
@@ -98,4 +98,9 @@ func envFlags(fs *flag.FlagSet, lookup func(string) (string, bool)) error {
 		}
 	})
 	return errors.Join(errs...)
+}
+
+// envName is the environment variable of a flag: --data-dir is WEFT_DATA_DIR.
+func envName(flag string) string {
+	return "WEFT_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
 }

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"bytes"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func env(vars map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) {
+		v, ok := vars[k]
+		return v, ok
+	}
+}
+
+func TestDevFlagsDefaults(t *testing.T) {
+	cfg, err := parseDevFlags(nil, env(nil), &bytes.Buffer{})
+	require.NoError(t, err)
+	require.Equal(t, devConfig{dataDir: "./weft-data", gatewayAddr: "0.0.0.0:26500", httpAddr: "0.0.0.0:8080", monitorAddr: "0.0.0.0:8081", logLevel: slog.LevelInfo}, cfg)
+}
+
+func TestDevFlagsFromEnvironmentAndCommandLine(t *testing.T) {
+	vars := env(map[string]string{
+		"WEFT_DATA_DIR": "/var/lib/weft", "WEFT_GATEWAY_ADDR": "127.0.0.1:1", "WEFT_HTTP_ADDR": "127.0.0.1:2",
+		"WEFT_MONITOR_ADDR": "127.0.0.1:3", "WEFT_LOG_LEVEL": "debug",
+	})
+	cfg, err := parseDevFlags([]string{"--gateway-addr", "127.0.0.1:9"}, vars, &bytes.Buffer{})
+	require.NoError(t, err)
+	require.Equal(t, "/var/lib/weft", cfg.dataDir)
+	require.Equal(t, "127.0.0.1:9", cfg.gatewayAddr, "the command line wins over the environment")
+	require.Equal(t, "127.0.0.1:2", cfg.httpAddr)
+	require.Equal(t, "127.0.0.1:3", cfg.monitorAddr)
+	require.Equal(t, slog.LevelDebug, cfg.logLevel)
+}
+
+func TestDevFlagsBadValuesNameTheSetting(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"--gateway-addr", "nonsense"}, nil, "--gateway-addr (or WEFT_GATEWAY_ADDR)"},
+		{nil, map[string]string{"WEFT_HTTP_ADDR": "nope"}, "--http-addr (or WEFT_HTTP_ADDR)"},
+		{nil, map[string]string{"WEFT_LOG_LEVEL": "loud"}, "WEFT_LOG_LEVEL"},
+		{[]string{"--data-dir", ""}, nil, "--data-dir"},
+		{[]string{"--no-such-flag"}, nil, "no-such-flag"},
+		{[]string{"extra"}, nil, `unexpected argument "extra"`},
+	} {
+		var out bytes.Buffer
+		_, err := parseDevFlags(c.args, env(c.env), &out)
+		require.Error(t, err, "%v %v", c.args, c.env)
+		require.Contains(t, err.Error()+out.String(), c.want)
+	}
+}
+
+func TestRunCommands(t *testing.T) {
+	var out, errOut bytes.Buffer
+	require.NoError(t, run([]string{"version"}, &out, &errOut))
+	require.True(t, strings.HasPrefix(out.String(), "weft "), out.String())
+	require.Error(t, run(nil, &out, &errOut))
+	require.ErrorContains(t, run([]string{"frobnicate"}, &out, &errOut), `unknown command "frobnicate"`)
+	_, err := parseBenchFlags([]string{"--instances", "0"}, env(nil), &errOut)
+	require.ErrorContains(t, err, "--instances")
+}
