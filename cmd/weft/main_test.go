@@ -65,3 +65,14 @@ func TestRunCommands(t *testing.T) {
 	_, err := parseBenchFlags([]string{"--instances", "0"}, env(nil), &errOut)
 	require.ErrorContains(t, err, "--instances")
 }
+
+// weft bench runs end to end against an in-process broker and reports its figures.
+func TestBenchCommand(t *testing.T) {
+	var out bytes.Buffer
+	cfg, err := parseBenchFlags([]string{"--instances", "40", "--workers", "2", "--in-flight", "8", "--no-sync"}, env(nil), &out)
+	require.NoError(t, err)
+	require.NoError(t, runBench(t.Context(), cfg, &out, slog.New(slog.DiscardHandler)))
+	for _, want := range []string{"instances      40 one-task instances", "throughput", "latency        p50"} {
+		require.Contains(t, out.String(), want)
+	}
+}
