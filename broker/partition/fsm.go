@@ -1,10 +1,11 @@
 package partition
 
 import (
-	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"time"
 
 	"github.com/hashicorp/raft"
 	"google.golang.org/protobuf/proto"
@@ -75,37 +76,52 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 	return results
 }
 
-// Snapshot captures the point to which the log may be truncated. The state itself is
-// in Pebble; Persist makes it durable before Raft drops the entries that produced it.
+// Snapshot captures the state as of the last applied entry: a Pebble checkpoint, taken
+// here on the FSM goroutine so that it matches the snapshot's Raft index exactly. Persist
+// streams it later, on another goroutine, while processing goes on.
 func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
-	return &snapshot{db: f.db, index: f.db.LastApplied()}, nil
+	dir := filepath.Join(f.p.cfg.Dir, "checkpoints", fmt.Sprintf("%020d-%d", f.db.LastApplied(), time.Now().UnixNano()))
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return nil, err
+	}
+	if err := f.db.Checkpoint(dir); err != nil {
+		return nil, err
+	}
+	return &snapshot{db: f.db, dir: dir}, nil
 }
 
-// Restore installs a snapshot sent by a leader. A single-voter partition never
-// receives one; clusters (with snapshot transfer of Pebble checkpoints) come later.
+// Restore replaces the state with a snapshot a leader sent (a follower that fell behind
+// the leader's log, or lost its disk). The snapshot is verified before anything is
+// replaced; a corrupt one is refused, and Raft asks the leader again.
 func (f *fsm) Restore(rc io.ReadCloser) error {
-	rc.Close()
-	return errors.New("installing a partition snapshot from a peer is not supported yet")
+	defer rc.Close()
+	if err := f.db.ReplaceWith(rc); err != nil {
+		f.p.log.Error("refused a partition snapshot", "err", err)
+		return err
+	}
+	f.eng = engine.New(f.db.PartitionID())
+	f.p.log.Info("installed a partition snapshot", "applied", f.db.LastApplied(), "position", f.db.LastPosition())
+	return nil
 }
 
 type snapshot struct {
-	db    *state.DB
-	index uint64
+	db  *state.DB
+	dir string
 }
 
-// Persist syncs the state (which holds at least everything up to the snapshot's index)
-// and writes the index as the snapshot's content.
+// Persist syncs the live state (the log is truncated behind the snapshot, and a restart
+// replays the log over the live state) and streams the checkpoint to the sink.
 func (s *snapshot) Persist(sink raft.SnapshotSink) error {
 	if err := s.db.Sync(); err != nil {
 		sink.Cancel()
 		return fmt.Errorf("sync state for snapshot: %w", err)
 	}
-	if _, err := sink.Write(binary.BigEndian.AppendUint64(nil, s.index)); err != nil {
+	if err := state.WriteSnapshot(s.dir, sink); err != nil {
 		sink.Cancel()
-		return err
+		return fmt.Errorf("write snapshot: %w", err)
 	}
 	return sink.Close()
 }
 
-// Release does nothing: the snapshot holds no resources.
-func (s *snapshot) Release() {}
+// Release removes the checkpoint.
+func (s *snapshot) Release() { os.RemoveAll(s.dir) }

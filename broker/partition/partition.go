@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -68,6 +69,22 @@ type Config struct {
 	// Raft's defaults (8192 and 10240).
 	SnapshotThreshold uint64
 	TrailingLogs      uint64
+
+	// Replication. The zero values make a single voter with an in-memory transport.
+
+	// LocalID is this replica's Raft server id; empty means "partition-<ID>".
+	LocalID string
+	// Transport carries Raft traffic to the other replicas; nil means an in-memory
+	// transport that reaches no one (a single voter).
+	Transport raft.Transport
+	// Servers are the partition's voters, this replica among them, used to bootstrap a
+	// replica that has no Raft state yet; every replica gets the same list. Nil means
+	// this replica alone.
+	Servers []raft.Server
+	// HeartbeatTimeout and ElectionTimeout tune failure detection; zero picks 150 ms
+	// for a single voter and 500 ms for a replicated partition.
+	HeartbeatTimeout time.Duration
+	ElectionTimeout  time.Duration
 }
 
 func (c *Config) defaults() {
@@ -97,7 +114,7 @@ type Partition struct {
 	raftDB *pebble.DB
 	store  *raftstore.Store
 	raft   *raft.Raft
-	trans  raft.LoopbackTransport
+	trans  raft.Transport
 
 	proposals chan proposal
 	// slots bounds the Raft entries proposed and not yet applied (see propose).
@@ -130,6 +147,10 @@ type result struct {
 func Open(cfg Config) (*Partition, error) {
 	cfg.defaults()
 	log := cfg.Logger.With("partition", cfg.ID)
+	// Checkpoints left by a snapshot that a crash interrupted are of no use.
+	if err := os.RemoveAll(filepath.Join(cfg.Dir, "checkpoints")); err != nil {
+		return nil, fmt.Errorf("partition %d: %w", cfg.ID, err)
+	}
 	for _, d := range []string{"raft", "state", "snapshots"} {
 		if err := os.MkdirAll(filepath.Join(cfg.Dir, d), 0o755); err != nil {
 			return nil, fmt.Errorf("partition %d: %w", cfg.ID, err)
@@ -171,14 +192,35 @@ func Open(cfg Config) (*Partition, error) {
 	// Request ids must not repeat across restarts: replayed entries carry old ids.
 	p.nextID.Store(uint64(time.Now().UnixNano()))
 
-	id := raft.ServerID(fmt.Sprintf("partition-%d", cfg.ID))
-	addr, trans := raft.NewInmemTransport(raft.ServerAddress(id))
+	id := raft.ServerID(cfg.LocalID)
+	if id == "" {
+		id = raft.ServerID(fmt.Sprintf("partition-%d", cfg.ID))
+	}
+	trans := cfg.Transport
+	if trans == nil {
+		_, inmem := raft.NewInmemTransport(raft.ServerAddress(id))
+		trans = inmem
+	}
 	p.trans = trans
+	servers := cfg.Servers
+	if len(servers) == 0 {
+		servers = []raft.Server{{ID: id, Address: trans.LocalAddr()}}
+	}
+	heartbeat, election := cfg.HeartbeatTimeout, cfg.ElectionTimeout
+	if heartbeat <= 0 {
+		heartbeat = 150 * time.Millisecond
+		if len(servers) > 1 {
+			heartbeat = 500 * time.Millisecond
+		}
+	}
+	if election <= 0 {
+		election = heartbeat
+	}
 	rc := raft.DefaultConfig()
 	rc.LocalID = id
-	rc.HeartbeatTimeout = 150 * time.Millisecond
-	rc.ElectionTimeout = 150 * time.Millisecond
-	rc.LeaderLeaseTimeout = 100 * time.Millisecond
+	rc.HeartbeatTimeout = heartbeat
+	rc.ElectionTimeout = election
+	rc.LeaderLeaseTimeout = heartbeat / 2
 	rc.CommitTimeout = 5 * time.Millisecond
 	rc.BatchApplyCh = true
 	rc.MaxAppendEntries = 256
@@ -199,7 +241,7 @@ func Open(cfg Config) (*Partition, error) {
 		return nil, fmt.Errorf("partition %d: %w", cfg.ID, err)
 	}
 	if !has {
-		conf := raft.Configuration{Servers: []raft.Server{{ID: id, Address: addr}}}
+		conf := raft.Configuration{Servers: servers}
 		if err := raft.BootstrapCluster(rc, store, store, snaps, trans, conf); err != nil {
 			p.closeStores()
 			return nil, fmt.Errorf("partition %d: bootstrap: %w", cfg.ID, err)
@@ -469,7 +511,9 @@ func (p *Partition) Close() error {
 	p.leader.Store(false)
 	err := p.raft.Shutdown().Error()
 	p.wg.Wait()
-	p.trans.Close()
+	if c, ok := p.trans.(io.Closer); ok {
+		c.Close()
+	}
 	if cerr := p.closeStores(); err == nil {
 		err = cerr
 	}

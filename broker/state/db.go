@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 
 	"github.com/cockroachdb/pebble"
@@ -26,7 +27,12 @@ func PartitionOfKey(key int64) int32 { return int32(key >> KeyBits) }
 
 // DB is one partition's state.
 type DB struct {
+	// mu guards db against ReplaceWith: read methods for other goroutines hold it shared;
+	// Txns and ReplaceWith run on the processing goroutine only.
+	mu          sync.RWMutex
 	db          *pebble.DB
+	dir         string
+	opts        Options
 	partitionID int32
 
 	// Written only by Txn.Commit on the processing goroutine; read anywhere.
@@ -52,11 +58,26 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Open opens (or creates) the state in dir.
+// Open opens (or creates) the state in dir. It first finishes or undoes a ReplaceWith
+// that a crash interrupted.
 func Open(dir string, opts Options) (*DB, error) {
 	if opts.PartitionID <= 0 || opts.PartitionID >= 1<<(63-KeyBits) {
 		return nil, fmt.Errorf("open state: partition id %d out of range", opts.PartitionID)
 	}
+	if !opts.InMemory {
+		if err := recoverReplace(dir); err != nil {
+			return nil, fmt.Errorf("open state %s: %w", dir, err)
+		}
+	}
+	d := &DB{dir: dir, opts: opts, partitionID: opts.PartitionID}
+	if err := d.open(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// open opens the Pebble database in d.dir and loads the counters.
+func (d *DB) open() error {
 	cache := pebble.NewCache(128 << 20)
 	defer cache.Unref()
 	po := &pebble.Options{
@@ -75,20 +96,22 @@ func Open(dir string, opts Options) (*DB, error) {
 		po.Levels[i].FilterType = pebble.TableFilter
 	}
 	po.EnsureDefaults()
-	logger := opts.Logger
+	logger := d.opts.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	po.Logger = PebbleLogger(logger)
-	if opts.InMemory {
+	dir := d.dir
+	if d.opts.InMemory {
 		po.FS = vfs.NewMem()
 		dir = ""
 	}
 	pdb, err := pebble.Open(dir, po)
 	if err != nil {
-		return nil, fmt.Errorf("open state %s: %w", dir, err)
+		return fmt.Errorf("open state %s: %w", dir, err)
 	}
-	d := &DB{db: pdb, partitionID: opts.PartitionID, activatableFloor: map[string]int64{}}
+	d.db = pdb
+	d.activatableFloor = map[string]int64{}
 	for _, m := range []struct {
 		key []byte
 		set func(uint64)
@@ -100,15 +123,19 @@ func Open(dir string, opts Options) (*DB, error) {
 		v, err := d.getRaw(m.key)
 		if err != nil {
 			pdb.Close()
-			return nil, fmt.Errorf("open state: read meta: %w", err)
+			return fmt.Errorf("open state: read meta: %w", err)
 		}
 		m.set(decodeU64(v))
 	}
-	return d, nil
+	return nil
 }
 
 // Close closes the database.
-func (d *DB) Close() error { return d.db.Close() }
+func (d *DB) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.db.Close()
+}
 
 // PartitionID returns the partition this state belongs to.
 func (d *DB) PartitionID() int32 { return d.partitionID }
@@ -120,10 +147,11 @@ func (d *DB) LastPosition() int64 { return d.lastPosition.Load() }
 func (d *DB) LastApplied() uint64 { return d.lastApplied.Load() }
 
 // Sync makes everything committed so far durable.
-func (d *DB) Sync() error { return d.db.LogData(nil, pebble.Sync) }
-
-// Pebble returns the underlying database, for checkpoints and metrics.
-func (d *DB) Pebble() *pebble.DB { return d.db }
+func (d *DB) Sync() error {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.db.LogData(nil, pebble.Sync)
+}
 
 func (d *DB) getRaw(key []byte) ([]byte, error) {
 	v, closer, err := d.db.Get(key)

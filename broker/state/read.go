@@ -43,6 +43,8 @@ func (d *DB) DueMessages(from, now int64, limit int) ([]Due, error) {
 }
 
 func (d *DB) due(cf byte, from, now int64, limit int) ([]Due, error) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
 	it, err := d.db.NewIter(&pebble.IterOptions{LowerBound: pairKey(cf, max(from, 0), 0), UpperBound: pairKey(cf, now+1, 0)})
 	if err != nil {
 		return nil, err
@@ -61,6 +63,8 @@ func (d *DB) due(cf byte, from, now int64, limit int) ([]Due, error) {
 // Records returns the committed records with positions in [from, to], in order. Safe to
 // call from any goroutine.
 func (d *DB) Records(from, to int64) ([]*recordpb.Record, error) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
 	it, err := d.db.NewIter(&pebble.IterOptions{LowerBound: u64Key(cfRecords, uint64(from)), UpperBound: u64Key(cfRecords, uint64(to)+1)})
 	if err != nil {
 		return nil, err
@@ -80,6 +84,8 @@ func (d *DB) Records(from, to int64) ([]*recordpb.Record, error) {
 // Checksum returns a digest of every key and value in the state, to compare replicas.
 // Safe to call from any goroutine; it reads a consistent snapshot.
 func (d *DB) Checksum() (uint64, error) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
 	snap := d.db.NewSnapshot()
 	defer snap.Close()
 	it, err := snap.NewIter(nil)
