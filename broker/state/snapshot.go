@@ -215,4 +215,3 @@ func syncDir(dir string) error {
 	defer f.Close()
 	return f.Sync()
 }
-
