@@ -30,9 +30,13 @@ import (
 
 // Errors callers branch on.
 var (
-	// ErrNotLeader: this replica is not the partition's leader (or lost leadership
-	// before the command was committed).
+	// ErrNotLeader: this replica is not the partition's leader; the command was not
+	// proposed, so sending it to the leader is safe.
 	ErrNotLeader = errors.New("partition: not the leader")
+	// ErrLeadershipLost: the command was proposed but this replica lost leadership before
+	// it was committed here; it may or may not be committed by the new leader, so it must
+	// not be sent again blindly.
+	ErrLeadershipLost = errors.New("partition: leadership lost, the command's outcome is unknown")
 	// ErrBackpressure: too many requests are in flight.
 	ErrBackpressure = errors.New("partition: too many requests in flight")
 	// ErrClosed: the partition is shutting down.
@@ -416,8 +420,11 @@ func (p *Partition) confirm(futures <-chan inflight) {
 		err := in.future.Error()
 		<-p.slots
 		if err != nil {
-			if errors.Is(err, raft.ErrNotLeader) || errors.Is(err, raft.ErrLeadershipLost) || errors.Is(err, raft.ErrRaftShutdown) {
-				err = ErrNotLeader
+			switch {
+			case errors.Is(err, raft.ErrNotLeader):
+				err = ErrNotLeader // refused before it reached the log
+			case errors.Is(err, raft.ErrLeadershipLost), errors.Is(err, raft.ErrRaftShutdown):
+				err = ErrLeadershipLost
 			}
 			p.failAll(in.ids, err)
 		}

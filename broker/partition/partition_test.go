@@ -465,7 +465,7 @@ func TestCloseEndsWaitingRequests(t *testing.T) {
 	wg.Wait()
 	close(errs)
 	for err := range errs {
-		if err != nil && !errors.Is(err, partition.ErrClosed) && !errors.Is(err, partition.ErrNotLeader) {
+		if err != nil && !errors.Is(err, partition.ErrClosed) && !errors.Is(err, partition.ErrNotLeader) && !errors.Is(err, partition.ErrLeadershipLost) {
 			t.Fatalf("Execute during Close: %v", err)
 		}
 	}

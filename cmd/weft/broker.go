@@ -36,7 +36,7 @@ func (b *localBroker) Execute(ctx context.Context, partitionID int32, cmd *recor
 	}
 	rec, err := p.Execute(ctx, cmd)
 	switch {
-	case errors.Is(err, partition.ErrNotLeader), errors.Is(err, partition.ErrClosed):
+	case errors.Is(err, partition.ErrNotLeader), errors.Is(err, partition.ErrLeadershipLost), errors.Is(err, partition.ErrClosed):
 		return nil, gateway.ErrPartitionUnavailable
 	case errors.Is(err, partition.ErrBackpressure):
 		return nil, gateway.ErrBackpressure
