@@ -134,6 +134,194 @@ func (x *Entry) GetCommands() []*Command {
 	return nil
 }
 
+// ExecuteRequest carries one command for a partition.
+type ExecuteRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PartitionId   int32                  `protobuf:"varint,1,opt,name=partition_id,json=partitionId,proto3" json:"partition_id,omitempty"`
+	Command       *recordpb.Record       `protobuf:"bytes,2,opt,name=command,proto3" json:"command,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExecuteRequest) Reset() {
+	*x = ExecuteRequest{}
+	mi := &file_weft_broker_v1_broker_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExecuteRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExecuteRequest) ProtoMessage() {}
+
+func (x *ExecuteRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_weft_broker_v1_broker_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExecuteRequest.ProtoReflect.Descriptor instead.
+func (*ExecuteRequest) Descriptor() ([]byte, []int) {
+	return file_weft_broker_v1_broker_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ExecuteRequest) GetPartitionId() int32 {
+	if x != nil {
+		return x.PartitionId
+	}
+	return 0
+}
+
+func (x *ExecuteRequest) GetCommand() *recordpb.Record {
+	if x != nil {
+		return x.Command
+	}
+	return nil
+}
+
+// ExecuteResponse carries the command's event or rejection.
+type ExecuteResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Record        *recordpb.Record       `protobuf:"bytes,1,opt,name=record,proto3" json:"record,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExecuteResponse) Reset() {
+	*x = ExecuteResponse{}
+	mi := &file_weft_broker_v1_broker_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExecuteResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExecuteResponse) ProtoMessage() {}
+
+func (x *ExecuteResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_weft_broker_v1_broker_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExecuteResponse.ProtoReflect.Descriptor instead.
+func (*ExecuteResponse) Descriptor() ([]byte, []int) {
+	return file_weft_broker_v1_broker_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ExecuteResponse) GetRecord() *recordpb.Record {
+	if x != nil {
+		return x.Record
+	}
+	return nil
+}
+
+// WatchJobsRequest names the job type to watch.
+type WatchJobsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	JobType       string                 `protobuf:"bytes,1,opt,name=job_type,json=jobType,proto3" json:"job_type,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchJobsRequest) Reset() {
+	*x = WatchJobsRequest{}
+	mi := &file_weft_broker_v1_broker_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchJobsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchJobsRequest) ProtoMessage() {}
+
+func (x *WatchJobsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_weft_broker_v1_broker_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchJobsRequest.ProtoReflect.Descriptor instead.
+func (*WatchJobsRequest) Descriptor() ([]byte, []int) {
+	return file_weft_broker_v1_broker_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *WatchJobsRequest) GetJobType() string {
+	if x != nil {
+		return x.JobType
+	}
+	return ""
+}
+
+// JobsAvailable says that jobs of the watched type may be activatable on a partition.
+type JobsAvailable struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PartitionId   int32                  `protobuf:"varint,1,opt,name=partition_id,json=partitionId,proto3" json:"partition_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *JobsAvailable) Reset() {
+	*x = JobsAvailable{}
+	mi := &file_weft_broker_v1_broker_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *JobsAvailable) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*JobsAvailable) ProtoMessage() {}
+
+func (x *JobsAvailable) ProtoReflect() protoreflect.Message {
+	mi := &file_weft_broker_v1_broker_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use JobsAvailable.ProtoReflect.Descriptor instead.
+func (*JobsAvailable) Descriptor() ([]byte, []int) {
+	return file_weft_broker_v1_broker_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *JobsAvailable) GetPartitionId() int32 {
+	if x != nil {
+		return x.PartitionId
+	}
+	return 0
+}
+
 var File_weft_broker_v1_broker_proto protoreflect.FileDescriptor
 
 const file_weft_broker_v1_broker_proto_rawDesc = "" +
@@ -145,7 +333,19 @@ const file_weft_broker_v1_broker_proto_rawDesc = "" +
 	"\x06record\x18\x02 \x01(\v2\x16.weft.record.v1.RecordR\x06record\"Z\n" +
 	"\x05Entry\x12\x1c\n" +
 	"\ttimestamp\x18\x01 \x01(\x03R\ttimestamp\x123\n" +
-	"\bcommands\x18\x02 \x03(\v2\x17.weft.broker.v1.CommandR\bcommandsB-Z+github.com/weftlabs/weft/proto/gen/brokerpbb\x06proto3"
+	"\bcommands\x18\x02 \x03(\v2\x17.weft.broker.v1.CommandR\bcommands\"e\n" +
+	"\x0eExecuteRequest\x12!\n" +
+	"\fpartition_id\x18\x01 \x01(\x05R\vpartitionId\x120\n" +
+	"\acommand\x18\x02 \x01(\v2\x16.weft.record.v1.RecordR\acommand\"A\n" +
+	"\x0fExecuteResponse\x12.\n" +
+	"\x06record\x18\x01 \x01(\v2\x16.weft.record.v1.RecordR\x06record\"-\n" +
+	"\x10WatchJobsRequest\x12\x19\n" +
+	"\bjob_type\x18\x01 \x01(\tR\ajobType\"2\n" +
+	"\rJobsAvailable\x12!\n" +
+	"\fpartition_id\x18\x01 \x01(\x05R\vpartitionId2\xa7\x01\n" +
+	"\tBrokerAPI\x12J\n" +
+	"\aExecute\x12\x1e.weft.broker.v1.ExecuteRequest\x1a\x1f.weft.broker.v1.ExecuteResponse\x12N\n" +
+	"\tWatchJobs\x12 .weft.broker.v1.WatchJobsRequest\x1a\x1d.weft.broker.v1.JobsAvailable0\x01B-Z+github.com/weftlabs/weft/proto/gen/brokerpbb\x06proto3"
 
 var (
 	file_weft_broker_v1_broker_proto_rawDescOnce sync.Once
@@ -159,20 +359,30 @@ func file_weft_broker_v1_broker_proto_rawDescGZIP() []byte {
 	return file_weft_broker_v1_broker_proto_rawDescData
 }
 
-var file_weft_broker_v1_broker_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_weft_broker_v1_broker_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_weft_broker_v1_broker_proto_goTypes = []any{
-	(*Command)(nil),         // 0: weft.broker.v1.Command
-	(*Entry)(nil),           // 1: weft.broker.v1.Entry
-	(*recordpb.Record)(nil), // 2: weft.record.v1.Record
+	(*Command)(nil),          // 0: weft.broker.v1.Command
+	(*Entry)(nil),            // 1: weft.broker.v1.Entry
+	(*ExecuteRequest)(nil),   // 2: weft.broker.v1.ExecuteRequest
+	(*ExecuteResponse)(nil),  // 3: weft.broker.v1.ExecuteResponse
+	(*WatchJobsRequest)(nil), // 4: weft.broker.v1.WatchJobsRequest
+	(*JobsAvailable)(nil),    // 5: weft.broker.v1.JobsAvailable
+	(*recordpb.Record)(nil),  // 6: weft.record.v1.Record
 }
 var file_weft_broker_v1_broker_proto_depIdxs = []int32{
-	2, // 0: weft.broker.v1.Command.record:type_name -> weft.record.v1.Record
+	6, // 0: weft.broker.v1.Command.record:type_name -> weft.record.v1.Record
 	0, // 1: weft.broker.v1.Entry.commands:type_name -> weft.broker.v1.Command
-	2, // [2:2] is the sub-list for method output_type
-	2, // [2:2] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	6, // 2: weft.broker.v1.ExecuteRequest.command:type_name -> weft.record.v1.Record
+	6, // 3: weft.broker.v1.ExecuteResponse.record:type_name -> weft.record.v1.Record
+	2, // 4: weft.broker.v1.BrokerAPI.Execute:input_type -> weft.broker.v1.ExecuteRequest
+	4, // 5: weft.broker.v1.BrokerAPI.WatchJobs:input_type -> weft.broker.v1.WatchJobsRequest
+	3, // 6: weft.broker.v1.BrokerAPI.Execute:output_type -> weft.broker.v1.ExecuteResponse
+	5, // 7: weft.broker.v1.BrokerAPI.WatchJobs:output_type -> weft.broker.v1.JobsAvailable
+	6, // [6:8] is the sub-list for method output_type
+	4, // [4:6] is the sub-list for method input_type
+	4, // [4:4] is the sub-list for extension type_name
+	4, // [4:4] is the sub-list for extension extendee
+	0, // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_weft_broker_v1_broker_proto_init() }
@@ -186,9 +396,9 @@ func file_weft_broker_v1_broker_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_weft_broker_v1_broker_proto_rawDesc), len(file_weft_broker_v1_broker_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   2,
+			NumMessages:   6,
 			NumExtensions: 0,
-			NumServices:   0,
+			NumServices:   1,
 		},
 		GoTypes:           file_weft_broker_v1_broker_proto_goTypes,
 		DependencyIndexes: file_weft_broker_v1_broker_proto_depIdxs,
