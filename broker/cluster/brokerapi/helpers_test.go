@@ -11,7 +11,9 @@ import (
 
 func insecureCreds() credentials.TransportCredentials { return insecure.NewCredentials() }
 
-func brokerpbClient(conn *grpc.ClientConn) brokerpb.BrokerAPIClient { return brokerpb.NewBrokerAPIClient(conn) }
+func brokerpbClient(conn *grpc.ClientConn) brokerpb.BrokerAPIClient {
+	return brokerpb.NewBrokerAPIClient(conn)
+}
 
 func executeReq(partition int32, cmd *recordpb.Record) *brokerpb.ExecuteRequest {
 	return &brokerpb.ExecuteRequest{PartitionId: partition, Command: cmd}
