@@ -22,6 +22,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"github.com/weftlabs/weft/broker/engine"
+	"github.com/weftlabs/weft/broker/partition/limit"
 	"github.com/weftlabs/weft/broker/partition/raftstore"
 	"github.com/weftlabs/weft/broker/state"
 	"github.com/weftlabs/weft/proto/gen/brokerpb"
@@ -58,9 +59,14 @@ type Config struct {
 	Logger *slog.Logger
 	// MaxCommandsPerEntry bounds the commands batched into one Raft entry.
 	MaxCommandsPerEntry int
-	// MaxInFlight bounds the requests waiting for a response; beyond it Execute
-	// answers ErrBackpressure.
+	// MaxInFlight is a hard bound on the requests waiting for a response, whatever
+	// the adaptive limit; beyond it Execute answers ErrBackpressure.
 	MaxInFlight int
+	// Limit configures the adaptive limit on requests in flight (back-pressure); the zero
+	// value is AIMD with Zeebe's defaults. Commands that let a loaded partition drain
+	// (job activation, completion and failure, cancellation, incident resolution,
+	// deployments) are not limited by it.
+	Limit limit.Config
 	// DueDateInterval is how often the leader looks for timed-out jobs and ended
 	// back-offs.
 	DueDateInterval time.Duration
@@ -101,6 +107,9 @@ func (c *Config) defaults() {
 	if c.MaxInFlight <= 0 {
 		c.MaxInFlight = 20000
 	}
+	if c.Limit.Now == nil {
+		c.Limit.Now = c.Now
+	}
 	if c.DueDateInterval <= 0 {
 		c.DueDateInterval = 100 * time.Millisecond
 	}
@@ -120,6 +129,7 @@ type Partition struct {
 	raft   *raft.Raft
 	trans  raft.Transport
 
+	limiter   *limit.Limiter
 	proposals chan proposal
 	// slots bounds the Raft entries proposed and not yet applied (see propose).
 	slots    chan struct{}
@@ -183,8 +193,16 @@ func Open(cfg Config) (*Partition, error) {
 		return nil, fmt.Errorf("partition %d: %w", cfg.ID, err)
 	}
 
+	if err := cfg.Limit.Validate(); err != nil {
+		p0 := fmt.Errorf("partition %d: back-pressure limit: %w", cfg.ID, err)
+		store.Close()
+		rdb.Close()
+		st.Close()
+		return nil, p0
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Partition{
+		limiter: limit.New(cfg.Limit),
 		cfg: cfg, log: log, state: st, raftDB: rdb, store: store,
 		proposals: make(chan proposal, 4*cfg.MaxCommandsPerEntry),
 		slots:     make(chan struct{}, maxEntriesInFlight),
@@ -309,6 +327,14 @@ func (p *Partition) Execute(ctx context.Context, cmd *recordpb.Record) (*recordp
 	if !p.IsLeader() {
 		return nil, ErrNotLeader
 	}
+	outcome := limit.Ignored
+	if limited(cmd) {
+		done, ok := p.limiter.Acquire()
+		if !ok {
+			return nil, ErrBackpressure
+		}
+		defer func() { done(outcome) }()
+	}
 	id := p.nextID.Add(1)
 	ch := make(chan result, 1)
 	p.mu.Lock()
@@ -333,13 +359,43 @@ func (p *Partition) Execute(ctx context.Context, cmd *recordpb.Record) (*recordp
 	}
 	select {
 	case r := <-ch:
+		if r.err == nil {
+			outcome = limit.Success
+		}
 		return r.rec, r.err
 	case <-ctx.Done():
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			outcome = limit.Dropped
+		}
 		return nil, ctx.Err()
 	case <-p.ctx.Done():
 		return nil, ErrClosed
 	}
 }
+
+// limited reports whether a command counts against the adaptive limit. Commands that
+// finish work (or add definitions) pass, so that a loaded partition can still drain; so
+// do creations that wait for the instance's result, whose wait says nothing of the
+// partition's latency (MaxInFlight still bounds them).
+func limited(cmd *recordpb.Record) bool {
+	if awaitsResult(cmd) {
+		return false
+	}
+	switch cmd.GetValueType() {
+	case recordpb.ValueType_JOB, recordpb.ValueType_JOB_BATCH, recordpb.ValueType_INCIDENT, recordpb.ValueType_DEPLOYMENT:
+		return false
+	case recordpb.ValueType_PROCESS_INSTANCE:
+		return cmd.GetIntent() != "CANCEL"
+	}
+	return true
+}
+
+func awaitsResult(cmd *recordpb.Record) bool {
+	return cmd.GetProcessInstanceCreation().GetAwaitResult()
+}
+
+// Limit returns the current adaptive limit on requests in flight.
+func (p *Partition) Limit() int { return p.limiter.Limit() }
 
 // submit proposes a command nobody waits for (the due-date checker's).
 func (p *Partition) submit(cmd *recordpb.Record) bool {

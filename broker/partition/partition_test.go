@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/weftlabs/weft/broker/partition"
+	"github.com/weftlabs/weft/broker/partition/limit"
 	"github.com/weftlabs/weft/proto/gen/recordpb"
 )
 
@@ -179,8 +181,10 @@ func TestExecuteLifecycle(t *testing.T) {
 // one entry than Config.MaxCommandsPerEntry.
 func TestGroupCommit(t *testing.T) {
 	const n = 400
+	// Room for the whole burst: back-pressure is tested on its own.
+	roomy := limit.Config{InitialLimit: 1000, MaxLimit: 1000}
 	t.Run("shared entries", func(t *testing.T) {
-		p, _ := open(t, partition.Config{Dir: t.TempDir()})
+		p, _ := open(t, partition.Config{Dir: t.TempDir(), Limit: roomy})
 		event(t, p, deployCmd())
 		// How many commands meet in one entry depends on scheduling; on a loaded machine
 		// a burst may be spread thin, so a few bursts are allowed to show the batching.
@@ -196,7 +200,7 @@ func TestGroupCommit(t *testing.T) {
 		t.Fatalf("bursts of %d concurrent commands took %v raft entries: they were not batched", n, tries)
 	})
 	t.Run("at most 4 per entry", func(t *testing.T) {
-		p, _ := open(t, partition.Config{Dir: t.TempDir(), MaxCommandsPerEntry: 4})
+		p, _ := open(t, partition.Config{Dir: t.TempDir(), MaxCommandsPerEntry: 4, Limit: roomy})
 		event(t, p, deployCmd())
 		entries := createBurst(t, p, n)
 		t.Logf("%d commands in %d raft entries", n, entries)
@@ -511,4 +515,45 @@ func TestBackpressure(t *testing.T) {
 
 	// Once the load is gone, requests pass again.
 	instanceKey(t, event(t, p, createCmd()))
+}
+
+// Under the adaptive limit, creations beyond it are refused, while the commands that
+// drain a partition (job completions) always pass.
+func TestAdaptiveLimitLetsDrainingCommandsPass(t *testing.T) {
+	p, _ := open(t, partition.Config{Dir: t.TempDir(), Limit: limit.Config{InitialLimit: 1, MinLimit: 1, MaxLimit: 1}})
+	event(t, p, deployCmd())
+	for range 20 {
+		instanceKey(t, event(t, p, createCmd()))
+	}
+	jobs := event(t, p, activateCmd(20, time.Minute)).GetJobBatch().GetJobKeys()
+	require.Len(t, jobs, 20)
+
+	var refusedCreates, refusedCompletes atomic.Int64
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for range 100 {
+		wg.Go(func() {
+			<-start
+			if _, err := p.Execute(t.Context(), createCmd()); errors.Is(err, partition.ErrBackpressure) {
+				refusedCreates.Add(1)
+			}
+		})
+	}
+	for _, k := range jobs {
+		wg.Go(func() {
+			<-start
+			r, err := p.Execute(t.Context(), jobCmd("COMPLETE", k, nil))
+			if errors.Is(err, partition.ErrBackpressure) {
+				refusedCompletes.Add(1)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, "COMPLETED", r.GetIntent(), dump(r))
+		})
+	}
+	close(start)
+	wg.Wait()
+	require.Positive(t, refusedCreates.Load(), "no creation was refused with a limit of one")
+	require.Zero(t, refusedCompletes.Load(), "job completions must pass the adaptive limit")
+	require.Equal(t, 1, p.Limit())
 }

@@ -15,7 +15,9 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 
 	"github.com/weftlabs/weft/proto/gen/gatewaypb"
 )
@@ -107,6 +109,7 @@ func runBench(ctx context.Context, cfg benchConfig, out io.Writer, log *slog.Log
 		createdAt = map[int64]time.Time{}
 		latencies = make([]time.Duration, 0, cfg.instances)
 		completed atomic.Int64
+		refused   atomic.Int64
 		firstErr  error
 	)
 	fail := func(err error) {
@@ -138,6 +141,12 @@ func runBench(ctx context.Context, cfg benchConfig, out io.Writer, log *slog.Log
 			for next.Add(1) <= int64(cfg.instances) && ctx.Err() == nil {
 				t := time.Now()
 				resp, err := gw.CreateProcessInstance(ctx, &gatewaypb.CreateProcessInstanceRequest{BpmnProcessId: "weft-bench", Version: -1})
+				for status.Code(err) == codes.ResourceExhausted && ctx.Err() == nil {
+					// Back-pressure: the broker asks for less load; back off and retry.
+					refused.Add(1)
+					time.Sleep(5 * time.Millisecond)
+					resp, err = gw.CreateProcessInstance(ctx, &gatewaypb.CreateProcessInstanceRequest{BpmnProcessId: "weft-bench", Version: -1})
+				}
 				if err != nil {
 					fail(fmt.Errorf("create instance: %w", err))
 					return
@@ -217,5 +226,6 @@ func runBench(ctx context.Context, cfg benchConfig, out io.Writer, log *slog.Log
 	fmt.Fprintf(out, "elapsed        %s\n", elapsed.Round(time.Millisecond))
 	fmt.Fprintf(out, "throughput     %.0f instances/s (each: create, activate, complete)\n", float64(cfg.instances)/elapsed.Seconds())
 	fmt.Fprintf(out, "latency        p50 %s  p90 %s  p99 %s  max %s (create to completion acknowledged)\n", pct(0.5), pct(0.9), pct(0.99), pct(1))
+	fmt.Fprintf(out, "back-pressure  %d creations refused and retried\n", refused.Load())
 	return nil
 }
