@@ -203,7 +203,7 @@ func Open(cfg Config) (*Partition, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Partition{
 		limiter: limit.New(cfg.Limit),
-		cfg: cfg, log: log, state: st, raftDB: rdb, store: store,
+		cfg:     cfg, log: log, state: st, raftDB: rdb, store: store,
 		proposals: make(chan proposal, 4*cfg.MaxCommandsPerEntry),
 		slots:     make(chan struct{}, maxEntriesInFlight),
 		notifyCh:  make(chan bool, 16),
