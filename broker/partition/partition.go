@@ -295,6 +295,9 @@ func (p *Partition) RaftLogBounds() (first, last uint64, err error) {
 	return first, last, err
 }
 
+// Term returns the current Raft term of this replica.
+func (p *Partition) Term() uint64 { return p.raft.CurrentTerm() }
+
 // ID returns the partition id.
 func (p *Partition) ID() int32 { return p.cfg.ID }
 

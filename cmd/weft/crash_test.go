@@ -484,11 +484,15 @@ func raceEnabled() bool {
 	return false
 }
 
-// weftProc runs `weft dev` as a subprocess, on the same data directory and addresses
-// across restarts.
+// weftProc runs `weft dev` (or, with args set, another weft command) as a subprocess,
+// on the same data directory and addresses across restarts.
 type weftProc struct {
-	t        *testing.T
-	bin      string
+	t   *testing.T
+	bin string
+	// args, when set, replace `dev` and its flags; ready then tells when the process is
+	// ready (nil: at once).
+	args     []string
+	ready    func() bool
 	dataDir  string
 	logDir   string
 	grpcAddr string
@@ -539,8 +543,12 @@ func (p *weftProc) start() {
 	require.NoError(t, err)
 	defer logFile.Close() // the child has its own descriptor
 
-	cmd := exec.Command(p.bin, "dev", "--data-dir", p.dataDir, "--gateway-addr", p.grpcAddr,
-		"--http-addr", p.httpAddr, "--monitor-addr", "127.0.0.1:0", "--log-level", "debug")
+	args := []string{"dev", "--data-dir", p.dataDir, "--gateway-addr", p.grpcAddr,
+		"--http-addr", p.httpAddr, "--monitor-addr", "127.0.0.1:0", "--log-level", "debug"}
+	if p.args != nil {
+		args = p.args
+	}
+	cmd := exec.Command(p.bin, args...)
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "WEFT_") {
 			cmd.Env = append(cmd.Env, kv)
@@ -561,6 +569,12 @@ func (p *weftProc) start() {
 		close(done)
 	}()
 
+	if p.args != nil {
+		if p.ready != nil {
+			p.waitReady(done)
+		}
+		return
+	}
 	hc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: time.Second}
 	deadline := time.Now().Add(30 * time.Second)
 	tick := time.NewTicker(20 * time.Millisecond)
@@ -581,6 +595,25 @@ func (p *weftProc) start() {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("weft dev was not ready within 30s\n%s", p.logTail(8<<10))
+		}
+	}
+}
+
+// waitReady polls p.ready until it holds, the process exits, or 60 s pass.
+func (p *weftProc) waitReady(done <-chan struct{}) {
+	t := p.t
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for !p.ready() {
+		select {
+		case <-done:
+			t.Fatalf("weft %s exited before it was ready: %v\n%s", p.args[0], p.waitErr, p.logTail(8<<10))
+		case <-tick.C:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("weft %s was not ready within 60s\n%s", p.args[0], p.logTail(8<<10))
 		}
 	}
 }

@@ -1,6 +1,8 @@
 // Command weft is Weft's one binary.
 //
 //	weft dev       one broker, its gateway and (later) the monitor in one process
+//	weft broker    one broker of a cluster
+//	weft gateway   a standalone gateway in front of a cluster
 //	weft bench     measures one-task instances end to end through a gateway
 //	weft version   prints the version
 //
@@ -47,6 +49,24 @@ func run(args []string, stdout, stderr io.Writer) error {
 		defer stop()
 		log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
 		return runDev(ctx, cfg, log)
+	case "broker":
+		cfg, err := parseBrokerFlags(args[1:], os.LookupEnv, stderr)
+		if err != nil {
+			return err
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+		return runBroker(ctx, cfg, log)
+	case "gateway":
+		cfg, err := parseGatewayFlags(args[1:], os.LookupEnv, stderr)
+		if err != nil {
+			return err
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+		return runGateway(ctx, cfg, log)
 	case "bench":
 		cfg, err := parseBenchFlags(args[1:], os.LookupEnv, stderr)
 		if err != nil {
@@ -73,6 +93,8 @@ func usage(w io.Writer) {
 
 Commands:
   dev       run a broker with its gateway in one process (data in --data-dir)
+  broker    run one broker of a cluster (replicated partitions; optional embedded gateway)
+  gateway   run a standalone gateway that joins a cluster's gossip
   bench     measure one-task instances end to end through a gateway
   version   print the version
 

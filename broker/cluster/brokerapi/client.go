@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -90,9 +91,11 @@ func (c *Client) Execute(ctx context.Context, partition int32, cmd *recordpb.Rec
 			if err == nil {
 				return resp.GetRecord(), nil
 			}
-			switch Reason(err) {
-			case ReasonNotLeader, ReasonNotHosted:
+			switch {
+			case Reason(err) == ReasonNotLeader, Reason(err) == ReasonNotHosted:
 				last = err // not proposed: try the leader the view names next
+			case notSent(err):
+				last = err // the broker could not be reached: nothing was sent
 			default:
 				return nil, err
 			}
@@ -210,4 +213,15 @@ func (c *Client) watchBroker(ctx context.Context, addr, jobType string, out chan
 		}
 		backoff = min(2*backoff, 2*time.Second)
 	}
+}
+
+// notSent reports whether a call failed before it reached the broker: gRPC answers
+// "connection error" when no connection to the broker could be made (refused, reset
+// during the handshake), so the command was never sent and sending it elsewhere is safe.
+// A connection that breaks while the call is under way fails differently ("transport is
+// closing", "error reading from server"): then the outcome is unknown and the error is
+// returned as it is.
+func notSent(err error) bool {
+	st, ok := status.FromError(err)
+	return ok && st.Code() == codes.Unavailable && strings.HasPrefix(st.Message(), "connection error")
 }

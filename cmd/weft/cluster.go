@@ -1,0 +1,297 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/raft"
+	"google.golang.org/grpc"
+
+	"github.com/weftlabs/weft/broker/cluster/brokerapi"
+	"github.com/weftlabs/weft/broker/cluster/membership"
+	"github.com/weftlabs/weft/broker/cluster/placement"
+	"github.com/weftlabs/weft/broker/cluster/raftnet"
+	"github.com/weftlabs/weft/broker/partition"
+	"github.com/weftlabs/weft/gateway"
+)
+
+// brokerConfig is the configuration of `weft broker`.
+type brokerConfig struct {
+	nodeID            int
+	clusterSize       int
+	partitions        int
+	replicationFactor int
+	dataDir           string
+	internalAddr      string
+	raftAddr          string
+	gossipAddr        string
+	gatewayAddr       string
+	join              string
+	logLevel          slog.Level
+}
+
+func parseBrokerFlags(args []string, lookup func(string) (string, bool), out io.Writer) (brokerConfig, error) {
+	var cfg brokerConfig
+	fs := flag.NewFlagSet("weft broker", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.IntVar(&cfg.nodeID, "node-id", 0, "this broker's id, 0 to cluster-size-1")
+	fs.IntVar(&cfg.clusterSize, "cluster-size", 1, "number of brokers in the cluster")
+	fs.IntVar(&cfg.partitions, "partitions", 1, "number of partitions")
+	fs.IntVar(&cfg.replicationFactor, "replication-factor", 1, "replicas of each partition")
+	fs.StringVar(&cfg.dataDir, "data-dir", "./weft-data", "directory for this broker's partitions")
+	fs.StringVar(&cfg.internalAddr, "internal-addr", "0.0.0.0:26501", "address of the broker's internal API (gateways and brokers)")
+	fs.StringVar(&cfg.raftAddr, "raft-addr", "0.0.0.0:26502", "address of the Raft transport of all partitions")
+	fs.StringVar(&cfg.gossipAddr, "gossip-addr", "0.0.0.0:26503", "address for membership gossip")
+	fs.StringVar(&cfg.gatewayAddr, "gateway-addr", "", "serve an embedded Zeebe gateway on this address (empty: none)")
+	fs.StringVar(&cfg.join, "join", "", "gossip addresses of other nodes, comma separated")
+	fs.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("weft broker: unexpected argument %q", fs.Arg(0))
+	}
+	if err := envFlags(fs, lookup); err != nil {
+		return cfg, err
+	}
+	if _, err := placement.Distribute(cfg.clusterSize, cfg.partitions, cfg.replicationFactor); err != nil {
+		return cfg, err
+	}
+	if cfg.nodeID < 0 || cfg.nodeID >= cfg.clusterSize {
+		return cfg, fmt.Errorf("--node-id (or WEFT_NODE_ID) %d must be in 0..%d for --cluster-size %d", cfg.nodeID, cfg.clusterSize-1, cfg.clusterSize)
+	}
+	if cfg.partitions > 1 {
+		return cfg, errors.New("--partitions above 1 needs deployment distribution between partitions, which is not built yet; replicate one partition with --replication-factor")
+	}
+	for _, a := range []struct{ flag, addr string }{{"internal-addr", cfg.internalAddr}, {"raft-addr", cfg.raftAddr}, {"gossip-addr", cfg.gossipAddr}} {
+		if _, _, err := net.SplitHostPort(a.addr); err != nil {
+			return cfg, fmt.Errorf("--%s (or %s) %q: %w", a.flag, envName(a.flag), a.addr, err)
+		}
+	}
+	return cfg, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// advertise turns a listening address into one peers can dial.
+func advertise(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok {
+		return addr.String()
+	}
+	return net.JoinHostPort(advertisedHost(tcp), fmt.Sprint(tcp.Port))
+}
+
+// brokerServer is a running `weft broker`.
+type brokerServer struct {
+	log        *slog.Logger
+	cfg        brokerConfig
+	mux        *raftnet.Mux
+	members    *membership.Node
+	partitions []*partition.Partition
+	internal   *grpc.Server
+	internalL  net.Listener
+	gateway    *gatewayServer
+	stop       context.CancelFunc
+	wg         sync.WaitGroup
+}
+
+func brokerName(id int) string { return fmt.Sprintf("broker-%d", id) }
+
+// startBroker joins the cluster, opens this broker's partition replicas and serves the
+// internal API (and an embedded gateway, if configured).
+func startBroker(ctx context.Context, cfg brokerConfig, log *slog.Logger) (_ *brokerServer, err error) {
+	place, err := placement.Distribute(cfg.clusterSize, cfg.partitions, cfg.replicationFactor)
+	if err != nil {
+		return nil, err
+	}
+	b := &brokerServer{log: log, cfg: cfg}
+	defer func() {
+		if err != nil {
+			b.Close()
+		}
+	}()
+	if b.internalL, err = net.Listen("tcp", cfg.internalAddr); err != nil {
+		return nil, fmt.Errorf("--internal-addr: %w", err)
+	}
+	rl, err := net.Listen("tcp", cfg.raftAddr)
+	if err != nil {
+		return nil, fmt.Errorf("--raft-addr: %w", err)
+	}
+	raftAdvertise := advertise(rl.Addr())
+	rl.Close()
+	if b.mux, err = raftnet.Listen(cfg.raftAddr, raftnet.Options{Logger: log.With("component", "raftnet"), AdvertiseAddr: raftAdvertise}); err != nil {
+		return nil, fmt.Errorf("--raft-addr: %w", err)
+	}
+	b.members, err = membership.Join(ctx, membership.Config{
+		Name: brokerName(cfg.nodeID), Kind: membership.Broker, NodeID: int32(cfg.nodeID), Version: version,
+		BindAddr: cfg.gossipAddr, Seeds: splitList(cfg.join),
+		InternalAddr: advertise(b.internalL.Addr()), RaftAddr: b.mux.Addr().String(), GatewayAddr: cfg.gatewayAddr,
+		ClusterSize: int32(cfg.clusterSize), PartitionsCount: int32(cfg.partitions), ReplicationFactor: int32(cfg.replicationFactor),
+		Logger: log.With("component", "membership"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("join the cluster: %w", err)
+	}
+
+	for _, pid := range place.PartitionsOf(int32(cfg.nodeID)) {
+		dir := filepath.Join(cfg.dataDir, "partitions", fmt.Sprint(pid))
+		servers, err := b.raftServers(ctx, place.Members(pid), dir)
+		if err != nil {
+			return nil, fmt.Errorf("partition %d: %w", pid, err)
+		}
+		trans, err := b.mux.Transport(uint32(pid), raftnet.TransportOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("partition %d: %w", pid, err)
+		}
+		p, err := partition.Open(partition.Config{
+			ID: pid, Dir: dir, Logger: log, LocalID: brokerName(cfg.nodeID), Transport: trans, Servers: servers,
+		})
+		if err != nil {
+			trans.Close()
+			return nil, err
+		}
+		b.partitions = append(b.partitions, p)
+	}
+
+	b.internal = grpc.NewServer(grpc.MaxRecvMsgSize(8<<20), grpc.MaxSendMsgSize(8<<20))
+	brokerapi.NewServer(b.partitions, log).Register(b.internal)
+	go b.internal.Serve(b.internalL)
+
+	announceCtx, stop := context.WithCancel(context.Background())
+	b.stop = stop
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		b.announceRoles(announceCtx)
+	}()
+
+	if cfg.gatewayAddr != "" {
+		if b.gateway, err = startGateway(cfg.gatewayAddr, b.members, log); err != nil {
+			return nil, err
+		}
+	}
+	log.Info("weft broker started", "node", cfg.nodeID, "partitions", place.PartitionsOf(int32(cfg.nodeID)),
+		"internal", b.internalL.Addr().String(), "raft", b.mux.Addr().String(), "gossip", b.members.Addr())
+	return b, nil
+}
+
+// raftServers returns the Raft voters of a partition for its first start: every member
+// broker by name, at the Raft address it gossips. A replica that has state already knows
+// its group and needs none, so it does not wait for its peers.
+func (b *brokerServer) raftServers(ctx context.Context, members []int32, dir string) ([]raft.Server, error) {
+	if _, err := os.Stat(filepath.Join(dir, "state")); err == nil {
+		return nil, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	for {
+		addrs := map[int32]string{}
+		for _, m := range b.members.Members() {
+			if m.Kind == membership.Broker && m.Alive && m.RaftAddr != "" {
+				addrs[m.NodeID] = m.RaftAddr
+			}
+		}
+		var servers []raft.Server
+		for _, id := range members {
+			if a, ok := addrs[id]; ok {
+				servers = append(servers, raft.Server{ID: raft.ServerID(brokerName(int(id))), Address: raft.ServerAddress(a)})
+			}
+		}
+		if len(servers) == len(members) {
+			return servers, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("waiting for brokers %v to join: %w", members, ctx.Err())
+		case <-b.members.Changes():
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// announceRoles gossips this broker's role in each partition whenever it changes.
+func (b *brokerServer) announceRoles(ctx context.Context) {
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	var last []membership.PartitionState
+	for {
+		var states []membership.PartitionState
+		for _, p := range b.partitions {
+			role := membership.Follower
+			if p.IsLeader() {
+				role = membership.Leader
+			}
+			states = append(states, membership.PartitionState{ID: p.ID(), Role: role, Term: p.Term(), Healthy: true})
+		}
+		if !slices.Equal(states, last) {
+			b.members.SetPartitions(states)
+			last = states
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Close leaves the cluster and stops everything.
+func (b *brokerServer) Close() error {
+	var errs []error
+	if b.gateway != nil {
+		errs = append(errs, b.gateway.Close())
+	}
+	if b.stop != nil {
+		b.stop()
+		b.wg.Wait()
+	}
+	if b.internal != nil {
+		b.internal.Stop()
+	}
+	if b.internalL != nil {
+		b.internalL.Close()
+	}
+	for _, p := range b.partitions {
+		errs = append(errs, p.Close())
+	}
+	if b.members != nil {
+		b.members.Leave(2 * time.Second)
+		errs = append(errs, b.members.Close())
+	}
+	if b.mux != nil {
+		errs = append(errs, b.mux.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func runBroker(ctx context.Context, cfg brokerConfig, log *slog.Logger) error {
+	b, err := startBroker(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	log.Info("shutting down")
+	return b.Close()
+}
+
+var _ gateway.Broker = (*clusterBroker)(nil)

@@ -1,0 +1,239 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+
+	"github.com/weftlabs/weft/broker/cluster/brokerapi"
+	"github.com/weftlabs/weft/broker/cluster/membership"
+	"github.com/weftlabs/weft/gateway"
+	"github.com/weftlabs/weft/proto/gen/recordpb"
+)
+
+// gatewayConfig is the configuration of `weft gateway`, a standalone gateway.
+type gatewayConfig struct {
+	gatewayAddr string
+	gossipAddr  string
+	join        string
+	logLevel    slog.Level
+}
+
+func parseGatewayFlags(args []string, lookup func(string) (string, bool), out io.Writer) (gatewayConfig, error) {
+	var cfg gatewayConfig
+	fs := flag.NewFlagSet("weft gateway", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.StringVar(&cfg.gatewayAddr, "gateway-addr", "0.0.0.0:26500", "address of the Zeebe gateway gRPC API")
+	fs.StringVar(&cfg.gossipAddr, "gossip-addr", "0.0.0.0:26503", "address for membership gossip")
+	fs.StringVar(&cfg.join, "join", "", "gossip addresses of brokers, comma separated")
+	fs.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("weft gateway: unexpected argument %q", fs.Arg(0))
+	}
+	if err := envFlags(fs, lookup); err != nil {
+		return cfg, err
+	}
+	if len(splitList(cfg.join)) == 0 {
+		return cfg, errors.New("--join (or WEFT_JOIN) must name at least one broker's gossip address")
+	}
+	return cfg, nil
+}
+
+// memberResolver is the membership view as the broker client needs it.
+type memberResolver struct {
+	node *membership.Node
+
+	mu      sync.Mutex
+	changed chan struct{}
+	stop    chan struct{}
+	done    chan struct{}
+}
+
+func newMemberResolver(node *membership.Node) *memberResolver {
+	r := &memberResolver{node: node, changed: make(chan struct{}), stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		for {
+			select {
+			case <-r.stop:
+				return
+			case <-node.Changes():
+				r.mu.Lock()
+				close(r.changed)
+				r.changed = make(chan struct{})
+				r.mu.Unlock()
+			}
+		}
+	}()
+	return r
+}
+
+func (r *memberResolver) close() {
+	close(r.stop)
+	<-r.done
+}
+
+// Leader returns the internal address of the partition's leader.
+func (r *memberResolver) Leader(partition int32) (string, bool) {
+	m, ok := r.node.Leader(partition)
+	if !ok || m.InternalAddr == "" {
+		return "", false
+	}
+	return m.InternalAddr, true
+}
+
+// Brokers returns the internal addresses of the live brokers.
+func (r *memberResolver) Brokers() []string {
+	var out []string
+	for _, m := range r.node.Members() {
+		if m.Kind == membership.Broker && m.Alive && m.InternalAddr != "" {
+			out = append(out, m.InternalAddr)
+		}
+	}
+	return out
+}
+
+// Changed returns a channel closed at the next change of the view.
+func (r *memberResolver) Changed() <-chan struct{} {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.changed
+}
+
+// clusterBroker is the gateway's view of a cluster: leaders from gossip, commands over
+// the brokers' internal API.
+type clusterBroker struct {
+	node   *membership.Node
+	client *brokerapi.Client
+}
+
+// Execute sends a command to the partition's leader.
+func (c *clusterBroker) Execute(ctx context.Context, partition int32, cmd *recordpb.Record) (*recordpb.Record, error) {
+	return c.client.Execute(ctx, partition, cmd)
+}
+
+// Partitions lists the partitions the brokers announce.
+func (c *clusterBroker) Partitions() []int32 {
+	var n int32
+	for _, m := range c.node.Members() {
+		if m.Kind == membership.Broker {
+			n = max(n, m.PartitionsCount)
+		}
+	}
+	ids := make([]int32, n)
+	for i := range ids {
+		ids[i] = int32(i + 1)
+	}
+	return ids
+}
+
+// Topology describes the live brokers and their partitions.
+func (c *clusterBroker) Topology(context.Context) (*gateway.Topology, error) {
+	t := &gateway.Topology{}
+	for _, m := range c.node.Members() {
+		if m.Kind != membership.Broker || !m.Alive {
+			continue
+		}
+		t.ClusterSize, t.PartitionsCount, t.ReplicationFactor = m.ClusterSize, m.PartitionsCount, m.ReplicationFactor
+		host, port := m.InternalAddr, int32(0)
+		if m.GatewayAddr != "" {
+			host = m.GatewayAddr
+		}
+		if h, p, err := net.SplitHostPort(host); err == nil {
+			n, _ := strconv.Atoi(p)
+			host, port = h, int32(n)
+		}
+		info := gateway.BrokerInfo{NodeID: m.NodeID, Host: host, Port: port, Version: m.Version}
+		for _, p := range m.Partitions {
+			info.Partitions = append(info.Partitions, gateway.PartitionInfo{PartitionID: p.ID, Leader: p.Role == membership.Leader, Healthy: p.Healthy})
+		}
+		t.Brokers = append(t.Brokers, info)
+	}
+	return t, nil
+}
+
+// WatchJobs watches every live broker for jobs of the type.
+func (c *clusterBroker) WatchJobs(jobType string) (<-chan struct{}, func()) {
+	return c.client.WatchJobs(jobType)
+}
+
+// gatewayServer is a gateway in front of a cluster.
+type gatewayServer struct {
+	resolver *memberResolver
+	client   *brokerapi.Client
+	gateway  *gateway.Server
+	grpc     *grpc.Server
+	lis      net.Listener
+	served   chan error
+}
+
+func startGateway(addr string, node *membership.Node, log *slog.Logger) (*gatewayServer, error) {
+	lis, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--gateway-addr: %w", err)
+	}
+	g := &gatewayServer{resolver: newMemberResolver(node), lis: lis, served: make(chan error, 1)}
+	g.client = brokerapi.NewClient(g.resolver, log.With("component", "broker-client"))
+	opts := gateway.Options{Logger: log.With("component", "gateway"), Version: version}
+	g.gateway = gateway.New(&clusterBroker{node: node, client: g.client}, opts)
+	g.grpc = grpc.NewServer(gateway.ServerOptions(opts)...)
+	g.gateway.Register(g.grpc)
+	go func() { g.served <- g.grpc.Serve(lis) }()
+	return g, nil
+}
+
+// Addr returns the gateway's address.
+func (g *gatewayServer) Addr() string { return g.lis.Addr().String() }
+
+// Close ends long polls, stops serving and closes the broker connections.
+func (g *gatewayServer) Close() error {
+	g.gateway.Shutdown()
+	stopped := make(chan struct{})
+	go func() {
+		g.grpc.GracefulStop()
+		close(stopped)
+	}()
+	select {
+	case <-stopped:
+	case <-time.After(5 * time.Second):
+		g.grpc.Stop()
+		<-stopped
+	}
+	<-g.served
+	g.resolver.close()
+	return g.client.Close()
+}
+
+func runGateway(ctx context.Context, cfg gatewayConfig, log *slog.Logger) error {
+	node, err := membership.Join(ctx, membership.Config{
+		Name: "gateway-" + cfg.gatewayAddr, Kind: membership.Gateway, NodeID: -1, Version: version,
+		BindAddr: cfg.gossipAddr, Seeds: splitList(cfg.join), GatewayAddr: cfg.gatewayAddr,
+		Logger: log.With("component", "membership"),
+	})
+	if err != nil {
+		return fmt.Errorf("join the cluster: %w", err)
+	}
+	g, err := startGateway(cfg.gatewayAddr, node, log)
+	if err != nil {
+		node.Close()
+		return err
+	}
+	log.Info("weft gateway started", "gateway", g.Addr(), "gossip", node.Addr())
+	<-ctx.Done()
+	log.Info("shutting down")
+	err = g.Close()
+	node.Leave(2 * time.Second)
+	return errors.Join(err, node.Close())
+}
