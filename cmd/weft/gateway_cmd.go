@@ -157,7 +157,10 @@ func (c *clusterBroker) Topology(context.Context) (*gateway.Topology, error) {
 		}
 		info := gateway.BrokerInfo{NodeID: m.NodeID, Host: host, Port: port, Version: m.Version}
 		for _, p := range m.Partitions {
-			info.Partitions = append(info.Partitions, gateway.PartitionInfo{PartitionID: p.ID, Leader: p.Role == membership.Leader, Healthy: p.Healthy})
+			// A broker that still claims an older term's leadership is not the leader.
+			leader, ok := c.node.Leader(p.ID)
+			isLeader := p.Role == membership.Leader && ok && leader.Name == m.Name
+			info.Partitions = append(info.Partitions, gateway.PartitionInfo{PartitionID: p.ID, Leader: isLeader, Healthy: p.Healthy})
 		}
 		t.Brokers = append(t.Brokers, info)
 	}
