@@ -37,6 +37,13 @@ func (p *processing) apply(r *recordpb.Record) {
 		}
 	case *recordpb.Record_Incident:
 		p.applyIncident(r.GetKey(), r.GetIntent(), v.Incident)
+	case *recordpb.Record_CommandDistribution:
+		switch r.GetIntent() {
+		case "DISTRIBUTING":
+			tx.PutPendingDistribution(r.GetKey(), v.CommandDistribution.GetPartitionId(), v.CommandDistribution)
+		case "ACKNOWLEDGED":
+			tx.DeletePendingDistribution(r.GetKey(), v.CommandDistribution.GetPartitionId())
+		}
 	case *recordpb.Record_Message:
 		switch r.GetIntent() {
 		case "PUBLISHED":

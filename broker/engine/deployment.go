@@ -16,6 +16,10 @@ import (
 // each new or changed process a new version, and finds unchanged ones again.
 func (p *processing) deploy() {
 	d := p.cmd.GetDeployment()
+	if p.cmd.GetKey() > 0 && len(d.GetProcessesMetadata()) > 0 {
+		p.receiveDeployment()
+		return
+	}
 	if len(d.GetResources()) == 0 {
 		p.reject(recordpb.RejectionType_INVALID_ARGUMENT, "Expected to deploy at least one resource, but none given")
 		return
@@ -84,6 +88,14 @@ func (p *processing) deploy() {
 	ev := p.event(deploymentKey, "CREATED", &recordpb.DeploymentRecord{
 		Resources: d.GetResources(), ProcessesMetadata: metas, TenantId: defaultTenant,
 	})
+	fresh := false
+	for _, m := range metas {
+		fresh = fresh || !m.GetIsDuplicate()
+	}
+	if p.e.partitionCount > 1 && fresh {
+		p.distribute(deploymentKey, ev)
+		return
+	}
 	p.respond(ev)
 }
 

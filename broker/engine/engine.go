@@ -19,14 +19,21 @@ import (
 // Engine processes the commands of one partition. It is used by one goroutine at a time.
 type Engine struct {
 	partitionID int32
+	// partitionCount is the number of partitions of the cluster; deployments made on this
+	// partition are distributed to the others.
+	partitionCount int32
 	// processes caches parsed process definitions by key. It is derived from state
 	// and holds nothing that reaches the output but what state holds.
 	processes map[int64]*bpmn.Process
 }
 
-// New returns an engine for a partition.
-func New(partitionID int32) *Engine {
-	return &Engine{partitionID: partitionID, processes: map[int64]*bpmn.Process{}}
+// New returns an engine for a partition of a cluster with one partition.
+func New(partitionID int32) *Engine { return NewPartitioned(partitionID, 1) }
+
+// NewPartitioned returns an engine for one partition of partitionCount. Deployments
+// made on a partition are distributed to all the others.
+func NewPartitioned(partitionID, partitionCount int32) *Engine {
+	return &Engine{partitionID: partitionID, partitionCount: max(partitionCount, 1), processes: map[int64]*bpmn.Process{}}
 }
 
 // Command is one command to process, with the id of the request waiting for its
@@ -49,6 +56,8 @@ type Output struct {
 	Responses []Response
 	// JobTypes lists job types that have new activatable jobs, without repeats.
 	JobTypes []string
+	// Distribute is set when commands wait to be sent to other partitions.
+	Distribute bool
 }
 
 func (o *Output) jobsAvailable(jobType string) {
@@ -145,6 +154,11 @@ func (p *processing) dispatch() {
 	case recordpb.ValueType_VARIABLE_DOCUMENT:
 		if c.GetIntent() == "UPDATE" {
 			p.updateVariables()
+			return
+		}
+	case recordpb.ValueType_COMMAND_DISTRIBUTION:
+		if c.GetIntent() == "ACKNOWLEDGE" {
+			p.acknowledgeDistribution()
 			return
 		}
 	case recordpb.ValueType_MESSAGE:

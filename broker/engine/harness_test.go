@@ -27,12 +27,15 @@ type harness struct {
 	from int64
 }
 
-func newHarness(t testing.TB) *harness {
+func newHarness(t testing.TB) *harness { return newPartitionHarness(t, 1, 1) }
+
+// newPartitionHarness drives partition id of a cluster of count partitions.
+func newPartitionHarness(t testing.TB, id, count int32) *harness {
 	t.Helper()
-	db, err := state.Open("", state.Options{PartitionID: 1, InMemory: true})
+	db, err := state.Open("", state.Options{PartitionID: id, InMemory: true})
 	require.NoError(t, err)
 	t.Cleanup(func() { db.Close() })
-	return &harness{t: t, db: db, eng: engine.New(1), now: 1_700_000_000_000}
+	return &harness{t: t, db: db, eng: engine.NewPartitioned(id, count), now: 1_700_000_000_000}
 }
 
 // exec processes one command and returns the response to it (nil if none).

@@ -83,6 +83,8 @@ func setValue(r *recordpb.Record, value any) {
 		r.ValueType, r.Value = recordpb.ValueType_VARIABLE, &recordpb.Record_Variable{Variable: v}
 	case *recordpb.VariableDocumentRecord:
 		r.ValueType, r.Value = recordpb.ValueType_VARIABLE_DOCUMENT, &recordpb.Record_VariableDocument{VariableDocument: v}
+	case *recordpb.CommandDistributionRecord:
+		r.ValueType, r.Value = recordpb.ValueType_COMMAND_DISTRIBUTION, &recordpb.Record_CommandDistribution{CommandDistribution: v}
 	case *recordpb.MessageRecord:
 		r.ValueType, r.Value = recordpb.ValueType_MESSAGE, &recordpb.Record_Message{Message: v}
 	default:

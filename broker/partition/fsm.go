@@ -99,7 +99,7 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 		f.p.log.Error("refused a partition snapshot", "err", err)
 		return err
 	}
-	f.eng = engine.New(f.db.PartitionID())
+	f.eng = engine.NewPartitioned(f.db.PartitionID(), max(f.p.cfg.PartitionCount, 1))
 	f.p.log.Info("installed a partition snapshot", "applied", f.db.LastApplied(), "position", f.db.LastPosition())
 	return nil
 }

@@ -82,6 +82,12 @@ type Config struct {
 
 	// Replication. The zero values make a single voter with an in-memory transport.
 
+	// PartitionCount is the number of partitions of the cluster; deployments made on this
+	// partition are distributed to the others through Sender.
+	PartitionCount int32
+	// Sender delivers commands to other partitions; needed when PartitionCount > 1.
+	Sender Sender
+
 	// LocalID is this replica's Raft server id; empty means "partition-<ID>".
 	LocalID string
 	// Transport carries Raft traffic to the other replicas; nil means an in-memory
@@ -129,8 +135,10 @@ type Partition struct {
 	raft   *raft.Raft
 	trans  raft.Transport
 
-	limiter   *limit.Limiter
-	proposals chan proposal
+	limiter *limit.Limiter
+	// distributeCh wakes the distributor when new distributions are pending.
+	distributeCh chan struct{}
+	proposals    chan proposal
 	// slots bounds the Raft entries proposed and not yet applied (see propose).
 	slots    chan struct{}
 	leader   atomic.Bool
@@ -193,6 +201,12 @@ func Open(cfg Config) (*Partition, error) {
 		return nil, fmt.Errorf("partition %d: %w", cfg.ID, err)
 	}
 
+	if cfg.PartitionCount > 1 && cfg.Sender == nil {
+		st.Close()
+		store.Close()
+		rdb.Close()
+		return nil, fmt.Errorf("partition %d: a cluster of %d partitions needs a Sender to distribute deployments", cfg.ID, cfg.PartitionCount)
+	}
 	if err := cfg.Limit.Validate(); err != nil {
 		p0 := fmt.Errorf("partition %d: back-pressure limit: %w", cfg.ID, err)
 		store.Close()
@@ -202,8 +216,9 @@ func Open(cfg Config) (*Partition, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Partition{
-		limiter: limit.New(cfg.Limit),
-		cfg:     cfg, log: log, state: st, raftDB: rdb, store: store,
+		limiter:      limit.New(cfg.Limit),
+		distributeCh: make(chan struct{}, 1),
+		cfg:          cfg, log: log, state: st, raftDB: rdb, store: store,
 		proposals: make(chan proposal, 4*cfg.MaxCommandsPerEntry),
 		slots:     make(chan struct{}, maxEntriesInFlight),
 		notifyCh:  make(chan bool, 16),
@@ -269,7 +284,7 @@ func Open(cfg Config) (*Partition, error) {
 			return nil, fmt.Errorf("partition %d: bootstrap: %w", cfg.ID, err)
 		}
 	}
-	f := &fsm{p: p, db: st, eng: engine.New(cfg.ID)}
+	f := &fsm{p: p, db: st, eng: engine.NewPartitioned(cfg.ID, max(cfg.PartitionCount, 1))}
 	r, err := raft.NewRaft(rc, f, store, store, snaps, trans)
 	if err != nil {
 		p.closeStores()
@@ -521,6 +536,12 @@ func (p *Partition) delivered(out *engine.Output) {
 	for _, t := range out.JobTypes {
 		p.watchers.notify(t)
 	}
+	if out.Distribute {
+		select {
+		case p.distributeCh <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // watchLeadership runs the leader-only loops while this replica leads.
@@ -560,14 +581,22 @@ func (p *Partition) watchLeadership() {
 // that stops them and waits for them.
 func (p *Partition) startLeaderLoops() (stop func()) {
 	ctx, cancel := context.WithCancel(p.ctx)
-	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
 	go func() {
-		defer close(done)
+		defer wg.Done()
 		p.checkDueDates(ctx)
 	}()
+	if p.cfg.Sender != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.distribute(ctx)
+		}()
+	}
 	return func() {
 		cancel()
-		<-done
+		wg.Wait()
 	}
 }
 

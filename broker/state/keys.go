@@ -25,6 +25,8 @@ const (
 	cfMessageID         byte = 0x49 // name 0x00 correlation key 0x00 message id -> message key
 	cfMessageDeadline   byte = 0x4a // deadline, message key -> nil
 	cfExporterPositions byte = 0x50 // reserved for the exporter director
+	cfDistribution      byte = 0x60 // distribution key -> statepb.Distribution
+	cfDistPending       byte = 0x61 // distribution key, partition -> recordpb.CommandDistributionRecord
 )
 
 var (

@@ -71,9 +71,6 @@ func parseBrokerFlags(args []string, lookup func(string) (string, bool), out io.
 	if cfg.nodeID < 0 || cfg.nodeID >= cfg.clusterSize {
 		return cfg, fmt.Errorf("--node-id (or WEFT_NODE_ID) %d must be in 0..%d for --cluster-size %d", cfg.nodeID, cfg.clusterSize-1, cfg.clusterSize)
 	}
-	if cfg.partitions > 1 {
-		return cfg, errors.New("--partitions above 1 needs deployment distribution between partitions, which is not built yet; replicate one partition with --replication-factor")
-	}
 	for _, a := range []struct{ flag, addr string }{{"internal-addr", cfg.internalAddr}, {"raft-addr", cfg.raftAddr}, {"gossip-addr", cfg.gossipAddr}} {
 		if _, _, err := net.SplitHostPort(a.addr); err != nil {
 			return cfg, fmt.Errorf("--%s (or %s) %q: %w", a.flag, envName(a.flag), a.addr, err)
@@ -108,6 +105,8 @@ type brokerServer struct {
 	mux        *raftnet.Mux
 	members    *membership.Node
 	partitions []*partition.Partition
+	resolver   *memberResolver
+	sender     *brokerapi.Client
 	internal   *grpc.Server
 	internalL  net.Listener
 	gateway    *gatewayServer
@@ -153,6 +152,10 @@ func startBroker(ctx context.Context, cfg brokerConfig, log *slog.Logger) (_ *br
 		return nil, fmt.Errorf("join the cluster: %w", err)
 	}
 
+	// Deployments are distributed from partition 1 to the others through the same client
+	// the gateway uses.
+	b.resolver = newMemberResolver(b.members)
+	b.sender = brokerapi.NewClient(b.resolver, log.With("component", "broker-client"))
 	for _, pid := range place.PartitionsOf(int32(cfg.nodeID)) {
 		dir := filepath.Join(cfg.dataDir, "partitions", fmt.Sprint(pid))
 		servers, err := b.raftServers(ctx, place.Members(pid), dir)
@@ -165,6 +168,7 @@ func startBroker(ctx context.Context, cfg brokerConfig, log *slog.Logger) (_ *br
 		}
 		p, err := partition.Open(partition.Config{
 			ID: pid, Dir: dir, Logger: log, LocalID: brokerName(cfg.nodeID), Transport: trans, Servers: servers,
+			PartitionCount: int32(cfg.partitions), Sender: b.sender,
 		})
 		if err != nil {
 			trans.Close()
@@ -273,6 +277,12 @@ func (b *brokerServer) Close() error {
 	}
 	for _, p := range b.partitions {
 		errs = append(errs, p.Close())
+	}
+	if b.sender != nil {
+		b.sender.Close()
+	}
+	if b.resolver != nil {
+		b.resolver.close()
 	}
 	if b.members != nil {
 		b.members.Leave(2 * time.Second)

@@ -30,8 +30,8 @@ func freeAddrOn(t *testing.T, ip string) string {
 	return addr
 }
 
-// testCluster is three `weft broker` processes (one partition, replication factor 3) on
-// 127.0.0.2-4 and a standalone `weft gateway` on 127.0.0.5.
+// testCluster is three `weft broker` processes (three partitions, replication factor 3)
+// on 127.0.0.2-4 and a standalone `weft gateway` on 127.0.0.5.
 type testCluster struct {
 	t        *testing.T
 	brokers  []*weftProc
@@ -53,7 +53,7 @@ func startTestCluster(t *testing.T) *testCluster {
 		dir := t.TempDir()
 		c.dataDirs = append(c.dataDirs, dir)
 		p := newWeftProc(t, bin)
-		p.args = []string{"broker", "--node-id", fmt.Sprint(i), "--cluster-size", "3", "--partitions", "1",
+		p.args = []string{"broker", "--node-id", fmt.Sprint(i), "--cluster-size", "3", "--partitions", "3",
 			"--replication-factor", "3", "--data-dir", dir, "--internal-addr", freeAddrOn(t, ip),
 			"--raft-addr", freeAddrOn(t, ip), "--gossip-addr", gossip[i], "--join", gossip[(i+1)%3], "--log-level", "debug"}
 		c.brokers = append(c.brokers, p)
@@ -70,8 +70,8 @@ func startTestCluster(t *testing.T) *testCluster {
 	return c
 }
 
-// leader waits until the gateway sees all three brokers and a leader of partition 1,
-// and returns the leader's index.
+// leader waits until the gateway sees all three brokers and a leader of every
+// partition, and returns the index of partition 1's leader.
 func (c *testCluster) leader(client zbc.Client) int {
 	c.t.Helper()
 	leader := -1
@@ -82,23 +82,26 @@ func (c *testCluster) leader(client zbc.Client) int {
 		if err != nil || len(topo.GetBrokers()) != 3 {
 			return false
 		}
+		led := map[int32]bool{}
 		for _, b := range topo.GetBrokers() {
 			for _, p := range b.GetPartitions() {
-				if p.GetPartitionId() == 1 && p.GetRole() == 0 /* LEADER */ {
-					leader = int(b.GetNodeId())
-					return true
+				if p.GetRole() == 0 /* LEADER */ {
+					led[p.GetPartitionId()] = true
+					if p.GetPartitionId() == 1 {
+						leader = int(b.GetNodeId())
+					}
 				}
 			}
 		}
-		return false
+		return len(led) == 3
 	}, 60*time.Second, 100*time.Millisecond, "the gateway never saw three brokers and a leader")
 	return leader
 }
 
-// TestClusterFailover: three brokers replicate one partition behind a standalone
-// gateway. A bounded load runs through the gateway with the official client while the
-// leader is killed with SIGKILL, twice (each time the current leader), each time
-// restarted. Every acknowledged instance keeps its job, no acknowledged completion is
+// TestClusterFailover: three brokers replicate three partitions behind a standalone
+// gateway; the deployment is distributed to every partition. A bounded load runs through
+// the gateway with the official client while the leader of partition 1 is killed with
+// SIGKILL, twice (each time the current leader), each time restarted. Every acknowledged instance keeps its job, no acknowledged completion is
 // undone, keys keep growing, and afterwards every replica holds the same records, with
 // no gaps, and the same state.
 func TestClusterFailover(t *testing.T) {
@@ -136,9 +139,18 @@ func TestClusterFailover(t *testing.T) {
 	for _, b := range c.brokers {
 		b.stop(syscall.SIGTERM)
 	}
+	for pid := int32(1); pid <= 3; pid++ {
+		compareReplicas(t, c.dataDirs, pid)
+	}
+}
+
+// compareReplicas opens every broker's replica of a partition: their records must be
+// equal, without gaps, up to the shortest, and replicas at the same applied index must
+// hold the same state.
+func compareReplicas(t *testing.T, dataDirs []string, pid int32) {
 	var replicas []*state.DB
-	for _, dir := range c.dataDirs {
-		db, err := state.Open(filepath.Join(dir, "partitions", "1", "state"), state.Options{PartitionID: 1})
+	for _, dir := range dataDirs {
+		db, err := state.Open(filepath.Join(dir, "partitions", fmt.Sprint(pid), "state"), state.Options{PartitionID: pid})
 		require.NoError(t, err)
 		defer db.Close()
 		replicas = append(replicas, db)
@@ -159,7 +171,7 @@ func TestClusterFailover(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, rs, int(minPos))
 		for i := range rs {
-			require.True(t, proto.Equal(first[i], rs[i]), "replica %d differs at position %d", n+1, i+1)
+			require.True(t, proto.Equal(first[i], rs[i]), "partition %d: replica %d differs at position %d", pid, n+1, i+1)
 		}
 	}
 	for n, db := range replicas[1:] {

@@ -23,6 +23,8 @@ import (
 	"github.com/camunda/zeebe/clients/go/v8/pkg/entities"
 	"github.com/camunda/zeebe/clients/go/v8/pkg/zbc"
 	"github.com/stretchr/testify/require"
+
+	"github.com/weftlabs/weft/broker/state"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -180,25 +182,33 @@ type crashModel struct {
 	completedInstances map[int64]bool
 	// inDoubt holds the instances whose job completion was sent but not acknowledged.
 	inDoubt map[int64]bool
-	// maxKey is the greatest key any answer carried.
-	maxKey int64
+	// maxKeys holds, per partition, the greatest key any answer carried.
+	maxKeys map[int32]int64
 }
 
 func newCrashModel() *crashModel {
-	return &crashModel{created: map[int64]bool{}, completedJobs: map[int64]int64{}, completedInstances: map[int64]bool{}, inDoubt: map[int64]bool{}}
+	return &crashModel{created: map[int64]bool{}, completedJobs: map[int64]int64{}, completedInstances: map[int64]bool{}, inDoubt: map[int64]bool{}, maxKeys: map[int32]int64{}}
 }
 
 func (m *crashModel) instanceCreated(key int64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.created[key] = true
-	m.maxKey = max(m.maxKey, key)
+	m.sawKeys(key)
+}
+
+// sawKeys notes keys an answer carried; a key's partition is in its top bits.
+func (m *crashModel) sawKeys(keys ...int64) {
+	for _, k := range keys {
+		p := state.PartitionOfKey(k)
+		m.maxKeys[p] = max(m.maxKeys[p], k)
+	}
 }
 
 func (m *crashModel) jobSeen(job entities.Job) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.maxKey = max(m.maxKey, job.GetKey(), job.GetProcessInstanceKey())
+	m.sawKeys(job.GetKey(), job.GetProcessInstanceKey())
 }
 
 func (m *crashModel) completing(job entities.Job) {
@@ -349,7 +359,7 @@ func checkAfterCrash(t *testing.T, client zbc.Client, m *crashModel, round int) 
 	t.Helper()
 	expected := m.expected()
 	m.mu.Lock()
-	maxKey := m.maxKey
+	maxKeys := maps.Clone(m.maxKeys)
 	completedJobs := maps.Clone(m.completedJobs)
 	inDoubt := len(m.inDoubt)
 	m.mu.Unlock()
@@ -428,7 +438,7 @@ func checkAfterCrash(t *testing.T, client zbc.Client, m *crashModel, round int) 
 	r, err := client.NewCreateInstanceCommand().BPMNProcessId("crash").LatestVersion().Send(ctx)
 	require.NoError(t, err)
 	pik := r.GetProcessInstanceKey()
-	require.Greater(t, pik, maxKey, "round %d: instance key after restart is not greater than every key before", round)
+	require.Greater(t, pik, maxKeys[state.PartitionOfKey(pik)], "round %d: instance key after restart is not greater than every key of its partition before", round)
 	m.instanceCreated(pik)
 	for {
 		actx, acancel := context.WithTimeout(ctx, 2*time.Second)
@@ -446,7 +456,7 @@ func checkAfterCrash(t *testing.T, client zbc.Client, m *crashModel, round int) 
 			require.NoError(t, err, "round %d: complete job %d after restart", round, j.GetKey())
 			m.jobCompleted(j)
 			if j.GetProcessInstanceKey() == pik {
-				require.Greater(t, j.GetKey(), maxKey, "round %d: job key after restart is not greater than every key before", round)
+				require.Greater(t, j.GetKey(), maxKeys[state.PartitionOfKey(j.GetKey())], "round %d: job key after restart is not greater than every key of its partition before", round)
 				done = true
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"google.golang.org/grpc"
@@ -26,6 +27,7 @@ type devConfig struct {
 	httpAddr    string
 	monitorAddr string
 	logLevel    slog.Level
+	partitions  int
 	// noSync skips fsync of the Raft log (benchmarks only; not a flag).
 	noSync bool
 }
@@ -39,6 +41,7 @@ func parseDevFlags(args []string, lookup func(string) (string, bool), out io.Wri
 	fs.StringVar(&cfg.httpAddr, "http-addr", "0.0.0.0:8080", "address of the HTTP API (health and readiness)")
 	fs.StringVar(&cfg.monitorAddr, "monitor-addr", "0.0.0.0:8081", "address of the monitor web app (not served yet)")
 	fs.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn or error")
+	fs.IntVar(&cfg.partitions, "partitions", 1, "number of partitions (deployments are distributed to all of them)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -56,14 +59,17 @@ func parseDevFlags(args []string, lookup func(string) (string, bool), out io.Wri
 	if cfg.dataDir == "" {
 		return cfg, errors.New("--data-dir (or WEFT_DATA_DIR) must not be empty")
 	}
+	if cfg.partitions < 1 || cfg.partitions > 64 {
+		return cfg, fmt.Errorf("--partitions (or WEFT_PARTITIONS) must be in 1..64 for weft dev, got %d", cfg.partitions)
+	}
 	return cfg, nil
 }
 
-// devServer is a running `weft dev`: one partition, the gateway in front of it, and
+// devServer is a running `weft dev`: its partitions, the gateway in front of them, and
 // the HTTP health endpoints.
 type devServer struct {
 	log       *slog.Logger
-	part      *partition.Partition
+	parts     []*partition.Partition
 	gateway   *gateway.Server
 	grpc      *grpc.Server
 	http      *http.Server
@@ -72,40 +78,55 @@ type devServer struct {
 	serveDone chan error
 }
 
-// startDev opens the partition, waits until it leads, and starts serving.
-func startDev(ctx context.Context, cfg devConfig, log *slog.Logger) (*devServer, error) {
-	part, err := partition.Open(partition.Config{
-		ID: 1, Dir: filepath.Join(cfg.dataDir, "partitions", "1"), Logger: log, NoSync: cfg.noSync,
-	})
-	if err != nil {
-		return nil, err
+// startDev opens the partitions, waits until each leads, and starts serving.
+func startDev(ctx context.Context, cfg devConfig, log *slog.Logger) (_ *devServer, err error) {
+	if cfg.partitions < 1 {
+		cfg.partitions = 1
 	}
+	local := &localBroker{}
+	var parts []*partition.Partition
+	closeParts := func() {
+		for _, p := range parts {
+			p.Close()
+		}
+	}
+	for id := int32(1); id <= int32(cfg.partitions); id++ {
+		p, err := partition.Open(partition.Config{
+			ID: id, Dir: filepath.Join(cfg.dataDir, "partitions", fmt.Sprint(id)), Logger: log, NoSync: cfg.noSync,
+			PartitionCount: int32(cfg.partitions), Sender: local,
+		})
+		if err != nil {
+			closeParts()
+			return nil, err
+		}
+		parts = append(parts, p)
+	}
+	local.partitions = parts
 	waitCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if err := part.WaitLeader(waitCtx); err != nil {
-		part.Close()
-		return nil, fmt.Errorf("partition 1 did not become leader: %w", err)
+	for _, p := range parts {
+		if err := p.WaitLeader(waitCtx); err != nil {
+			closeParts()
+			return nil, fmt.Errorf("partition %d did not become leader: %w", p.ID(), err)
+		}
 	}
-
 	grpcLis, err := net.Listen("tcp", cfg.gatewayAddr)
 	if err != nil {
-		part.Close()
+		closeParts()
 		return nil, fmt.Errorf("--gateway-addr: %w", err)
 	}
 	httpLis, err := net.Listen("tcp", cfg.httpAddr)
 	if err != nil {
 		grpcLis.Close()
-		part.Close()
+		closeParts()
 		return nil, fmt.Errorf("--http-addr: %w", err)
 	}
 
 	gopts := gateway.Options{Logger: log.With("component", "gateway"), Version: version}
 	gs := grpc.NewServer(gateway.ServerOptions(gopts)...)
-	gw := gateway.New(&localBroker{
-		partitions: []*partition.Partition{part},
-		host:       advertisedHost(grpcLis.Addr().(*net.TCPAddr)),
-		port:       int32(grpcLis.Addr().(*net.TCPAddr).Port),
-	}, gopts)
+	local.host = advertisedHost(grpcLis.Addr().(*net.TCPAddr))
+	local.port = int32(grpcLis.Addr().(*net.TCPAddr).Port)
+	gw := gateway.New(local, gopts)
 	gw.Register(gs)
 
 	mux := http.NewServeMux()
@@ -115,7 +136,7 @@ func startDev(ctx context.Context, cfg devConfig, log *slog.Logger) (*devServer,
 	}
 	ready := func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		if !part.IsLeader() {
+		if slices.ContainsFunc(parts, func(p *partition.Partition) bool { return !p.IsLeader() }) {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			io.WriteString(w, `{"status":"DOWN"}`)
 			return
@@ -128,7 +149,7 @@ func startDev(ctx context.Context, cfg devConfig, log *slog.Logger) (*devServer,
 	mux.HandleFunc("GET /actuator/health/readiness", ready)
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 
-	d := &devServer{log: log, part: part, gateway: gw, grpc: gs, http: hs, grpcLis: grpcLis, httpLis: httpLis, serveDone: make(chan error, 2)}
+	d := &devServer{log: log, parts: parts, gateway: gw, grpc: gs, http: hs, grpcLis: grpcLis, httpLis: httpLis, serveDone: make(chan error, 2)}
 	go func() { d.serveDone <- gs.Serve(grpcLis) }()
 	go func() {
 		err := hs.Serve(httpLis)
@@ -167,8 +188,11 @@ func (d *devServer) Close() error {
 	for range 2 {
 		<-d.serveDone
 	}
-	perr := d.part.Close()
-	return errors.Join(herr, perr)
+	errs := []error{herr}
+	for _, p := range d.parts {
+		errs = append(errs, p.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // runDev runs `weft dev` until ctx ends (SIGINT or SIGTERM), then shuts down cleanly.

@@ -253,7 +253,7 @@ func (e *devEnv) complete(jobKey int64, variables string) {
 // completions). Records never change once written, so each call reads only the new ones.
 func (e *devEnv) records() []*recordpb.Record {
 	e.t.Helper()
-	db := e.dev.part.State()
+	db := e.dev.parts[0].State()
 	if last := db.LastPosition(); last > e.seen {
 		recs, err := db.Records(e.seen+1, last)
 		require.NoError(e.t, err)

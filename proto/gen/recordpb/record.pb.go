@@ -301,6 +301,7 @@ type Record struct {
 	//	*Record_Variable
 	//	*Record_VariableDocument
 	//	*Record_Message
+	//	*Record_CommandDistribution
 	Value         isRecord_Value `protobuf_oneof:"value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -519,6 +520,15 @@ func (x *Record) GetMessage() *MessageRecord {
 	return nil
 }
 
+func (x *Record) GetCommandDistribution() *CommandDistributionRecord {
+	if x != nil {
+		if x, ok := x.Value.(*Record_CommandDistribution); ok {
+			return x.CommandDistribution
+		}
+	}
+	return nil
+}
+
 type isRecord_Value interface {
 	isRecord_Value()
 }
@@ -567,6 +577,10 @@ type Record_Message struct {
 	Message *MessageRecord `protobuf:"bytes,30,opt,name=message,proto3,oneof"`
 }
 
+type Record_CommandDistribution struct {
+	CommandDistribution *CommandDistributionRecord `protobuf:"bytes,31,opt,name=command_distribution,json=commandDistribution,proto3,oneof"`
+}
+
 func (*Record_Deployment) isRecord_Value() {}
 
 func (*Record_Process) isRecord_Value() {}
@@ -588,6 +602,8 @@ func (*Record_Variable) isRecord_Value() {}
 func (*Record_VariableDocument) isRecord_Value() {}
 
 func (*Record_Message) isRecord_Value() {}
+
+func (*Record_CommandDistribution) isRecord_Value() {}
 
 // DeploymentResource is one file of a deployment.
 type DeploymentResource struct {
@@ -1970,11 +1986,84 @@ func (x *MessageRecord) GetTenantId() string {
 	return ""
 }
 
+// CommandDistributionRecord is the value of COMMAND_DISTRIBUTION records: a command that
+// one partition sends to the others (a deployment), and their acknowledgements.
+type CommandDistributionRecord struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// PartitionId is the partition the record is about: the origin for STARTED and
+	// FINISHED, the target for DISTRIBUTING, ACKNOWLEDGE and ACKNOWLEDGED.
+	PartitionId int32     `protobuf:"varint,1,opt,name=partition_id,json=partitionId,proto3" json:"partition_id,omitempty"`
+	ValueType   ValueType `protobuf:"varint,2,opt,name=value_type,json=valueType,proto3,enum=weft.record.v1.ValueType" json:"value_type,omitempty"`
+	Intent      string    `protobuf:"bytes,3,opt,name=intent,proto3" json:"intent,omitempty"`
+	// Deployment is the distributed command's value when value_type is DEPLOYMENT.
+	Deployment    *DeploymentRecord `protobuf:"bytes,4,opt,name=deployment,proto3" json:"deployment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CommandDistributionRecord) Reset() {
+	*x = CommandDistributionRecord{}
+	mi := &file_weft_record_v1_record_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CommandDistributionRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CommandDistributionRecord) ProtoMessage() {}
+
+func (x *CommandDistributionRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_weft_record_v1_record_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CommandDistributionRecord.ProtoReflect.Descriptor instead.
+func (*CommandDistributionRecord) Descriptor() ([]byte, []int) {
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *CommandDistributionRecord) GetPartitionId() int32 {
+	if x != nil {
+		return x.PartitionId
+	}
+	return 0
+}
+
+func (x *CommandDistributionRecord) GetValueType() ValueType {
+	if x != nil {
+		return x.ValueType
+	}
+	return ValueType_VALUE_TYPE_UNSPECIFIED
+}
+
+func (x *CommandDistributionRecord) GetIntent() string {
+	if x != nil {
+		return x.Intent
+	}
+	return ""
+}
+
+func (x *CommandDistributionRecord) GetDeployment() *DeploymentRecord {
+	if x != nil {
+		return x.Deployment
+	}
+	return nil
+}
+
 var File_weft_record_v1_record_proto protoreflect.FileDescriptor
 
 const file_weft_record_v1_record_proto_rawDesc = "" +
 	"\n" +
-	"\x1bweft/record/v1/record.proto\x12\x0eweft.record.v1\"\x80\n" +
+	"\x1bweft/record/v1/record.proto\x12\x0eweft.record.v1\"\xe0\n" +
 	"\n" +
 	"\x06Record\x12\x1a\n" +
 	"\bposition\x18\x01 \x01(\x03R\bposition\x124\n" +
@@ -2003,7 +2092,8 @@ const file_weft_record_v1_record_proto_rawDesc = "" +
 	"\bincident\x18\x1b \x01(\v2\x1e.weft.record.v1.IncidentRecordH\x00R\bincident\x12<\n" +
 	"\bvariable\x18\x1c \x01(\v2\x1e.weft.record.v1.VariableRecordH\x00R\bvariable\x12U\n" +
 	"\x11variable_document\x18\x1d \x01(\v2&.weft.record.v1.VariableDocumentRecordH\x00R\x10variableDocument\x129\n" +
-	"\amessage\x18\x1e \x01(\v2\x1d.weft.record.v1.MessageRecordH\x00R\amessageB\a\n" +
+	"\amessage\x18\x1e \x01(\v2\x1d.weft.record.v1.MessageRecordH\x00R\amessage\x12^\n" +
+	"\x14command_distribution\x18\x1f \x01(\v2).weft.record.v1.CommandDistributionRecordH\x00R\x13commandDistributionB\a\n" +
 	"\x05value\"U\n" +
 	"\x12DeploymentResource\x12#\n" +
 	"\rresource_name\x18\x01 \x01(\tR\fresourceName\x12\x1a\n" +
@@ -2133,7 +2223,15 @@ const file_weft_record_v1_record_proto_rawDesc = "" +
 	"message_id\x18\x04 \x01(\tR\tmessageId\x12\x1c\n" +
 	"\tvariables\x18\x05 \x01(\fR\tvariables\x12\x1a\n" +
 	"\bdeadline\x18\x06 \x01(\x03R\bdeadline\x12\x1b\n" +
-	"\ttenant_id\x18\a \x01(\tR\btenantId*X\n" +
+	"\ttenant_id\x18\a \x01(\tR\btenantId\"\xd2\x01\n" +
+	"\x19CommandDistributionRecord\x12!\n" +
+	"\fpartition_id\x18\x01 \x01(\x05R\vpartitionId\x128\n" +
+	"\n" +
+	"value_type\x18\x02 \x01(\x0e2\x19.weft.record.v1.ValueTypeR\tvalueType\x12\x16\n" +
+	"\x06intent\x18\x03 \x01(\tR\x06intent\x12@\n" +
+	"\n" +
+	"deployment\x18\x04 \x01(\v2 .weft.record.v1.DeploymentRecordR\n" +
+	"deployment*X\n" +
 	"\n" +
 	"RecordType\x12\x1b\n" +
 	"\x17RECORD_TYPE_UNSPECIFIED\x10\x00\x12\v\n" +
@@ -2196,7 +2294,7 @@ func file_weft_record_v1_record_proto_rawDescGZIP() []byte {
 }
 
 var file_weft_record_v1_record_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_weft_record_v1_record_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_weft_record_v1_record_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_weft_record_v1_record_proto_goTypes = []any{
 	(RecordType)(0),                       // 0: weft.record.v1.RecordType
 	(ValueType)(0),                        // 1: weft.record.v1.ValueType
@@ -2217,6 +2315,7 @@ var file_weft_record_v1_record_proto_goTypes = []any{
 	(*VariableRecord)(nil),                // 16: weft.record.v1.VariableRecord
 	(*VariableDocumentRecord)(nil),        // 17: weft.record.v1.VariableDocumentRecord
 	(*MessageRecord)(nil),                 // 18: weft.record.v1.MessageRecord
+	(*CommandDistributionRecord)(nil),     // 19: weft.record.v1.CommandDistributionRecord
 }
 var file_weft_record_v1_record_proto_depIdxs = []int32{
 	0,  // 0: weft.record.v1.Record.record_type:type_name -> weft.record.v1.RecordType
@@ -2233,16 +2332,19 @@ var file_weft_record_v1_record_proto_depIdxs = []int32{
 	16, // 11: weft.record.v1.Record.variable:type_name -> weft.record.v1.VariableRecord
 	17, // 12: weft.record.v1.Record.variable_document:type_name -> weft.record.v1.VariableDocumentRecord
 	18, // 13: weft.record.v1.Record.message:type_name -> weft.record.v1.MessageRecord
-	4,  // 14: weft.record.v1.DeploymentRecord.resources:type_name -> weft.record.v1.DeploymentResource
-	5,  // 15: weft.record.v1.DeploymentRecord.processes_metadata:type_name -> weft.record.v1.ProcessMetadata
-	9,  // 16: weft.record.v1.ProcessInstanceCreationRecord.start_instructions:type_name -> weft.record.v1.StartInstruction
-	12, // 17: weft.record.v1.JobRecord.custom_headers:type_name -> weft.record.v1.Header
-	13, // 18: weft.record.v1.JobBatchRecord.jobs:type_name -> weft.record.v1.JobRecord
-	19, // [19:19] is the sub-list for method output_type
-	19, // [19:19] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	19, // 14: weft.record.v1.Record.command_distribution:type_name -> weft.record.v1.CommandDistributionRecord
+	4,  // 15: weft.record.v1.DeploymentRecord.resources:type_name -> weft.record.v1.DeploymentResource
+	5,  // 16: weft.record.v1.DeploymentRecord.processes_metadata:type_name -> weft.record.v1.ProcessMetadata
+	9,  // 17: weft.record.v1.ProcessInstanceCreationRecord.start_instructions:type_name -> weft.record.v1.StartInstruction
+	12, // 18: weft.record.v1.JobRecord.custom_headers:type_name -> weft.record.v1.Header
+	13, // 19: weft.record.v1.JobBatchRecord.jobs:type_name -> weft.record.v1.JobRecord
+	1,  // 20: weft.record.v1.CommandDistributionRecord.value_type:type_name -> weft.record.v1.ValueType
+	6,  // 21: weft.record.v1.CommandDistributionRecord.deployment:type_name -> weft.record.v1.DeploymentRecord
+	22, // [22:22] is the sub-list for method output_type
+	22, // [22:22] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_weft_record_v1_record_proto_init() }
@@ -2262,6 +2364,7 @@ func file_weft_record_v1_record_proto_init() {
 		(*Record_Variable)(nil),
 		(*Record_VariableDocument)(nil),
 		(*Record_Message)(nil),
+		(*Record_CommandDistribution)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -2269,7 +2372,7 @@ func file_weft_record_v1_record_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_weft_record_v1_record_proto_rawDesc), len(file_weft_record_v1_record_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   16,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

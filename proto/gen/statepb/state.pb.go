@@ -437,6 +437,69 @@ func (x *Message) GetRecord() *recordpb.MessageRecord {
 	return nil
 }
 
+// Distribution is a command distribution that waits for the acknowledgement of other
+// partitions, and the request waiting for its end.
+type Distribution struct {
+	state     protoimpl.MessageState              `protogen:"open.v1"`
+	Record    *recordpb.CommandDistributionRecord `protobuf:"bytes,1,opt,name=record,proto3" json:"record,omitempty"`
+	RequestId uint64                              `protobuf:"varint,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// Response is the answer to send to the request when every partition acknowledged.
+	Response      *recordpb.Record `protobuf:"bytes,3,opt,name=response,proto3" json:"response,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Distribution) Reset() {
+	*x = Distribution{}
+	mi := &file_weft_state_v1_state_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Distribution) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Distribution) ProtoMessage() {}
+
+func (x *Distribution) ProtoReflect() protoreflect.Message {
+	mi := &file_weft_state_v1_state_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Distribution.ProtoReflect.Descriptor instead.
+func (*Distribution) Descriptor() ([]byte, []int) {
+	return file_weft_state_v1_state_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *Distribution) GetRecord() *recordpb.CommandDistributionRecord {
+	if x != nil {
+		return x.Record
+	}
+	return nil
+}
+
+func (x *Distribution) GetRequestId() uint64 {
+	if x != nil {
+		return x.RequestId
+	}
+	return 0
+}
+
+func (x *Distribution) GetResponse() *recordpb.Record {
+	if x != nil {
+		return x.Response
+	}
+	return nil
+}
+
 var File_weft_state_v1_state_proto protoreflect.FileDescriptor
 
 const file_weft_state_v1_state_proto_rawDesc = "" +
@@ -467,7 +530,12 @@ const file_weft_state_v1_state_proto_rawDesc = "" +
 	"\bIncident\x126\n" +
 	"\x06record\x18\x01 \x01(\v2\x1e.weft.record.v1.IncidentRecordR\x06record\"@\n" +
 	"\aMessage\x125\n" +
-	"\x06record\x18\x01 \x01(\v2\x1d.weft.record.v1.MessageRecordR\x06recordB,Z*github.com/weftlabs/weft/proto/gen/statepbb\x06proto3"
+	"\x06record\x18\x01 \x01(\v2\x1d.weft.record.v1.MessageRecordR\x06record\"\xa4\x01\n" +
+	"\fDistribution\x12A\n" +
+	"\x06record\x18\x01 \x01(\v2).weft.record.v1.CommandDistributionRecordR\x06record\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\x04R\trequestId\x122\n" +
+	"\bresponse\x18\x03 \x01(\v2\x16.weft.record.v1.RecordR\bresponseB,Z*github.com/weftlabs/weft/proto/gen/statepbb\x06proto3"
 
 var (
 	file_weft_state_v1_state_proto_rawDescOnce sync.Once
@@ -481,32 +549,37 @@ func file_weft_state_v1_state_proto_rawDescGZIP() []byte {
 	return file_weft_state_v1_state_proto_rawDescData
 }
 
-var file_weft_state_v1_state_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_weft_state_v1_state_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_weft_state_v1_state_proto_goTypes = []any{
-	(*Process)(nil),                        // 0: weft.state.v1.Process
-	(*ElementInstance)(nil),                // 1: weft.state.v1.ElementInstance
-	(*AwaitResult)(nil),                    // 2: weft.state.v1.AwaitResult
-	(*Variable)(nil),                       // 3: weft.state.v1.Variable
-	(*Job)(nil),                            // 4: weft.state.v1.Job
-	(*Incident)(nil),                       // 5: weft.state.v1.Incident
-	(*Message)(nil),                        // 6: weft.state.v1.Message
-	(*recordpb.ProcessRecord)(nil),         // 7: weft.record.v1.ProcessRecord
-	(*recordpb.ProcessInstanceRecord)(nil), // 8: weft.record.v1.ProcessInstanceRecord
-	(*recordpb.JobRecord)(nil),             // 9: weft.record.v1.JobRecord
-	(*recordpb.IncidentRecord)(nil),        // 10: weft.record.v1.IncidentRecord
-	(*recordpb.MessageRecord)(nil),         // 11: weft.record.v1.MessageRecord
+	(*Process)(nil),                            // 0: weft.state.v1.Process
+	(*ElementInstance)(nil),                    // 1: weft.state.v1.ElementInstance
+	(*AwaitResult)(nil),                        // 2: weft.state.v1.AwaitResult
+	(*Variable)(nil),                           // 3: weft.state.v1.Variable
+	(*Job)(nil),                                // 4: weft.state.v1.Job
+	(*Incident)(nil),                           // 5: weft.state.v1.Incident
+	(*Message)(nil),                            // 6: weft.state.v1.Message
+	(*Distribution)(nil),                       // 7: weft.state.v1.Distribution
+	(*recordpb.ProcessRecord)(nil),             // 8: weft.record.v1.ProcessRecord
+	(*recordpb.ProcessInstanceRecord)(nil),     // 9: weft.record.v1.ProcessInstanceRecord
+	(*recordpb.JobRecord)(nil),                 // 10: weft.record.v1.JobRecord
+	(*recordpb.IncidentRecord)(nil),            // 11: weft.record.v1.IncidentRecord
+	(*recordpb.MessageRecord)(nil),             // 12: weft.record.v1.MessageRecord
+	(*recordpb.CommandDistributionRecord)(nil), // 13: weft.record.v1.CommandDistributionRecord
+	(*recordpb.Record)(nil),                    // 14: weft.record.v1.Record
 }
 var file_weft_state_v1_state_proto_depIdxs = []int32{
-	7,  // 0: weft.state.v1.Process.record:type_name -> weft.record.v1.ProcessRecord
-	8,  // 1: weft.state.v1.ElementInstance.value:type_name -> weft.record.v1.ProcessInstanceRecord
-	9,  // 2: weft.state.v1.Job.record:type_name -> weft.record.v1.JobRecord
-	10, // 3: weft.state.v1.Incident.record:type_name -> weft.record.v1.IncidentRecord
-	11, // 4: weft.state.v1.Message.record:type_name -> weft.record.v1.MessageRecord
-	5,  // [5:5] is the sub-list for method output_type
-	5,  // [5:5] is the sub-list for method input_type
-	5,  // [5:5] is the sub-list for extension type_name
-	5,  // [5:5] is the sub-list for extension extendee
-	0,  // [0:5] is the sub-list for field type_name
+	8,  // 0: weft.state.v1.Process.record:type_name -> weft.record.v1.ProcessRecord
+	9,  // 1: weft.state.v1.ElementInstance.value:type_name -> weft.record.v1.ProcessInstanceRecord
+	10, // 2: weft.state.v1.Job.record:type_name -> weft.record.v1.JobRecord
+	11, // 3: weft.state.v1.Incident.record:type_name -> weft.record.v1.IncidentRecord
+	12, // 4: weft.state.v1.Message.record:type_name -> weft.record.v1.MessageRecord
+	13, // 5: weft.state.v1.Distribution.record:type_name -> weft.record.v1.CommandDistributionRecord
+	14, // 6: weft.state.v1.Distribution.response:type_name -> weft.record.v1.Record
+	7,  // [7:7] is the sub-list for method output_type
+	7,  // [7:7] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_weft_state_v1_state_proto_init() }
@@ -520,7 +593,7 @@ func file_weft_state_v1_state_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_weft_state_v1_state_proto_rawDesc), len(file_weft_state_v1_state_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   7,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
