@@ -82,4 +82,3 @@ func (d *DB) PendingDistributions(limit int) ([]PendingDistribution, error) {
 	}
 	return out, it.Close()
 }
-
