@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -37,6 +38,7 @@ type brokerConfig struct {
 	raftAddr          string
 	gossipAddr        string
 	gatewayAddr       string
+	httpAddr          string
 	join              string
 	logLevel          slog.Level
 }
@@ -54,6 +56,7 @@ func parseBrokerFlags(args []string, lookup func(string) (string, bool), out io.
 	fs.StringVar(&cfg.raftAddr, "raft-addr", "0.0.0.0:26502", "address of the Raft transport of all partitions")
 	fs.StringVar(&cfg.gossipAddr, "gossip-addr", "0.0.0.0:26503", "address for membership gossip")
 	fs.StringVar(&cfg.gatewayAddr, "gateway-addr", "", "serve an embedded Zeebe gateway on this address (empty: none)")
+	fs.StringVar(&cfg.httpAddr, "http-addr", "0.0.0.0:9600", "address of health, readiness and /admin/partitions")
 	fs.StringVar(&cfg.join, "join", "", "gossip addresses of other nodes, comma separated")
 	fs.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
@@ -71,7 +74,7 @@ func parseBrokerFlags(args []string, lookup func(string) (string, bool), out io.
 	if cfg.nodeID < 0 || cfg.nodeID >= cfg.clusterSize {
 		return cfg, fmt.Errorf("--node-id (or WEFT_NODE_ID) %d must be in 0..%d for --cluster-size %d", cfg.nodeID, cfg.clusterSize-1, cfg.clusterSize)
 	}
-	for _, a := range []struct{ flag, addr string }{{"internal-addr", cfg.internalAddr}, {"raft-addr", cfg.raftAddr}, {"gossip-addr", cfg.gossipAddr}} {
+	for _, a := range []struct{ flag, addr string }{{"internal-addr", cfg.internalAddr}, {"raft-addr", cfg.raftAddr}, {"gossip-addr", cfg.gossipAddr}, {"http-addr", cfg.httpAddr}} {
 		if _, _, err := net.SplitHostPort(a.addr); err != nil {
 			return cfg, fmt.Errorf("--%s (or %s) %q: %w", a.flag, envName(a.flag), a.addr, err)
 		}
@@ -109,6 +112,8 @@ type brokerServer struct {
 	sender     *brokerapi.Client
 	internal   *grpc.Server
 	internalL  net.Listener
+	http       *http.Server
+	httpL      net.Listener
 	gateway    *gatewayServer
 	stop       context.CancelFunc
 	wg         sync.WaitGroup
@@ -131,6 +136,9 @@ func startBroker(ctx context.Context, cfg brokerConfig, log *slog.Logger) (_ *br
 	}()
 	if b.internalL, err = net.Listen("tcp", cfg.internalAddr); err != nil {
 		return nil, fmt.Errorf("--internal-addr: %w", err)
+	}
+	if b.httpL, err = net.Listen("tcp", cfg.httpAddr); err != nil {
+		return nil, fmt.Errorf("--http-addr: %w", err)
 	}
 	rl, err := net.Listen("tcp", cfg.raftAddr)
 	if err != nil {
@@ -177,6 +185,27 @@ func startBroker(ctx context.Context, cfg brokerConfig, log *slog.Logger) (_ *br
 		b.partitions = append(b.partitions, p)
 	}
 
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"status":"UP"}`)
+	})
+	// Ready once every replica of this broker takes part in its Raft group.
+	mux.HandleFunc("GET /ready", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		for _, p := range b.partitions {
+			if st, err := p.Status(false); err != nil || (st.Role != "Leader" && st.Role != "Follower") {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				io.WriteString(w, `{"status":"DOWN"}`)
+				return
+			}
+		}
+		io.WriteString(w, `{"status":"UP"}`)
+	})
+	mux.HandleFunc("GET /admin/partitions", adminHandler(func() []*partition.Partition { return b.partitions }))
+	b.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go b.http.Serve(b.httpL)
+
 	b.internal = grpc.NewServer(grpc.MaxRecvMsgSize(8<<20), grpc.MaxSendMsgSize(8<<20))
 	brokerapi.NewServer(b.partitions, log).Register(b.internal)
 	go b.internal.Serve(b.internalL)
@@ -195,7 +224,7 @@ func startBroker(ctx context.Context, cfg brokerConfig, log *slog.Logger) (_ *br
 		}
 	}
 	log.Info("weft broker started", "node", cfg.nodeID, "partitions", place.PartitionsOf(int32(cfg.nodeID)),
-		"internal", b.internalL.Addr().String(), "raft", b.mux.Addr().String(), "gossip", b.members.Addr())
+		"internal", b.internalL.Addr().String(), "raft", b.mux.Addr().String(), "gossip", b.members.Addr(), "http", b.httpL.Addr().String())
 	return b, nil
 }
 
@@ -271,6 +300,11 @@ func (b *brokerServer) Close() error {
 	}
 	if b.internal != nil {
 		b.internal.Stop()
+	}
+	if b.http != nil {
+		b.http.Close()
+	} else if b.httpL != nil {
+		b.httpL.Close()
 	}
 	if b.internalL != nil {
 		b.internalL.Close()

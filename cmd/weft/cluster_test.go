@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"net/http"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -14,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/weftlabs/weft/broker/partition"
 	"github.com/weftlabs/weft/broker/state"
 	// The official client's generated types share their protobuf names with ours.
 	_ "github.com/weftlabs/weft/internal/protoconflict"
@@ -53,7 +57,8 @@ func startTestCluster(t *testing.T) *testCluster {
 		dir := t.TempDir()
 		c.dataDirs = append(c.dataDirs, dir)
 		p := newWeftProc(t, bin)
-		p.args = []string{"broker", "--node-id", fmt.Sprint(i), "--cluster-size", "3", "--partitions", "3",
+		p.httpAddr = freeAddrOn(t, ip)
+		p.args = []string{"broker", "--node-id", fmt.Sprint(i), "--cluster-size", "3", "--partitions", "3", "--http-addr", p.httpAddr,
 			"--replication-factor", "3", "--data-dir", dir, "--internal-addr", freeAddrOn(t, ip),
 			"--raft-addr", freeAddrOn(t, ip), "--gossip-addr", gossip[i], "--join", gossip[(i+1)%3], "--log-level", "debug"}
 		c.brokers = append(c.brokers, p)
@@ -134,6 +139,36 @@ func TestClusterFailover(t *testing.T) {
 		}
 	}
 
+	// Live, the replicas of each partition converge on the same applied index and state
+	// checksum, as `weft admin --checksum` shows them.
+	require.Eventually(t, func() bool {
+		byPartition := map[int32][]partition.Status{}
+		for _, b := range c.brokers {
+			var sts []partition.Status
+			if err := getJSON(t, "http://"+b.httpAddr+"/admin/partitions?checksum=true", &sts); err != nil {
+				return false
+			}
+			for _, st := range sts {
+				byPartition[st.Partition] = append(byPartition[st.Partition], st)
+			}
+		}
+		for _, sts := range byPartition {
+			if len(sts) != 3 {
+				return false
+			}
+			for _, st := range sts[1:] {
+				if st.AppliedIndex != sts[0].AppliedIndex || st.Checksum != sts[0].Checksum {
+					return false
+				}
+			}
+		}
+		return len(byPartition) == 3
+	}, 30*time.Second, 200*time.Millisecond, "the replicas did not converge on the same state")
+	var adminOut, adminErr bytes.Buffer
+	require.NoError(t, run([]string{"admin", "--http-addr", c.brokers[0].httpAddr, "--checksum"}, &adminOut, &adminErr), adminErr.String())
+	t.Logf("weft admin on broker 0:\n%s", adminOut.String())
+	require.Contains(t, adminOut.String(), "PARTITION")
+
 	// Stop everything cleanly and compare the replicas.
 	c.gateway.stop(syscall.SIGTERM)
 	for _, b := range c.brokers {
@@ -183,4 +218,22 @@ func compareReplicas(t *testing.T, dataDirs []string, pid int32) {
 			require.Equal(t, a, b, "replica %d has the same applied index but another state", n+1)
 		}
 	}
+}
+
+func getJSON(t *testing.T, url string, v any) error {
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	return json.NewDecoder(resp.Body).Decode(v)
 }

@@ -37,6 +37,8 @@ const (
 	// crashJobTimeout is the activation timeout of the load's workers: jobs they hold
 	// when the process dies become activatable again this long after their activation.
 	crashJobTimeout = 2 * time.Second
+	// checkJobTimeout is the activation timeout of the checks after a restart.
+	checkJobTimeout = 5 * time.Second
 	// crashRoundCreates bounds the instances one load round creates.
 	crashRoundCreates = 2000
 	// crashRoundTime bounds one load round.
@@ -365,13 +367,16 @@ func checkAfterCrash(t *testing.T, client zbc.Client, m *crashModel, round int) 
 	m.mu.Unlock()
 
 	// Jobs that were activated when the process died come back once their activation
-	// times out; collect until every expected instance showed its job.
+	// times out; collect until every expected instance showed its job. These activations
+	// use a short job timeout too: a poll that gives up while the gateway's activation is
+	// still under way (a leader just changed) leaves its jobs activated and undelivered,
+	// and they must come back within the window.
 	found := map[int64]entities.Job{} // by instance
-	deadline := time.Now().Add(crashJobTimeout + 20*time.Second)
+	deadline := time.Now().Add(checkJobTimeout + crashJobTimeout + 20*time.Second)
 	for {
 		ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
 		jobs, err := client.NewActivateJobsCommand().JobType(crashJobType).MaxJobsToActivate(10_000).
-			Timeout(time.Minute).WorkerName("check").Send(ctx)
+			Timeout(checkJobTimeout).WorkerName("check").Send(ctx)
 		cancel()
 		if err != nil && status.Code(err) != codes.DeadlineExceeded {
 			t.Fatalf("round %d: activate jobs after restart: %v", round, err)
@@ -442,7 +447,7 @@ func checkAfterCrash(t *testing.T, client zbc.Client, m *crashModel, round int) 
 	m.instanceCreated(pik)
 	for {
 		actx, acancel := context.WithTimeout(ctx, 2*time.Second)
-		jobs, err := client.NewActivateJobsCommand().JobType(crashJobType).MaxJobsToActivate(10).Timeout(time.Minute).WorkerName("check").Send(actx)
+		jobs, err := client.NewActivateJobsCommand().JobType(crashJobType).MaxJobsToActivate(10).Timeout(checkJobTimeout).WorkerName("check").Send(actx)
 		acancel()
 		require.NoError(t, ctx.Err(), "round %d: the job of new instance %d was never activated", round, pik)
 		if err != nil && status.Code(err) != codes.DeadlineExceeded {

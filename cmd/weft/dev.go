@@ -147,6 +147,7 @@ func startDev(ctx context.Context, cfg devConfig, log *slog.Logger) (_ *devServe
 	mux.HandleFunc("GET /ready", ready)
 	mux.HandleFunc("GET /actuator/health/liveness", live)
 	mux.HandleFunc("GET /actuator/health/readiness", ready)
+	mux.HandleFunc("GET /admin/partitions", adminHandler(func() []*partition.Partition { return parts }))
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 
 	d := &devServer{log: log, parts: parts, gateway: gw, grpc: gs, http: hs, grpcLis: grpcLis, httpLis: httpLis, serveDone: make(chan error, 2)}

@@ -67,6 +67,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		defer stop()
 		log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
 		return runGateway(ctx, cfg, log)
+	case "admin":
+		return runAdmin(context.Background(), args[1:], stdout, stderr)
 	case "bench":
 		cfg, err := parseBenchFlags(args[1:], os.LookupEnv, stderr)
 		if err != nil {
@@ -95,6 +97,7 @@ Commands:
   dev       run a broker with its gateway in one process (data in --data-dir)
   broker    run one broker of a cluster (replicated partitions; optional embedded gateway)
   gateway   run a standalone gateway that joins a cluster's gossip
+  admin     show the partitions of a broker or of weft dev (role, term, indexes, checksum)
   bench     measure one-task instances end to end through a gateway
   version   print the version
 
