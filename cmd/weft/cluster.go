@@ -119,6 +119,16 @@ type brokerServer struct {
 	wg         sync.WaitGroup
 }
 
+// partitionByID returns this broker's replica of a partition, or nil.
+func (b *brokerServer) partitionByID(id int32) *partition.Partition {
+	for _, p := range b.partitions {
+		if p.ID() == id {
+			return p
+		}
+	}
+	return nil
+}
+
 func brokerName(id int) string { return fmt.Sprintf("broker-%d", id) }
 
 // startBroker joins the cluster, opens this broker's partition replicas and serves the
@@ -140,13 +150,15 @@ func startBroker(ctx context.Context, cfg brokerConfig, log *slog.Logger) (_ *br
 	if b.httpL, err = net.Listen("tcp", cfg.httpAddr); err != nil {
 		return nil, fmt.Errorf("--http-addr: %w", err)
 	}
+	// Resolve the address first (port 0 picks one), so that the mux listens where it
+	// advertises.
 	rl, err := net.Listen("tcp", cfg.raftAddr)
 	if err != nil {
 		return nil, fmt.Errorf("--raft-addr: %w", err)
 	}
-	raftAdvertise := advertise(rl.Addr())
+	raftListen, raftAdvertise := rl.Addr().String(), advertise(rl.Addr())
 	rl.Close()
-	if b.mux, err = raftnet.Listen(cfg.raftAddr, raftnet.Options{Logger: log.With("component", "raftnet"), AdvertiseAddr: raftAdvertise}); err != nil {
+	if b.mux, err = raftnet.Listen(raftListen, raftnet.Options{Logger: log.With("component", "raftnet"), AdvertiseAddr: raftAdvertise}); err != nil {
 		return nil, fmt.Errorf("--raft-addr: %w", err)
 	}
 	b.members, err = membership.Join(ctx, membership.Config{

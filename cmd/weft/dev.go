@@ -28,6 +28,9 @@ type devConfig struct {
 	monitorAddr string
 	logLevel    slog.Level
 	partitions  int
+	// brokers above 1 runs a cluster in this process (with replicationFactor).
+	brokers           int
+	replicationFactor int
 	// noSync skips fsync of the Raft log (benchmarks only; not a flag).
 	noSync bool
 }
@@ -42,6 +45,8 @@ func parseDevFlags(args []string, lookup func(string) (string, bool), out io.Wri
 	fs.StringVar(&cfg.monitorAddr, "monitor-addr", "0.0.0.0:8081", "address of the monitor web app (not served yet)")
 	fs.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn or error")
 	fs.IntVar(&cfg.partitions, "partitions", 1, "number of partitions (deployments are distributed to all of them)")
+	fs.IntVar(&cfg.brokers, "brokers", 1, "brokers in this process; above 1, a cluster on loopback ports with the gateway in broker 0")
+	fs.IntVar(&cfg.replicationFactor, "replication-factor", 1, "replicas of each partition (with --brokers)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -61,6 +66,12 @@ func parseDevFlags(args []string, lookup func(string) (string, bool), out io.Wri
 	}
 	if cfg.partitions < 1 || cfg.partitions > 64 {
 		return cfg, fmt.Errorf("--partitions (or WEFT_PARTITIONS) must be in 1..64 for weft dev, got %d", cfg.partitions)
+	}
+	if cfg.brokers < 1 || cfg.brokers > 16 {
+		return cfg, fmt.Errorf("--brokers (or WEFT_BROKERS) must be in 1..16 for weft dev, got %d", cfg.brokers)
+	}
+	if cfg.replicationFactor < 1 || cfg.replicationFactor > cfg.brokers {
+		return cfg, fmt.Errorf("--replication-factor (or WEFT_REPLICATION_FACTOR) must be in 1..%d (the brokers), got %d", cfg.brokers, cfg.replicationFactor)
 	}
 	return cfg, nil
 }
@@ -198,6 +209,15 @@ func (d *devServer) Close() error {
 
 // runDev runs `weft dev` until ctx ends (SIGINT or SIGTERM), then shuts down cleanly.
 func runDev(ctx context.Context, cfg devConfig, log *slog.Logger) error {
+	if cfg.brokers > 1 {
+		c, err := startDevCluster(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		<-ctx.Done()
+		log.Info("shutting down")
+		return c.Close()
+	}
 	d, err := startDev(ctx, cfg, log)
 	if err != nil {
 		return err

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/camunda/zeebe/clients/go/v8/pkg/zbc"
+	"github.com/stretchr/testify/require"
+
+	"github.com/weftlabs/weft/broker/partition"
+	// The official client's generated types share their protobuf names with ours.
+	_ "github.com/weftlabs/weft/internal/protoconflict"
+)
+
+func (c *devCluster) replicas(pid int32) []*partition.Partition {
+	var out []*partition.Partition
+	for _, b := range c.brokers {
+		for _, p := range b.partitions {
+			if p.ID() == pid {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// leaderOf waits for a leader of the partition and returns its broker's index.
+func (c *devCluster) leaderOf(t *testing.T, pid int32, not int) int {
+	t.Helper()
+	l := -1
+	require.Eventually(t, func() bool {
+		for i, b := range c.brokers {
+			for _, p := range b.partitions {
+				if p.ID() == pid && p.IsLeader() && i != not {
+					l = i
+					return true
+				}
+			}
+		}
+		return false
+	}, 30*time.Second, 20*time.Millisecond, "partition %d has no leader", pid)
+	return l
+}
+
+// A network partition that isolates a partition's leader from its followers: the
+// majority elects a new leader and goes on serving through the gateway; the isolated
+// leader steps down and acknowledges nothing; after healing, every replica converges
+// on the same state and nothing acknowledged is lost.
+func TestDevClusterSurvivesANetworkPartition(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a three-broker cluster; skipped with -short")
+	}
+	c, err := startDevCluster(t.Context(), devConfig{dataDir: t.TempDir(), gatewayAddr: "127.0.0.1:0", brokers: 3, partitions: 3, replicationFactor: 3},
+		slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	defer c.Close()
+	client, err := zbc.NewClient(&zbc.ClientConfig{GatewayAddress: c.GatewayAddr(), UsePlaintextConnection: true})
+	require.NoError(t, err)
+	defer client.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	defer cancel()
+	for pid := int32(1); pid <= 3; pid++ {
+		c.leaderOf(t, pid, -1)
+	}
+	_, err = client.NewDeployResourceCommand().AddResourceFile(filepath.Join("testdata", "crash.bpmn")).Send(ctx)
+	require.NoError(t, err)
+
+	acked := map[int64]bool{}
+	create := func(n int) {
+		for range n {
+			r, err := client.NewCreateInstanceCommand().BPMNProcessId("crash").LatestVersion().Send(ctx)
+			require.NoError(t, err)
+			acked[r.GetProcessInstanceKey()] = true
+		}
+	}
+	create(30)
+
+	// Isolate partition 1's leader from the other brokers' Raft traffic.
+	old := c.leaderOf(t, 1, -1)
+	var others []string
+	for i, b := range c.brokers {
+		if i != old {
+			others = append(others, b.mux.Addr().String())
+		}
+	}
+	oldTerm := c.brokers[old].partitionByID(1).Term()
+	c.brokers[old].mux.SetBlocked(others...)
+	newLeader := c.leaderOf(t, 1, old)
+	require.Greater(t, c.brokers[newLeader].partitionByID(1).Term(), oldTerm)
+	require.Eventually(t, func() bool { return !c.brokers[old].partitionByID(1).IsLeader() },
+		30*time.Second, 20*time.Millisecond, "the isolated leader did not step down")
+
+	// The majority goes on: creations through the gateway succeed on every partition.
+	create(30)
+
+	// Heal; every replica of every partition converges.
+	c.brokers[old].mux.SetBlocked()
+	for pid := int32(1); pid <= 3; pid++ {
+		require.Eventually(t, func() bool {
+			var sums []partition.Status
+			for _, p := range c.replicas(pid) {
+				s, err := p.Status(true)
+				require.NoError(t, err)
+				sums = append(sums, s)
+			}
+			for _, s := range sums[1:] {
+				if s.AppliedIndex != sums[0].AppliedIndex || s.Checksum != sums[0].Checksum {
+					return false
+				}
+			}
+			return true
+		}, 30*time.Second, 100*time.Millisecond, "partition %d's replicas did not converge after healing", pid)
+	}
+
+	// Every acknowledged instance has its job.
+	found := map[int64]bool{}
+	require.Eventually(t, func() bool {
+		jobs, err := client.NewActivateJobsCommand().JobType(crashJobType).MaxJobsToActivate(1000).Timeout(time.Minute).Send(ctx)
+		if err != nil {
+			return false
+		}
+		for _, j := range jobs {
+			found[j.GetProcessInstanceKey()] = true
+		}
+		return len(found) >= len(acked)
+	}, 30*time.Second, 100*time.Millisecond)
+	for k := range acked {
+		require.True(t, found[k], "acknowledged instance %d lost its job", k)
+	}
+}
