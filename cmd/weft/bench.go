@@ -44,10 +44,7 @@ func parseBenchFlags(args []string, lookup func(string) (string, bool), out io.W
 	fs.DurationVar(&cfg.timeout, "timeout", 5*time.Minute, "give up after this long")
 	fs.BoolVar(&cfg.noSync, "no-sync", false, "with the in-process broker: skip fsync of the Raft log (measures processing, not the disk)")
 	fs.StringVar(&cfg.cpuProfile, "cpu-profile", "", "write a CPU profile of this process (broker included when in-process) to the file")
-	if err := fs.Parse(args); err != nil {
-		return cfg, err
-	}
-	if err := envFlags(fs, lookup); err != nil {
+	if err := parseFlags(fs, args, lookup); err != nil {
 		return cfg, err
 	}
 	switch {

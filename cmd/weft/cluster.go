@@ -59,13 +59,7 @@ func parseBrokerFlags(args []string, lookup func(string) (string, bool), out io.
 	fs.StringVar(&cfg.httpAddr, "http-addr", "0.0.0.0:9600", "address of health, readiness and /admin/partitions")
 	fs.StringVar(&cfg.join, "join", "", "gossip addresses of other nodes, comma separated")
 	fs.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn or error")
-	if err := fs.Parse(args); err != nil {
-		return cfg, err
-	}
-	if fs.NArg() > 0 {
-		return cfg, fmt.Errorf("weft broker: unexpected argument %q", fs.Arg(0))
-	}
-	if err := envFlags(fs, lookup); err != nil {
+	if err := parseFlags(fs, args, lookup); err != nil {
 		return cfg, err
 	}
 	if _, err := placement.Distribute(cfg.clusterSize, cfg.partitions, cfg.replicationFactor); err != nil {

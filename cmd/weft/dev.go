@@ -47,13 +47,7 @@ func parseDevFlags(args []string, lookup func(string) (string, bool), out io.Wri
 	fs.IntVar(&cfg.partitions, "partitions", 1, "number of partitions (deployments are distributed to all of them)")
 	fs.IntVar(&cfg.brokers, "brokers", 1, "brokers in this process; above 1, a cluster on loopback ports with the gateway in broker 0")
 	fs.IntVar(&cfg.replicationFactor, "replication-factor", 1, "replicas of each partition (with --brokers)")
-	if err := fs.Parse(args); err != nil {
-		return cfg, err
-	}
-	if fs.NArg() > 0 {
-		return cfg, fmt.Errorf("weft dev: unexpected argument %q", fs.Arg(0))
-	}
-	if err := envFlags(fs, lookup); err != nil {
+	if err := parseFlags(fs, args, lookup); err != nil {
 		return cfg, err
 	}
 	for _, a := range []struct{ flag, addr string }{{"gateway-addr", cfg.gatewayAddr}, {"http-addr", cfg.httpAddr}, {"monitor-addr", cfg.monitorAddr}} {

@@ -36,13 +36,7 @@ func parseGatewayFlags(args []string, lookup func(string) (string, bool), out io
 	fs.StringVar(&cfg.gossipAddr, "gossip-addr", "0.0.0.0:26503", "address for membership gossip")
 	fs.StringVar(&cfg.join, "join", "", "gossip addresses of brokers, comma separated")
 	fs.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn or error")
-	if err := fs.Parse(args); err != nil {
-		return cfg, err
-	}
-	if fs.NArg() > 0 {
-		return cfg, fmt.Errorf("weft gateway: unexpected argument %q", fs.Arg(0))
-	}
-	if err := envFlags(fs, lookup); err != nil {
+	if err := parseFlags(fs, args, lookup); err != nil {
 		return cfg, err
 	}
 	if len(splitList(cfg.join)) == 0 {

@@ -45,28 +45,19 @@ func run(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		defer stop()
-		log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
-		return runDev(ctx, cfg, log)
+		return serve(stderr, cfg.logLevel, func(ctx context.Context, log *slog.Logger) error { return runDev(ctx, cfg, log) })
 	case "broker":
 		cfg, err := parseBrokerFlags(args[1:], os.LookupEnv, stderr)
 		if err != nil {
 			return err
 		}
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		defer stop()
-		log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
-		return runBroker(ctx, cfg, log)
+		return serve(stderr, cfg.logLevel, func(ctx context.Context, log *slog.Logger) error { return runBroker(ctx, cfg, log) })
 	case "gateway":
 		cfg, err := parseGatewayFlags(args[1:], os.LookupEnv, stderr)
 		if err != nil {
 			return err
 		}
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		defer stop()
-		log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
-		return runGateway(ctx, cfg, log)
+		return serve(stderr, cfg.logLevel, func(ctx context.Context, log *slog.Logger) error { return runGateway(ctx, cfg, log) })
 	case "admin":
 		return runAdmin(context.Background(), args[1:], stdout, stderr)
 	case "bench":
@@ -74,10 +65,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		defer stop()
-		log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-		return runBench(ctx, cfg, stdout, log)
+		return serve(stderr, slog.LevelWarn, func(ctx context.Context, log *slog.Logger) error { return runBench(ctx, cfg, stdout, log) })
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "weft %s (gateway protocol of Zeebe 8.3)\n", version)
 		return nil
@@ -103,6 +91,25 @@ Commands:
 
 Run 'weft dev --help' or 'weft bench --help' for their flags.
 `)
+}
+
+// parseFlags parses a command's flags, refuses stray arguments, and fills the flags not
+// given from their WEFT_* variables.
+func parseFlags(fs *flag.FlagSet, args []string, lookup func(string) (string, bool)) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+	}
+	return envFlags(fs, lookup)
+}
+
+// serve runs a long-lived command until SIGINT or SIGTERM, logging at level.
+func serve(stderr io.Writer, level slog.Level, fn func(context.Context, *slog.Logger) error) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return fn(ctx, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})))
 }
 
 // envFlags fills every flag of fs that was not given on the command line from its
