@@ -42,6 +42,9 @@ var (
 	ErrBackpressure = errors.New("partition: too many requests in flight")
 	// ErrClosed: the partition is shutting down.
 	ErrClosed = errors.New("partition: closed")
+	// ErrDiskFull: the free space of the data directory is below Config.MinFreeDisk;
+	// commands are refused until space returns.
+	ErrDiskFull = errors.New("partition: free disk space is below the watermark")
 )
 
 // maxEntriesInFlight bounds the Raft entries proposed and not yet applied. Two keep the
@@ -74,6 +77,13 @@ type Config struct {
 	Now func() time.Time
 	// NoSync skips fsync of the Raft log (tests and benchmarks only).
 	NoSync bool
+	// MinFreeDisk is the free space (bytes) of the data directory below which client
+	// commands are refused with ErrDiskFull, so that the broker degrades instead of
+	// failing on a full disk; they are accepted again once space returns. Zero means
+	// 256 MiB; negative turns the check off.
+	MinFreeDisk int64
+	// FreeDisk reports the free space of a directory; nil uses the file system's.
+	FreeDisk func(dir string) (int64, error)
 	// SnapshotThreshold is how many Raft entries since the last snapshot trigger the next;
 	// after a snapshot the log is truncated to its last TrailingLogs entries. Zero uses
 	// Raft's defaults (8192 and 10240).
@@ -116,6 +126,12 @@ func (c *Config) defaults() {
 	if c.Limit.Now == nil {
 		c.Limit.Now = c.Now
 	}
+	if c.MinFreeDisk == 0 {
+		c.MinFreeDisk = 256 << 20
+	}
+	if c.FreeDisk == nil {
+		c.FreeDisk = freeDisk
+	}
 	if c.DueDateInterval <= 0 {
 		c.DueDateInterval = 100 * time.Millisecond
 	}
@@ -139,6 +155,8 @@ type Partition struct {
 	// distributeCh wakes the distributor when new distributions are pending.
 	distributeCh chan struct{}
 	proposals    chan proposal
+	// diskLow is set while the data directory's free space is below MinFreeDisk.
+	diskLow atomic.Bool
 	// slots bounds the Raft entries proposed and not yet applied (see propose).
 	slots    chan struct{}
 	leader   atomic.Bool
@@ -292,8 +310,10 @@ func Open(cfg Config) (*Partition, error) {
 	}
 	p.raft = r
 
+	p.checkDisk()
 	futures := make(chan inflight, 1024)
-	p.wg.Add(3)
+	p.wg.Add(4)
+	go p.watchDisk()
 	go p.propose(futures)
 	go p.confirm(futures)
 	go p.watchLeadership()
@@ -344,6 +364,9 @@ func (p *Partition) Execute(ctx context.Context, cmd *recordpb.Record) (*recordp
 	}
 	if !p.IsLeader() {
 		return nil, ErrNotLeader
+	}
+	if p.diskLow.Load() {
+		return nil, ErrDiskFull
 	}
 	outcome := limit.Ignored
 	if limited(cmd) {

@@ -557,3 +557,24 @@ func TestAdaptiveLimitLetsDrainingCommandsPass(t *testing.T) {
 	require.Zero(t, refusedCompletes.Load(), "job completions must pass the adaptive limit")
 	require.Equal(t, 1, p.Limit())
 }
+
+// Below the free-disk watermark, commands are refused; once space returns they pass.
+func TestDiskWatermark(t *testing.T) {
+	var free atomic.Int64
+	free.Store(1 << 30)
+	p, _ := open(t, partition.Config{Dir: t.TempDir(), MinFreeDisk: 1 << 20,
+		FreeDisk: func(string) (int64, error) { return free.Load(), nil }})
+	event(t, p, deployCmd())
+
+	free.Store(1 << 10)
+	require.Eventually(t, func() bool {
+		_, err := p.Execute(t.Context(), createCmd())
+		return errors.Is(err, partition.ErrDiskFull)
+	}, 10*time.Second, 20*time.Millisecond, "commands were not refused on a full disk")
+
+	free.Store(1 << 30)
+	require.Eventually(t, func() bool {
+		r, err := p.Execute(t.Context(), createCmd())
+		return err == nil && r.GetRecordType() == recordpb.RecordType_EVENT
+	}, 10*time.Second, 20*time.Millisecond, "commands were not accepted again when space returned")
+}

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"sync"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	"github.com/weftlabs/weft/broker/partition"
 	"github.com/weftlabs/weft/gateway"
 	"github.com/weftlabs/weft/proto/gen/recordpb"
@@ -40,6 +43,8 @@ func (b *localBroker) Execute(ctx context.Context, partitionID int32, cmd *recor
 		return nil, gateway.ErrPartitionUnavailable
 	case errors.Is(err, partition.ErrBackpressure):
 		return nil, gateway.ErrBackpressure
+	case errors.Is(err, partition.ErrDiskFull):
+		return nil, status.Errorf(codes.ResourceExhausted, "partition %d refuses commands: free disk space is below the watermark", partitionID)
 	}
 	return rec, err
 }

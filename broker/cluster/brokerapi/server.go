@@ -91,6 +91,8 @@ func (s *Server) Execute(ctx context.Context, req *brokerpb.ExecuteRequest) (*br
 		return nil, unavailable(ReasonNotLeader, fmt.Sprintf("this broker does not lead partition %d", p.ID()))
 	case errors.Is(err, partition.ErrLeadershipLost):
 		return nil, unavailable(ReasonLeadershipLost, fmt.Sprintf("the leader of partition %d changed before the command was committed; its outcome is unknown", p.ID()))
+	case errors.Is(err, partition.ErrDiskFull):
+		return nil, status.Error(codes.ResourceExhausted, fmt.Sprintf("partition %d refuses commands: the broker's free disk space is below its watermark", p.ID()))
 	case errors.Is(err, partition.ErrBackpressure):
 		return nil, status.Error(codes.ResourceExhausted, fmt.Sprintf("partition %d has too many requests in flight", p.ID()))
 	case errors.Is(err, context.DeadlineExceeded):
