@@ -2,6 +2,8 @@ package partition
 
 import (
 	"strconv"
+
+	"github.com/hashicorp/raft"
 )
 
 // Status describes a replica for inspection: enough to compare replicas of a partition.
@@ -40,4 +42,13 @@ func (p *Partition) Status(withChecksum bool) (Status, error) {
 		s.Checksum = strconv.FormatUint(sum, 16)
 	}
 	return s, nil
+}
+
+// TransferLeadership hands this replica's leadership to another voter of the group, which
+// Raft first brings up to date. It fails when this replica does not lead.
+func (p *Partition) TransferLeadership(id, addr string) error {
+	if !p.IsLeader() {
+		return ErrNotLeader
+	}
+	return p.raft.LeadershipTransferToServer(raft.ServerID(id), raft.ServerAddress(addr)).Error()
 }

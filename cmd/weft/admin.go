@@ -39,6 +39,7 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.SetOutput(stderr)
 	addr := fs.String("http-addr", "127.0.0.1:8080", "HTTP address of a broker (its --http-addr) or of weft dev")
 	checksum := fs.Bool("checksum", false, "also compute each state's checksum (reads the whole state)")
+	rebalance := fs.Bool("rebalance", false, "first hand each partition this broker leads to the broker with priority for it")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -47,6 +48,22 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
+	if *rebalance {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+*addr+"/admin/rebalance", nil)
+		if err != nil {
+			return err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return fmt.Errorf("ask %s: %w", *addr, err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("rebalance on %s: %s: %s", *addr, resp.Status, b)
+		}
+		fmt.Fprintf(stdout, "rebalanced: %s", b)
+	}
 	url := fmt.Sprintf("http://%s/admin/partitions?checksum=%t", *addr, *checksum)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -209,6 +210,16 @@ func startBroker(ctx context.Context, cfg brokerConfig, log *slog.Logger) (_ *br
 		io.WriteString(w, `{"status":"UP"}`)
 	})
 	mux.HandleFunc("GET /admin/partitions", adminHandler(func() []*partition.Partition { return b.partitions }))
+	mux.HandleFunc("POST /admin/rebalance", func(w http.ResponseWriter, r *http.Request) {
+		moved, err := b.rebalance(place)
+		w.Header().Set("Content-Type", "application/json")
+		if err != nil {
+			w.WriteHeader(http.StatusInternalServerError)
+			json.NewEncoder(w).Encode(map[string]any{"moved": moved, "error": err.Error()})
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]any{"moved": moved})
+	})
 	b.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go b.http.Serve(b.httpL)
 
@@ -266,6 +277,36 @@ func (b *brokerServer) raftServers(ctx context.Context, members []int32, dir str
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// rebalance hands the leadership of every partition this broker leads, but that
+// another broker has priority for, to that broker (Zeebe's round robin spreads the
+// priorities evenly, so after restarts this spreads the leaders again). It returns the
+// partitions it moved.
+func (b *brokerServer) rebalance(place placement.Placement) ([]int32, error) {
+	var moved []int32
+	var errs []error
+	for _, p := range b.partitions {
+		prio := place.Priority(p.ID())
+		if !p.IsLeader() || prio == int32(b.cfg.nodeID) {
+			continue
+		}
+		var addr string
+		for _, m := range b.members.Members() {
+			if m.Kind == membership.Broker && m.NodeID == prio && m.Alive {
+				addr = m.RaftAddr
+			}
+		}
+		if addr == "" {
+			continue // the priority broker is not there; keep leading
+		}
+		if err := p.TransferLeadership(brokerName(int(prio)), addr); err != nil {
+			errs = append(errs, fmt.Errorf("partition %d: %w", p.ID(), err))
+			continue
+		}
+		moved = append(moved, p.ID())
+	}
+	return moved, errors.Join(errs...)
 }
 
 // announceRoles gossips this broker's role in each partition whenever it changes.

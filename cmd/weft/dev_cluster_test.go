@@ -10,6 +10,7 @@ import (
 	"github.com/camunda/zeebe/clients/go/v8/pkg/zbc"
 	"github.com/stretchr/testify/require"
 
+	"github.com/weftlabs/weft/broker/cluster/placement"
 	"github.com/weftlabs/weft/broker/partition"
 	// The official client's generated types share their protobuf names with ours.
 	_ "github.com/weftlabs/weft/internal/protoconflict"
@@ -130,4 +131,34 @@ func TestDevClusterSurvivesANetworkPartition(t *testing.T) {
 	for k := range acked {
 		require.True(t, found[k], "acknowledged instance %d lost its job", k)
 	}
+}
+
+// Rebalancing hands every partition to the broker with priority for it, which spreads
+// the leaders evenly (one partition each here).
+func TestDevClusterRebalance(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a three-broker cluster; skipped with -short")
+	}
+	c, err := startDevCluster(t.Context(), devConfig{dataDir: t.TempDir(), gatewayAddr: "127.0.0.1:0", brokers: 3, partitions: 3, replicationFactor: 3},
+		slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	defer c.Close()
+	place, err := placement.Distribute(3, 3, 3)
+	require.NoError(t, err)
+	for pid := int32(1); pid <= 3; pid++ {
+		c.leaderOf(t, pid, -1)
+	}
+	require.Eventually(t, func() bool {
+		for _, b := range c.brokers {
+			if _, err := b.rebalance(place); err != nil {
+				t.Logf("rebalance: %v", err)
+			}
+		}
+		for pid := int32(1); pid <= 3; pid++ {
+			if !c.brokers[place.Priority(pid)].partitionByID(pid).IsLeader() {
+				return false
+			}
+		}
+		return true
+	}, 30*time.Second, 200*time.Millisecond, "the leaders did not move to their priority brokers")
 }
