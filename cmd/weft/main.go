@@ -20,8 +20,11 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"sort"
 	"strings"
 	"syscall"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -94,15 +97,71 @@ Run 'weft dev --help' or 'weft bench --help' for their flags.
 }
 
 // parseFlags parses a command's flags, refuses stray arguments, and fills the flags not
-// given from their WEFT_* variables.
+// given: first from their WEFT_* variables, then from the YAML file named by --config (or
+// WEFT_CONFIG), whose keys are the flag names. Defaults come last.
 func parseFlags(fs *flag.FlagSet, args []string, lookup func(string) (string, bool)) error {
+	config := fs.String("config", "", "YAML file with settings (keys are the flag names); flags and WEFT_* variables win over it")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
 	}
-	return envFlags(fs, lookup)
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	if err := envFlags(fs, lookup); err != nil {
+		return err
+	}
+	fs.VisitAll(func(f *flag.Flag) {
+		if _, ok := lookup(envName(f.Name)); ok {
+			given[f.Name] = true
+		}
+	})
+	if *config == "" {
+		return nil
+	}
+	return fileFlags(fs, *config, given)
+}
+
+// fileFlags sets the flags not given from the YAML file at path. An unknown key, or a
+// value a flag refuses, stops start-up with a message that names it.
+func fileFlags(fs *flag.FlagSet, path string, given map[string]bool) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("--config: %w", err)
+	}
+	var settings map[string]any
+	if err := yaml.Unmarshal(b, &settings); err != nil {
+		return fmt.Errorf("--config %s: %w", path, err)
+	}
+	keys := make([]string, 0, len(settings))
+	for k := range settings {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var errs []error
+	for _, k := range keys {
+		f := fs.Lookup(k)
+		if f == nil || k == "config" {
+			errs = append(errs, fmt.Errorf("--config %s: unknown setting %q for %s", path, k, fs.Name()))
+			continue
+		}
+		if given[k] {
+			continue
+		}
+		v := settings[k]
+		if list, ok := v.([]any); ok {
+			parts := make([]string, len(list))
+			for i, x := range list {
+				parts[i] = fmt.Sprint(x)
+			}
+			v = strings.Join(parts, ",")
+		}
+		if err := f.Value.Set(fmt.Sprint(v)); err != nil {
+			errs = append(errs, fmt.Errorf("--config %s: setting %q = %v: %w", path, k, v, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // serve runs a long-lived command until SIGINT or SIGTERM, logging at level.

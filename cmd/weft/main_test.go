@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -75,4 +77,37 @@ func TestBenchCommand(t *testing.T) {
 	for _, want := range []string{"instances      40 one-task instances", "throughput", "latency        p50"} {
 		require.Contains(t, out.String(), want)
 	}
+}
+
+func TestConfigFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "weft.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("data-dir: /srv/weft\ngateway-addr: 127.0.0.1:7000\nhttp-addr: 127.0.0.1:7001\npartitions: 2\nlog-level: warn\n"), 0o644))
+	cfg, err := parseDevFlags([]string{"--config", path, "--http-addr", "127.0.0.1:9"},
+		env(map[string]string{"WEFT_GATEWAY_ADDR": "127.0.0.1:8"}), &bytes.Buffer{})
+	require.NoError(t, err)
+	require.Equal(t, "/srv/weft", cfg.dataDir, "from the file")
+	require.Equal(t, 2, cfg.partitions, "from the file")
+	require.Equal(t, slog.LevelWarn, cfg.logLevel, "from the file")
+	require.Equal(t, "127.0.0.1:8", cfg.gatewayAddr, "the environment wins over the file")
+	require.Equal(t, "127.0.0.1:9", cfg.httpAddr, "the command line wins over both")
+
+	// WEFT_CONFIG names the file too; a list becomes a comma-separated value.
+	broker := filepath.Join(t.TempDir(), "broker.yaml")
+	require.NoError(t, os.WriteFile(broker, []byte("node-id: 1\ncluster-size: 3\nreplication-factor: 3\njoin: [a:1, b:2]\n"), 0o644))
+	bcfg, err := parseBrokerFlags(nil, env(map[string]string{"WEFT_CONFIG": broker}), &bytes.Buffer{})
+	require.NoError(t, err)
+	require.Equal(t, 1, bcfg.nodeID)
+	require.Equal(t, "a:1,b:2", bcfg.join)
+
+	for content, want := range map[string]string{
+		"no-such-setting: 1\n": `unknown setting "no-such-setting"`,
+		"partitions: many\n":   `setting "partitions" = many`,
+		"data-dir: [\n":        "weft.yaml",
+	} {
+		require.NoError(t, os.WriteFile(path, []byte(content), 0o644))
+		_, err := parseDevFlags([]string{"--config", path}, env(nil), &bytes.Buffer{})
+		require.ErrorContains(t, err, want)
+	}
+	_, err = parseDevFlags([]string{"--config", filepath.Join(t.TempDir(), "missing.yaml")}, env(nil), &bytes.Buffer{})
+	require.ErrorContains(t, err, "--config")
 }
