@@ -41,6 +41,7 @@ type brokerConfig struct {
 	gatewayAddr       string
 	httpAddr          string
 	join              string
+	snapshotThreshold uint64
 	logLevel          slog.Level
 }
 
@@ -59,6 +60,7 @@ func parseBrokerFlags(args []string, lookup func(string) (string, bool), out io.
 	fs.StringVar(&cfg.gatewayAddr, "gateway-addr", "", "serve an embedded Zeebe gateway on this address (empty: none)")
 	fs.StringVar(&cfg.httpAddr, "http-addr", "0.0.0.0:9600", "address of health, readiness and /admin/partitions")
 	fs.StringVar(&cfg.join, "join", "", "gossip addresses of other nodes, comma separated")
+	fs.Uint64Var(&cfg.snapshotThreshold, "snapshot-threshold", 0, "Raft entries between snapshots of a partition (0: 8192); the log keeps half as many after one")
 	fs.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn or error")
 	if err := parseFlags(fs, args, lookup); err != nil {
 		return cfg, err
@@ -184,6 +186,7 @@ func startBroker(ctx context.Context, cfg brokerConfig, log *slog.Logger) (_ *br
 		p, err := partition.Open(partition.Config{
 			ID: pid, Dir: dir, Logger: log, LocalID: brokerName(cfg.nodeID), Transport: trans, Servers: servers,
 			PartitionCount: int32(cfg.partitions), Sender: b.sender,
+			SnapshotThreshold: cfg.snapshotThreshold, TrailingLogs: cfg.snapshotThreshold / 2,
 		})
 		if err != nil {
 			trans.Close()

@@ -31,6 +31,8 @@ type devConfig struct {
 	// brokers above 1 runs a cluster in this process (with replicationFactor).
 	brokers           int
 	replicationFactor int
+	// snapshotThreshold, with brokers, is Raft entries between snapshots (0: Raft's).
+	snapshotThreshold uint64
 	// noSync skips fsync of the Raft log (benchmarks only; not a flag).
 	noSync bool
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
 	"sync"
 )
@@ -13,6 +14,8 @@ import (
 // devCluster is `weft dev --brokers N`: N brokers in this process on loopback ports,
 // with the gateway embedded in broker 0, to try a cluster in one command.
 type devCluster struct {
+	log     *slog.Logger
+	cfgs    []brokerConfig
 	brokers []*brokerServer
 }
 
@@ -31,36 +34,43 @@ func freeLoopbackPort() (string, error) {
 // serves the gateway on cfg.gatewayAddr.
 func startDevCluster(ctx context.Context, cfg devConfig, log *slog.Logger) (*devCluster, error) {
 	n := cfg.brokers
-	gossip := make([]string, n)
-	for i := range gossip {
-		addr, err := freeLoopbackPort()
-		if err != nil {
-			return nil, err
+	// Every address is chosen up front, so that a broker restarts where its peers
+	// expect it.
+	cfgs := make([]brokerConfig, n)
+	for i := range cfgs {
+		var addrs [4]string
+		for j := range addrs {
+			a, err := freeLoopbackPort()
+			if err != nil {
+				return nil, err
+			}
+			addrs[j] = a
 		}
-		gossip[i] = addr
+		cfgs[i] = brokerConfig{
+			nodeID: i, clusterSize: n, partitions: cfg.partitions, replicationFactor: cfg.replicationFactor,
+			dataDir: filepath.Join(cfg.dataDir, fmt.Sprintf("broker-%d", i)), internalAddr: addrs[0],
+			raftAddr: addrs[1], gossipAddr: addrs[2], httpAddr: addrs[3], snapshotThreshold: cfg.snapshotThreshold,
+		}
+	}
+	for i := range cfgs {
+		if i > 0 {
+			cfgs[i].join = cfgs[0].gossipAddr
+		} else {
+			cfgs[i].gatewayAddr = cfg.gatewayAddr
+		}
 	}
 	brokers := make([]*brokerServer, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		bcfg := brokerConfig{
-			nodeID: i, clusterSize: n, partitions: cfg.partitions, replicationFactor: cfg.replicationFactor,
-			dataDir: filepath.Join(cfg.dataDir, fmt.Sprintf("broker-%d", i)), internalAddr: "127.0.0.1:0",
-			raftAddr: "127.0.0.1:0", gossipAddr: gossip[i], httpAddr: "127.0.0.1:0",
-		}
-		if i > 0 {
-			bcfg.join = gossip[0]
-		} else {
-			bcfg.gatewayAddr = cfg.gatewayAddr
-		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			brokers[i], errs[i] = startBroker(ctx, bcfg, log.With("broker", i))
+			brokers[i], errs[i] = startBroker(ctx, cfgs[i], log.With("broker", i))
 		}()
 	}
 	wg.Wait()
-	c := &devCluster{brokers: brokers}
+	c := &devCluster{log: log, cfgs: cfgs, brokers: brokers}
 	if err := errors.Join(errs...); err != nil {
 		c.Close()
 		return nil, err
@@ -68,6 +78,28 @@ func startDevCluster(ctx context.Context, cfg devConfig, log *slog.Logger) (*dev
 	log.Info("weft dev cluster started", "brokers", n, "partitions", cfg.partitions, "replication", cfg.replicationFactor,
 		"gateway", brokers[0].gateway.Addr())
 	return c, nil
+}
+
+// restart stops broker i and starts it again with the same settings; with wipe, its data
+// directory is deleted in between, as on a broker that lost its disk.
+func (c *devCluster) restart(ctx context.Context, i int, wipe bool) error {
+	if err := c.brokers[i].Close(); err != nil {
+		return err
+	}
+	c.brokers[i] = nil
+	if wipe {
+		if err := os.RemoveAll(c.cfgs[i].dataDir); err != nil {
+			return err
+		}
+	}
+	cfg := c.cfgs[i]
+	cfg.join = c.cfgs[(i+1)%len(c.cfgs)].gossipAddr
+	b, err := startBroker(ctx, cfg, c.log.With("broker", i))
+	if err != nil {
+		return err
+	}
+	c.brokers[i] = b
+	return nil
 }
 
 // GatewayAddr returns the address of the gateway.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"testing"
@@ -161,4 +162,60 @@ func TestDevClusterRebalance(t *testing.T) {
 		}
 		return true
 	}, 30*time.Second, 200*time.Millisecond, "the leaders did not move to their priority brokers")
+}
+
+// A follower that lost its disk, in a cluster whose logs were truncated behind
+// snapshots, rejoins by installing the leader's snapshot and ends with the same state.
+func TestDevClusterWipedFollowerRejoinsBySnapshot(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a three-broker cluster; skipped with -short")
+	}
+	logs := &syncBuffer{}
+	c, err := startDevCluster(t.Context(), devConfig{dataDir: t.TempDir(), gatewayAddr: "127.0.0.1:0", brokers: 3, partitions: 1,
+		replicationFactor: 3, snapshotThreshold: 16}, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	require.NoError(t, err)
+	defer c.Close()
+	client, err := zbc.NewClient(&zbc.ClientConfig{GatewayAddress: c.GatewayAddr(), UsePlaintextConnection: true})
+	require.NoError(t, err)
+	defer client.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	defer cancel()
+	leader := c.leaderOf(t, 1, -1)
+	_, err = client.NewDeployResourceCommand().AddResourceFile(filepath.Join("testdata", "crash.bpmn")).Send(ctx)
+	require.NoError(t, err)
+	create := func(n int) {
+		for range n {
+			_, err := client.NewCreateInstanceCommand().BPMNProcessId("crash").LatestVersion().Send(ctx)
+			require.NoError(t, err)
+		}
+	}
+	create(80)
+	require.Eventually(t, func() bool {
+		first, _, err := c.brokers[leader].partitionByID(1).RaftLogBounds()
+		return err == nil && first > 1
+	}, 30*time.Second, 50*time.Millisecond, "the leader's log was never truncated")
+
+	// A follower that does not serve the gateway loses its disk.
+	victim := 1
+	for victim == leader || victim == 0 {
+		victim++
+	}
+	require.NoError(t, c.restart(t.Context(), victim, true))
+	create(20)
+	require.Eventually(t, func() bool {
+		var sts []partition.Status
+		for _, p := range c.replicas(1) {
+			s, err := p.Status(true)
+			require.NoError(t, err)
+			sts = append(sts, s)
+		}
+		for _, s := range sts[1:] {
+			if s.AppliedIndex != sts[0].AppliedIndex || s.Checksum != sts[0].Checksum {
+				return false
+			}
+		}
+		return len(sts) == 3
+	}, 30*time.Second, 100*time.Millisecond, "the wiped follower did not catch up")
+	require.Regexp(t, fmt.Sprintf(`msg="installed a partition snapshot" broker=%d`, victim), logs.tail(1<<30),
+		"the wiped follower caught up without installing a snapshot")
 }
