@@ -112,7 +112,7 @@ func (p *processing) applyProcessInstance(key int64, intent string, v *recordpb.
 }
 
 func (p *processing) modelOf(v *recordpb.ProcessInstanceRecord) *bpmn.Element {
-	_, proc := p.process(v.GetProcessDefinitionKey())
+	proc := p.model(v.GetProcessDefinitionKey())
 	if proc == nil {
 		return nil
 	}
@@ -120,7 +120,7 @@ func (p *processing) modelOf(v *recordpb.ProcessInstanceRecord) *bpmn.Element {
 }
 
 func (p *processing) flowOf(v *recordpb.ProcessInstanceRecord) *bpmn.SequenceFlow {
-	_, proc := p.process(v.GetProcessDefinitionKey())
+	proc := p.model(v.GetProcessDefinitionKey())
 	if proc == nil {
 		return nil
 	}

@@ -44,7 +44,7 @@ func (p *processing) createInstance() {
 		return
 	}
 	pr := st.GetRecord()
-	_, model := p.process(pr.GetProcessDefinitionKey())
+	model := p.model(pr.GetProcessDefinitionKey())
 	if model == nil {
 		p.reject(recordpb.RejectionType_PROCESSING_ERROR, "Expected to create an instance of process definition '%d', but its model could not be loaded", pr.GetProcessDefinitionKey())
 		return

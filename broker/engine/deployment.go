@@ -9,7 +9,6 @@ import (
 
 	"github.com/weftlabs/weft/broker/bpmn"
 	"github.com/weftlabs/weft/proto/gen/recordpb"
-	"github.com/weftlabs/weft/proto/gen/statepb"
 )
 
 // deploy processes DEPLOYMENT CREATE: it parses and validates every resource, gives
@@ -102,26 +101,27 @@ func (p *processing) deploy() {
 // defaultTenant is Zeebe's tenant id when multi-tenancy is off.
 const defaultTenant = "<default>"
 
-// process returns the executable model of a deployed process definition, parsing it
-// on first use.
-func (p *processing) process(key int64) (*statepb.Process, *bpmn.Process) {
+// model returns the executable model of a deployed process definition, parsing it on
+// first use; nil if there is no such definition. Element processing asks for it on every
+// step, so the cached model is returned without reading the state.
+func (p *processing) model(key int64) *bpmn.Process {
+	if m, ok := p.e.processes[key]; ok {
+		return m
+	}
 	st := p.tx.Process(key)
 	if st == nil {
-		return nil, nil
-	}
-	if m, ok := p.e.processes[key]; ok {
-		return st, m
+		return nil
 	}
 	r := st.GetRecord()
 	defs, err := bpmn.Parse(r.GetResourceName(), r.GetResource())
 	if err != nil {
-		return st, nil
+		return nil
 	}
 	for _, proc := range defs.Processes {
 		if proc.ID == r.GetBpmnProcessId() {
 			p.e.processes[key] = proc
-			return st, proc
+			return proc
 		}
 	}
-	return st, nil
+	return nil
 }

@@ -56,7 +56,7 @@ func (p *processing) lifecycle(el element, intent string) *recordpb.Record {
 
 // resolve finds the model of an element instance's value.
 func (p *processing) resolve(key int64, v *recordpb.ProcessInstanceRecord) (element, bool) {
-	_, proc := p.process(v.GetProcessDefinitionKey())
+	proc := p.model(v.GetProcessDefinitionKey())
 	if proc == nil {
 		return element{}, false
 	}
