@@ -152,3 +152,38 @@ func (n *betweenNode) depth() int       { return n.d }
 func (n *inNode) depth() int            { return n.d }
 func (n *callNode) depth() int          { return n.d }
 func (n *qualifiedCallNode) depth() int { return n.d }
+
+// iteration is one "name in list" or "name in start..end" of a for, some or
+// every expression.
+type iteration struct {
+	name string
+	in   node
+	end  node // nil unless a range
+}
+
+// forNode is for i in a, j in b return body. Every later iteration sees the
+// names of the earlier ones; the result is one list over all combinations.
+type forNode struct {
+	iters []iteration
+	body  node
+	d     int
+}
+
+// quantifiedNode is some (or every) i in a satisfies cond.
+type quantifiedNode struct {
+	every bool
+	iters []iteration
+	cond  node
+	d     int
+}
+
+func (n *forNode) depth() int        { return n.d }
+func (n *quantifiedNode) depth() int { return n.d }
+
+func iterationNodes(iters []iteration, extra node) []node {
+	nodes := []node{extra}
+	for _, it := range iters {
+		nodes = append(nodes, it.in, it.end)
+	}
+	return nodes
+}

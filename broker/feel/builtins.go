@@ -9,11 +9,29 @@ import (
 type builtin struct {
 	params []string
 	invoke func(args []Value) Value
+	// variadic collects the positional arguments from the last parameter on
+	// into one list, as feel-scala's varargs functions do. When the only
+	// parameter is variadic and the call passes a single list, that list is
+	// used as it is: min([1, 2]) and min(1, 2) are the same.
+	variadic bool
+	// fail, when set, replaces invoke for functions that can fail the whole
+	// evaluation (assert): a non-empty message becomes an EvalError.
+	fail func(args []Value) (Value, string)
 }
 
 // builtins holds the functions implemented so far, by name, each with its
 // overloads in the order they are tried.
-var builtins = map[string][]builtin{
+var builtins = func() map[string][]builtin {
+	m := map[string][]builtin{}
+	for _, group := range []map[string][]builtin{coreBuiltins, listBuiltins, stringBuiltins, numericBuiltins, contextBuiltins} {
+		for name, overloads := range group {
+			m[name] = overloads
+		}
+	}
+	return m
+}()
+
+var coreBuiltins = map[string][]builtin{
 	"not": {{params: []string{"negand"}, invoke: builtinNot}},
 	"is defined": {{params: []string{"value"}, invoke: func(args []Value) Value {
 		return Bool(args[0].Kind() != KindNull)
@@ -107,7 +125,7 @@ func findBuiltin(name string, argNames []string, argc int) (builtin, []int, bool
 	overloads := builtins[name]
 	if argNames == nil {
 		for _, b := range overloads {
-			if len(b.params) == argc {
+			if len(b.params) == argc || (b.variadic && argc >= len(b.params)) {
 				return b, nil, true
 			}
 		}

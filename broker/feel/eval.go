@@ -8,6 +8,25 @@ type evaluator struct {
 	src   string
 	vars  Variables
 	cache map[string]Value
+	// steps counts the work done so far against maxSteps: one per item that
+	// for, some and every visit, and one per item of every list a built-in
+	// function returns.
+	steps int
+}
+
+// maxSteps bounds the work of one evaluation, so that a hostile expression
+// such as "for a in 1..100000, b in 1..100000 return 0" (nested iterations
+// multiply) or "for i in 1..100000 return reverse(partial)" (quadratic)
+// fails with an EvalError instead of running for hours or exhausting memory.
+const maxSteps = 5000000
+
+// step charges n steps.
+func (ev *evaluator) step(n int) error {
+	ev.steps += n
+	if ev.steps > maxSteps {
+		return &EvalError{Source: ev.src, Message: fmt.Sprintf("the expression takes more than %d steps", maxSteps)}
+	}
+	return nil
 }
 
 // scope is a chain of names bound inside the expression: entries of an
@@ -16,10 +35,20 @@ type evaluator struct {
 type scope struct {
 	parent *scope
 	names  *Context
+	// name and value bind one name when names is nil (an iteration's
+	// variable), which spares a Context per item.
+	name  string
+	value Value
 }
 
 func (ev *evaluator) lookup(sc *scope, name string) (Value, error) {
 	for s := sc; s != nil; s = s.parent {
+		if s.names == nil {
+			if s.value != nil && s.name == name {
+				return s.value, nil
+			}
+			continue
+		}
 		if v, ok := s.names.Get(name); ok {
 			return v, nil
 		}
@@ -321,20 +350,164 @@ func (n *callNode) eval(ev *evaluator, sc *scope) (Value, error) {
 	for i := range args {
 		args[i] = Null{}
 	}
+	values := make([]Value, len(n.args))
 	for i, arg := range n.args {
 		v, err := arg.eval(ev, sc)
 		if err != nil {
 			return nil, err
 		}
-		if slots != nil {
+		values[i] = v
+	}
+	switch {
+	case slots != nil:
+		for i, v := range values {
 			args[slots[i]] = v
+		}
+	case fn.variadic:
+		last := len(fn.params) - 1
+		copy(args, values[:last])
+		rest := values[last:]
+		if l, ok := rest[0].(List); ok && last == 0 && len(rest) == 1 {
+			args[last] = l
 		} else {
-			args[i] = v
+			args[last] = append(List{}, rest...)
+		}
+	default:
+		copy(args, values)
+	}
+	if fn.fail != nil {
+		v, msg := fn.fail(args)
+		if msg != "" {
+			return nil, &EvalError{Source: ev.src, Message: msg}
+		}
+		return v, nil
+	}
+	v := fn.invoke(args)
+	if l, ok := v.(List); ok {
+		if err := ev.step(len(l)); err != nil {
+			return nil, err
 		}
 	}
-	return fn.invoke(args), nil
+	return v, nil
 }
 
 func (n *qualifiedCallNode) eval(*evaluator, *scope) (Value, error) {
 	return Null{}, nil
+}
+
+func (n *forNode) eval(ev *evaluator, sc *scope) (Value, error) {
+	out := List{}
+	ok, _, err := ev.walk(sc, n.iters, func(inner *scope) (bool, error) {
+		// 'partial' holds the results so far (a feel-scala extension). The
+		// capacity limit keeps later appends from sharing its array.
+		partial := &scope{parent: inner, name: "partial", value: out[:len(out):len(out)]}
+		v, err := n.body.eval(ev, partial)
+		if err != nil {
+			return false, err
+		}
+		out = append(out, v)
+		return false, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return Null{}, nil
+	}
+	return out, nil
+}
+
+// some is true when one condition is true (it stops there), false when all
+// are false, and null when none is true but one is not a boolean; every is
+// the mirror image, as feel-scala 1.17 evaluates them.
+func (n *quantifiedNode) eval(ev *evaluator, sc *scope) (Value, error) {
+	stopAt := Bool(!n.every)
+	unknown := false
+	ok, stopped, err := ev.walk(sc, n.iters, func(inner *scope) (bool, error) {
+		v, err := n.cond.eval(ev, inner)
+		if err != nil {
+			return false, err
+		}
+		b, isBool := v.(Bool)
+		if !isBool {
+			unknown = true
+			return false, nil
+		}
+		return b == stopAt, nil
+	})
+	switch {
+	case err != nil:
+		return nil, err
+	case !ok:
+		return Null{}, nil
+	case stopped:
+		return stopAt, nil
+	case unknown:
+		return Null{}, nil
+	}
+	return !stopAt, nil
+}
+
+// walk calls f with a scope for every combination of the iterations' items,
+// the first iteration outermost, until f asks to stop. ok is false when an
+// iteration is neither over a list nor over a range of whole numbers.
+func (ev *evaluator) walk(sc *scope, iters []iteration, f func(*scope) (bool, error)) (ok, stopped bool, err error) {
+	if len(iters) == 0 {
+		stopped, err = f(sc)
+		return true, stopped, err
+	}
+	it := iters[0]
+	in, err := it.in.eval(ev, sc)
+	if err != nil {
+		return false, false, err
+	}
+	visit := func(item Value) (bool, bool, error) {
+		if err := ev.step(1); err != nil {
+			return false, false, err
+		}
+		inner := &scope{parent: sc, name: it.name, value: item}
+		return ev.walk(inner, iters[1:], f)
+	}
+	if it.end == nil {
+		list, isList := in.(List)
+		if !isList {
+			return false, false, nil
+		}
+		for _, item := range list {
+			if ok, stopped, err := visit(item); err != nil || !ok || stopped {
+				return ok, stopped, err
+			}
+		}
+		return true, false, nil
+	}
+	end, err := it.end.eval(ev, sc)
+	if err != nil {
+		return false, false, err
+	}
+	from, ok1 := wholeInt(in)
+	to, ok2 := wholeInt(end)
+	if !ok1 || !ok2 {
+		return false, false, nil
+	}
+	step := int64(1)
+	if to < from {
+		step = -1
+	}
+	for i := from; ; i += step {
+		if ok, stopped, err := visit(IntNumber(i)); err != nil || !ok || stopped {
+			return ok, stopped, err
+		}
+		if i == to {
+			return true, false, nil
+		}
+	}
+}
+
+// wholeInt reads a whole number that fits in an int64.
+func wholeInt(v Value) (int64, bool) {
+	n, ok := v.(Number)
+	if !ok {
+		return 0, false
+	}
+	return n.Int64()
 }

@@ -18,6 +18,14 @@ func FuzzFEEL(f *testing.F) {
 		`2 ** -3 / 0`, `-(-x) ** 0.5`, `// c` + "\n" + `/* d */ 1`, `[1..2]`, `f(a: 1, b c: 2)`,
 		`99999999999999999999999999999999999999 * 99999999999999999999999999999`,
 		`10 ** 6144 * 10`, `1 / 3 * 3 = 1`, `"a" < "b" = true`, `{} = {}`,
+		`for i in 1..3, j in a.b return i + j`, `some i in items satisfies i > x`,
+		`every l in order.lines satisfies l.qty > 0`, `for i in 1..4 return sum(partial)`,
+		`distinct values(union(items, [1, 1.0], flatten([[a.b]])))`, `sublist(items, -2, 1)`,
+		`string join(split(substring("a,b,c", 2), ","), "-")`, `replace("abc", "(b)", "[$1]")`,
+		`matches(upper case("ab"), "^A", "i")`, `decimal(1 / 3, 2) + floor(-1.5) + modulo(-12, 5)`,
+		`round half up(2.5, 0) + sqrt(2) + log(3) + exp(1)`, `context put(a, ["b", "c"], 1)`,
+		`get value(context merge([a, {e: 1}]), "e")`, `get or else(assert(x, x > 0), 0)`,
+		`median(min(items), max(items), mean(items))`, `index of(insert before(items, 1, 3), 3)`,
 	} {
 		f.Add(seed)
 	}

@@ -117,7 +117,7 @@ func (p *parser) expression() (node, *SyntaxError) {
 	defer p.leave()
 	if t := p.peek(); isKeyword(t, "for") || isKeyword(t, "some") || isKeyword(t, "every") {
 		if p.peekAt(1).kind == tokName && isKeyword(p.peekAt(2), "in") {
-			return nil, p.errorAt(t, "'%s' expressions are not supported yet", t.text)
+			return p.iterationExpression()
 		}
 	}
 	return p.disjunction()
@@ -662,4 +662,54 @@ func (p *parser) ifExpression() (node, *SyntaxError) {
 		return nil, err
 	}
 	return p.checked(&ifNode{cond: cond, then: then, els: els, d: maxDepth(cond, then, els)}, at)
+}
+
+// iterationExpression reads "for i in a, j in b return e", "some i in a
+// satisfies c" or "every i in a satisfies c". An iteration may walk a range
+// of whole numbers: "for i in 1..n return ...".
+func (p *parser) iterationExpression() (node, *SyntaxError) {
+	at := p.advance()
+	keyword := "satisfies"
+	if at.text == "for" {
+		keyword = "return"
+	}
+	var iters []iteration
+	for {
+		name := p.peek()
+		if name.kind != tokName || name.text == "?" || (!name.escaped && reservedNames[name.text]) {
+			return nil, p.errorAt(name, "expected a name after '%s' but found %s", at.text, name.describe())
+		}
+		p.advance()
+		if err := p.expectKeyword("in", "after the name of '"+at.text+"'"); err != nil {
+			return nil, err
+		}
+		in, err := p.disjunction()
+		if err != nil {
+			return nil, err
+		}
+		it := iteration{name: name.text, in: in}
+		if p.peek().kind == tokDotDot {
+			p.advance()
+			if it.end, err = p.disjunction(); err != nil {
+				return nil, err
+			}
+		}
+		iters = append(iters, it)
+		if p.peek().kind != tokComma {
+			break
+		}
+		p.advance()
+	}
+	if err := p.expectKeyword(keyword, "in '"+at.text+"'"); err != nil {
+		return nil, err
+	}
+	body, err := p.expression()
+	if err != nil {
+		return nil, err
+	}
+	d := maxDepth(iterationNodes(iters, body)...)
+	if at.text == "for" {
+		return p.checked(&forNode{iters: iters, body: body, d: d}, at)
+	}
+	return p.checked(&quantifiedNode{every: at.text == "every", iters: iters, cond: body, d: d}, at)
 }

@@ -41,14 +41,17 @@ func TestSyntaxErrors(t *testing.T) {
 		{"é + ¤¤ + ·", 1, 10, "unexpected character '·'"},
 		// Constructs of fuller FEEL that are not supported yet.
 		{`[1..3]`, 1, 3, "ranges are not supported yet"},
-		{`for i in [1] return i`, 1, 1, "'for' expressions are not supported yet"},
-		{`some i in [1] satisfies i > 0`, 1, 1, "'some' expressions are not supported yet"},
-		{`every i in [1] satisfies i > 0`, 1, 1, "'every' expressions are not supported yet"},
+		{`for i in [1] i`, 1, 14, "expected 'return' in 'for' but found 'i'"},
+		{`some i in [1] return i`, 1, 15, "expected 'satisfies' in 'some' but found 'return'"},
+		{`every i in [1], 2 in [2] satisfies true`, 1, 17, "expected a name after 'every' but found number 2"},
+		{`for i in 1..) return i`, 1, 13, "expected an operand but found ')'"},
 		{`function(a) a`, 1, 1, "function definitions are not supported yet"},
 		{`x instance of number`, 1, 3, "'instance of' is not supported yet"},
 		{`@"2020-01-01"`, 1, 1, "temporal literals"},
-		{`count([1])`, 1, 1, "function 'count' is not supported yet"},
-		{`x + string length("a")`, 1, 5, "function 'string length' is not supported yet"},
+		{`stddev([1])`, 1, 1, "function 'stddev' is not supported yet"},
+		{`x + day of year("a")`, 1, 5, "function 'day of year' is not supported yet"},
+		{`sort([1], null)`, 1, 1, "function 'sort' is not supported yet"},
+		{`today()`, 1, 1, "function 'today' is not supported yet"},
 		{`date and time("2020-01-01T10:00:00")`, 1, 1, "function 'date and time' is not supported yet"},
 	} {
 		t.Run(tc.src, func(t *testing.T) {
