@@ -5,6 +5,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/weftlabs/weft/broker/cluster/placement"
 	"github.com/weftlabs/weft/proto/gen/gatewaypb"
 	"github.com/weftlabs/weft/proto/gen/recordpb"
 )
@@ -44,7 +45,7 @@ func TestCorrelationHashIsZeebes(t *testing.T) {
 		{"polygenelubricants", math.MinInt32}, // Java's String.hashCode is MIN_VALUE too
 		{"é", -61*31 - 87},                    // UTF-8 bytes 0xC3 0xA9, taken as signed
 	} {
-		equal(t, tt.hash, correlationHash(tt.key))
+		equal(t, tt.hash, placement.CorrelationHash(tt.key))
 	}
 }
 

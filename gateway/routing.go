@@ -6,6 +6,8 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/weftlabs/weft/broker/cluster/placement"
 )
 
 const (
@@ -49,28 +51,13 @@ func errNoPartitions() error {
 }
 
 // messagePartition returns the partition that owns messages with the given correlation
-// key. It uses Zeebe's rule, so the same key lands on the same partition id as in a Zeebe
-// cluster of the same size: the partition is parts[|h mod len(parts)|] for h =
-// correlationHash(correlationKey), with a remainder that takes the sign of h. For
-// partitions 1..N that is |h mod N| + 1.
-//
-// The engine must place message subscriptions with the same rule, or a message and the
-// instances waiting for it meet on different partitions.
+// key: parts[|h mod len(parts)|] for h = placement.CorrelationHash(correlationKey). The
+// gateway's parts are 1..N in order, so this is placement.MessagePartition, the rule the
+// engine places message subscriptions with.
 func messagePartition(correlationKey string, parts []int32) int32 {
-	idx := correlationHash(correlationKey) % int32(len(parts))
+	idx := placement.CorrelationHash(correlationKey) % int32(len(parts))
 	if idx < 0 {
 		idx = -idx
 	}
 	return parts[idx]
-}
-
-// correlationHash is the 32-bit hash h = 31*h + b over the key's UTF-8 bytes, each byte
-// taken as signed (-128..127), from h = 0, wrapping on overflow. For ASCII keys it equals
-// Java's String.hashCode.
-func correlationHash(correlationKey string) int32 {
-	var h int32
-	for i := 0; i < len(correlationKey); i++ {
-		h = 31*h + int32(int8(correlationKey[i]))
-	}
-	return h
 }

@@ -115,6 +115,18 @@ type Element struct {
 	Headers []Header
 	// Inputs and Outputs are zeebe:ioMapping's entries in document order.
 	Inputs, Outputs []Mapping
+	// Message is the message a message event or receive task waits for or throws;
+	// nil for other elements.
+	Message *Message
+}
+
+// Message is a bpmn:message that an element references: its name (static or an
+// expression) and zeebe:subscription's correlation key, an expression evaluated when
+// an element starts to wait for the message.
+type Message struct {
+	ID             string
+	Name           feel.Field
+	CorrelationKey feel.Field
 }
 
 // Header is one zeebe:header of a task: a static key and value handed to

@@ -78,6 +78,7 @@ func parse(resourceName string, data []byte) (*Definitions, []Problem, error) {
 	}
 	b := &builder{}
 	b.checkIDs(root)
+	b.messages = b.readMessages(root)
 	defs := &Definitions{}
 	for _, c := range root.children {
 		if c.is(nsBPMN, "process") && isTrue(c.get("isExecutable")) {
@@ -93,6 +94,39 @@ func parse(resourceName string, data []byte) (*Definitions, []Problem, error) {
 // builder collects the problems of one resource while its processes are built.
 type builder struct {
 	problems []Problem
+	// messages holds the resource's bpmn:message elements by id.
+	messages map[string]*messageDef
+}
+
+// messageDef is a bpmn:message as written, before an element references it.
+type messageDef struct {
+	id, name, correlationKey string
+	hasSubscription          bool
+}
+
+// readMessages collects the root-level bpmn:message elements and their
+// zeebe:subscription.
+func (b *builder) readMessages(root *node) map[string]*messageDef {
+	out := map[string]*messageDef{}
+	for _, c := range root.children {
+		if !c.is(nsBPMN, "message") {
+			continue
+		}
+		m := &messageDef{id: c.get("id"), name: c.get("name")}
+		for _, ext := range c.children {
+			if !ext.is(nsBPMN, "extensionElements") {
+				continue
+			}
+			for _, s := range ext.children {
+				if s.is(nsZeebe, "subscription") {
+					m.hasSubscription = true
+					m.correlationKey = s.get("correlationKey")
+				}
+			}
+		}
+		out[m.id] = m
+	}
+	return out
 }
 
 func (b *builder) problem(id, format string, args ...any) {
@@ -169,7 +203,8 @@ type processBuilder struct {
 	defaults     map[*Element]string   // gateway -> its default attribute
 	multiInst    map[*Element]bool
 	taskDefined  map[*Element]bool
-	kindReported map[*Element]bool // elements whose event kind already has a more specific problem
+	kindReported map[*Element]bool   // elements whose event kind already has a more specific problem
+	msgRefs      map[*Element]string // messageRef of message events and receive tasks
 }
 
 func (b *builder) process(n *node) *Process {
@@ -190,6 +225,7 @@ func (b *builder) process(n *node) *Process {
 		multiInst:    map[*Element]bool{},
 		taskDefined:  map[*Element]bool{},
 		kindReported: map[*Element]bool{},
+		msgRefs:      map[*Element]string{},
 	}
 	pb.scope(n, nil)
 	pb.resolveFlows()
@@ -242,6 +278,9 @@ func (pb *processBuilder) element(n *node, t ElementType, parent *Element) *Elem
 		pb.defaults[el] = d
 	}
 	pb.eventDefinitions(n, el)
+	if t == ElementReceiveTask {
+		pb.msgRefs[el] = n.get("messageRef")
+	}
 	pb.loopCharacteristics(n, el)
 	pb.extensions(n, el)
 	return el
@@ -262,6 +301,9 @@ func (pb *processBuilder) eventDefinitions(n *node, el *Element) {
 		}
 		if et, ok := eventTypes[c.name.Local]; ok {
 			found = append(found, et)
+			if et == EventMessage && len(found) == 1 {
+				pb.msgRefs[el] = c.get("messageRef")
+			}
 		} else if c.name.Local == "eventDefinitionRef" {
 			found = append(found, EventUnspecified)
 		}
@@ -361,4 +403,29 @@ func (pb *processBuilder) flowEnd(rf rawFlow, attr string) *Element {
 		return nil
 	}
 	return el
+}
+
+// messageRef resolves the message an element references. Catching elements other
+// than start events need a correlation key; Zeebe checks both at deployment.
+func (pb *processBuilder) messageRef(el *Element, ref string) {
+	ref = strings.TrimSpace(ref)
+	if ref == "" {
+		pb.problem(el.ID, "the element must reference a message (messageRef)")
+		return
+	}
+	def := pb.messages[ref]
+	if def == nil {
+		pb.problem(el.ID, "the referenced message '%s' is not defined", ref)
+		return
+	}
+	m := &Message{ID: def.id}
+	if strings.TrimSpace(def.name) == "" {
+		pb.problem(el.ID, "the referenced message '%s' must have a name", ref)
+	} else {
+		m.Name = pb.field(el.ID, "message name", def.name)
+	}
+	if def.hasSubscription && strings.TrimSpace(def.correlationKey) != "" {
+		m.CorrelationKey = pb.field(el.ID, "correlation key", def.correlationKey)
+	}
+	el.Message = m
 }

@@ -39,7 +39,7 @@ var support = map[kind]level{
 	{ElementStartEvent, EventError}:      notYet, // event sub-processes only
 	{ElementStartEvent, EventEscalation}: notYet, // event sub-processes only
 
-	{ElementIntermediateCatchEvent, EventMessage}: notYet,
+	{ElementIntermediateCatchEvent, EventMessage}: runs,
 	{ElementIntermediateCatchEvent, EventTimer}:   notYet,
 	{ElementIntermediateCatchEvent, EventSignal}:  notYet,
 	{ElementIntermediateCatchEvent, EventLink}:    notYet,
@@ -65,7 +65,7 @@ var support = map[kind]level{
 	{ElementTask, EventUnspecified}:              notYet,
 	{ElementUserTask, EventUnspecified}:          notYet,
 	{ElementManualTask, EventUnspecified}:        notYet,
-	{ElementReceiveTask, EventUnspecified}:       notYet,
+	{ElementReceiveTask, EventUnspecified}:       runs,
 	{ElementScriptTask, EventUnspecified}:        notYet,
 	{ElementSendTask, EventUnspecified}:          notYet,
 	{ElementBusinessRuleTask, EventUnspecified}:  notYet,

@@ -7,6 +7,10 @@ func (pb *processBuilder) validate() {
 	otherStarts := false
 	for _, el := range p.Elements {
 		pb.checkKind(el)
+		if ref, ok := pb.msgRefs[el]; ok && el.Type != ElementIntermediateThrowEvent && el.Type != ElementEndEvent &&
+			unsupported(kind{el.Type, el.EventType}) == "" {
+			pb.messageRef(el, ref)
+		}
 		switch el.Type {
 		case ElementStartEvent:
 			if el.Parent == nil {
@@ -25,6 +29,10 @@ func (pb *processBuilder) validate() {
 		case ElementEndEvent:
 			if len(el.Outgoing) > 0 {
 				pb.problem(el.ID, "an end event must not have outgoing sequence flows")
+			}
+		case ElementIntermediateCatchEvent, ElementReceiveTask, ElementBoundaryEvent:
+			if m := el.Message; m != nil && m.CorrelationKey.Raw == "" {
+				pb.problem(el.ID, "the message '%s' must have a correlation key: add a zeebe:subscription with correlationKey to it", m.ID)
 			}
 		case ElementServiceTask:
 			if !pb.taskDefined[el] {

@@ -28,6 +28,13 @@ func condFlow(id, source, target, cond string) string {
 
 const start = `<bpmn:startEvent id="start"/>`
 
+// messageProcess is a process whose catch event 'c' references message 'm', defined by msg.
+func messageProcess(msg string) []byte {
+	doc := string(process(start + `<bpmn:intermediateCatchEvent id="c"><bpmn:messageEventDefinition messageRef="m"/></bpmn:intermediateCatchEvent>` + flow("f", "start", "c")))
+	i := strings.Index(doc, "<bpmn:process")
+	return []byte(doc[:i] + msg + doc[i:])
+}
+
 // TestValidationProblems checks that each rule rejects the resource with a
 // problem naming the offending element.
 func TestValidationProblems(t *testing.T) {
@@ -71,6 +78,31 @@ func TestValidationProblems(t *testing.T) {
 			name: "start event with incoming flow",
 			doc:  process(start + task("t") + flow("f1", "start", "t") + flow("back", "t", "start")),
 			id:   "start", msg: "must not have incoming",
+		},
+		{
+			name: "message catch event without messageRef",
+			doc:  process(start + `<bpmn:intermediateCatchEvent id="c"><bpmn:messageEventDefinition/></bpmn:intermediateCatchEvent>`),
+			id:   "c", msg: "must reference a message",
+		},
+		{
+			name: "receive task referencing an unknown message",
+			doc:  process(start + `<bpmn:receiveTask id="r" messageRef="nope"/>`),
+			id:   "r", msg: "message 'nope' is not defined",
+		},
+		{
+			name: "message without a name",
+			doc:  messageProcess(`<bpmn:message id="m"><bpmn:extensionElements><zeebe:subscription correlationKey="=k"/></bpmn:extensionElements></bpmn:message>`),
+			id:   "c", msg: "message 'm' must have a name",
+		},
+		{
+			name: "message without a correlation key",
+			doc:  messageProcess(`<bpmn:message id="m" name="paid"/>`),
+			id:   "c", msg: "must have a correlation key",
+		},
+		{
+			name: "invalid correlation key expression",
+			doc:  messageProcess(`<bpmn:message id="m" name="paid"><bpmn:extensionElements><zeebe:subscription correlationKey="=a +"/></bpmn:extensionElements></bpmn:message>`),
+			id:   "c", msg: "invalid correlation key",
 		},
 		{
 			name: "service task without task definition",
@@ -315,7 +347,6 @@ func TestUnsupported(t *testing.T) {
 		{`<bpmn:userTask id="x"/>`, "user task is not supported yet"},
 		{`<bpmn:task id="x"/>`, "task is not supported yet"},
 		{`<bpmn:manualTask id="x"/>`, "manual task is not supported yet"},
-		{`<bpmn:receiveTask id="x"/>`, "receive task is not supported yet"},
 		{`<bpmn:scriptTask id="x"/>`, "script task is not supported yet"},
 		{`<bpmn:sendTask id="x"/>`, "send task is not supported yet"},
 		{`<bpmn:businessRuleTask id="x"/>`, "business rule task is not supported yet"},
@@ -326,7 +357,6 @@ func TestUnsupported(t *testing.T) {
 		{`<bpmn:inclusiveGateway id="x"/>`, "inclusive gateway is not supported yet"},
 		{`<bpmn:startEvent id="x"><bpmn:timerEventDefinition/></bpmn:startEvent>`, "timer start event is not supported yet"},
 		{`<bpmn:startEvent id="x"><bpmn:messageEventDefinition/></bpmn:startEvent>`, "message start event is not supported yet"},
-		{`<bpmn:intermediateCatchEvent id="x"><bpmn:messageEventDefinition/></bpmn:intermediateCatchEvent>`, "message intermediate catch event is not supported yet"},
 		{`<bpmn:intermediateThrowEvent id="x"/>`, "none intermediate throw event is not supported yet"},
 		{`<bpmn:boundaryEvent id="x"><bpmn:timerEventDefinition/></bpmn:boundaryEvent>`, "timer boundary event is not supported yet"},
 		{`<bpmn:endEvent id="x"><bpmn:terminateEventDefinition/></bpmn:endEvent>`, "terminate end event is not supported yet"},
@@ -371,7 +401,7 @@ func TestSupportTable(t *testing.T) {
 			t.Errorf("%v: empty message for a kind that does not run", k)
 		}
 	}
-	if runsKinds != 5 {
+	if runsKinds != 7 {
 		t.Errorf("%d kinds run; update the package's README and this test when the engine runs more", runsKinds)
 	}
 	known := map[ElementType]bool{ElementMultiInstanceBody: true, ElementEventSubProcess: true}

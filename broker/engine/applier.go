@@ -53,6 +53,10 @@ func (p *processing) apply(r *recordpb.Record) {
 				tx.DeleteMessage(r.GetKey(), m)
 			}
 		}
+	case *recordpb.Record_ProcessMessageSubscription:
+		p.applyProcessMessageSubscription(r.GetKey(), r.GetIntent(), v.ProcessMessageSubscription)
+	case *recordpb.Record_MessageSubscription:
+		p.applyMessageSubscription(r.GetKey(), r.GetIntent(), v.MessageSubscription)
 	case *recordpb.Record_Variable:
 		tx.PutVariable(v.Variable.GetScopeKey(), v.Variable.GetName(), &statepb.Variable{Key: r.GetKey(), Value: v.Variable.GetValue()})
 	}

@@ -36,6 +36,9 @@ func NewPartitioned(partitionID, partitionCount int32) *Engine {
 	return &Engine{partitionID: partitionID, partitionCount: max(partitionCount, 1), processes: map[int64]*bpmn.Process{}}
 }
 
+// PartitionID returns the partition the engine processes.
+func (e *Engine) PartitionID() int32 { return e.partitionID }
+
 // Command is one command to process, with the id of the request waiting for its
 // response (0 for none).
 type Command struct {
@@ -56,7 +59,9 @@ type Output struct {
 	Responses []Response
 	// JobTypes lists job types that have new activatable jobs, without repeats.
 	JobTypes []string
-	// Distribute is set when commands wait to be sent to other partitions.
+	// Distribute is set when commands wait to be sent to other partitions: deployments
+	// to distribute (state.DB.PendingDistributions) or subscription commands
+	// (state.DB.PendingSends).
 	Distribute bool
 }
 
@@ -159,6 +164,33 @@ func (p *processing) dispatch() {
 	case recordpb.ValueType_COMMAND_DISTRIBUTION:
 		if c.GetIntent() == "ACKNOWLEDGE" {
 			p.acknowledgeDistribution()
+			return
+		}
+	case recordpb.ValueType_PROCESS_MESSAGE_SUBSCRIPTION:
+		switch c.GetIntent() {
+		case "CREATE":
+			p.confirmProcessSubscription()
+			return
+		case "CORRELATE":
+			p.correlateProcessSubscription()
+			return
+		case "DELETE":
+			p.deleteProcessSubscription()
+			return
+		}
+	case recordpb.ValueType_MESSAGE_SUBSCRIPTION:
+		switch c.GetIntent() {
+		case "CREATE":
+			p.openMessageSubscriptionSide()
+			return
+		case "CORRELATE":
+			p.confirmCorrelation()
+			return
+		case "REJECT":
+			p.rejectCorrelation()
+			return
+		case "DELETE":
+			p.deleteMessageSubscriptionSide()
 			return
 		}
 	case recordpb.ValueType_MESSAGE:

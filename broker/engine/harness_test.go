@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/weftlabs/weft/broker/engine"
 	"github.com/weftlabs/weft/broker/state"
@@ -99,6 +100,16 @@ func summary(rs []*recordpb.Record) string {
 					b.WriteString("(duplicate)")
 				}
 			}
+		case *recordpb.Record_MessageSubscription:
+			fmt.Fprintf(&b, " %s[%s]", v.MessageSubscription.GetMessageName(), v.MessageSubscription.GetCorrelationKey())
+			if mk := v.MessageSubscription.GetMessageKey(); mk > 0 {
+				fmt.Fprintf(&b, " message=%d", mk&(1<<51-1))
+			}
+		case *recordpb.Record_ProcessMessageSubscription:
+			fmt.Fprintf(&b, " %s[%s]", v.ProcessMessageSubscription.GetMessageName(), v.ProcessMessageSubscription.GetCorrelationKey())
+			if mk := v.ProcessMessageSubscription.GetMessageKey(); mk > 0 {
+				fmt.Fprintf(&b, " message=%d", mk&(1<<51-1))
+			}
 		case *recordpb.Record_Incident:
 			if v.Incident.GetErrorType() != "" {
 				fmt.Fprintf(&b, " %s: %s", v.Incident.GetErrorType(), v.Incident.GetErrorMessage())
@@ -155,3 +166,69 @@ const oneTask = `<?xml version="1.0" encoding="UTF-8"?>
     <bpmn:endEvent id="end"/>
   </bpmn:process>
 </bpmn:definitions>`
+
+// deliver plays the leaders' part between partitions: it delivers every pending
+// subscription command of the harnesses to its target and processes the follow-up on
+// its origin, until none is pending. A command is delivered once; only when nothing new
+// is pending are the waiting ones delivered again, as a leader repeats them after a
+// while. It returns the records written, each block headed by the partition that wrote
+// it when there are several.
+func deliver(t testing.TB, rounds int, hs ...*harness) string {
+	t.Helper()
+	byID := map[int32]*harness{}
+	for _, h := range hs {
+		byID[h.eng.PartitionID()] = h
+	}
+	var b strings.Builder
+	write := func(h *harness) {
+		if len(hs) > 1 {
+			fmt.Fprintf(&b, "partition %d:\n", h.eng.PartitionID())
+		}
+		b.WriteString(summary(h.records()))
+	}
+	type sendID struct {
+		origin int32
+		owner  int64
+		cmd    string
+	}
+	done := map[sendID]bool{}
+	for range rounds {
+		type pending struct {
+			from *harness
+			send state.PendingSend
+			id   sendID
+		}
+		var all, fresh []pending
+		for _, h := range hs {
+			sends, err := h.db.PendingSends(100)
+			require.NoError(t, err)
+			for _, s := range sends {
+				id := sendID{h.eng.PartitionID(), s.Owner, s.Send.GetCommand().GetValueType().String() + " " + s.Send.GetCommand().GetIntent()}
+				all = append(all, pending{h, s, id})
+				if !done[id] {
+					fresh = append(fresh, pending{h, s, id})
+				}
+			}
+		}
+		if len(all) == 0 {
+			return b.String()
+		}
+		if len(fresh) == 0 {
+			fresh = all // only waiting ones: repeat them
+			b.WriteString("(repeated)\n")
+		}
+		for _, p := range fresh {
+			done[p.id] = true
+			to := byID[p.send.Send.GetPartition()]
+			require.NotNil(t, to, "a send to unknown partition %d", p.send.Send.GetPartition())
+			resp := to.exec(proto.Clone(p.send.Send.GetCommand()).(*recordpb.Record))
+			write(to)
+			if follow := engine.AfterSend(p.send.Send, resp); follow != nil {
+				p.from.exec(follow)
+				write(p.from)
+			}
+		}
+	}
+	t.Fatalf("subscription commands still pending after %d rounds", rounds)
+	return ""
+}

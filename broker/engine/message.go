@@ -6,9 +6,10 @@ import (
 	"github.com/weftlabs/weft/proto/gen/recordpb"
 )
 
-// publishMessage processes MESSAGE PUBLISH: the message is buffered until its time to
-// live ends (nothing catches messages yet, so it only waits), and a message id is
-// unique among the buffered messages of the same name and correlation key.
+// publishMessage processes MESSAGE PUBLISH: the message is correlated to the waits
+// open for it (one per process) and buffered until its time to live ends, for waits
+// that open later; a message id is unique among the buffered messages of the same name
+// and correlation key.
 func (p *processing) publishMessage() {
 	m := p.cmd.GetMessage()
 	if m.GetName() == "" {
@@ -35,6 +36,7 @@ func (p *processing) publishMessage() {
 		TenantId: tenantOf(m.GetTenantId()),
 	}
 	p.respond(p.event(key, "PUBLISHED", rec))
+	p.correlatePublished(key, rec, 0)
 	if rec.GetTimeToLive() == 0 {
 		p.event(key, "EXPIRED", proto.Clone(rec).(*recordpb.MessageRecord))
 	}

@@ -107,6 +107,13 @@ func (p *processing) onActivate(el element) {
 		p.activateServiceTask(el)
 	case bpmn.ElementExclusiveGateway:
 		p.activateExclusiveGateway(el)
+	case bpmn.ElementIntermediateCatchEvent, bpmn.ElementReceiveTask:
+		if el.model.Message != nil {
+			p.activateMessageCatch(el)
+			return
+		}
+		p.lifecycle(el, piActivated)
+		p.completeElement(el)
 	case bpmn.ElementParallelGateway:
 		p.lifecycle(el, piActivated)
 		p.completeElement(el)
@@ -264,6 +271,7 @@ func (p *processing) terminate(el element) *recordpb.Record {
 	ev := p.lifecycle(el, piTerminating)
 	ei := p.tx.ElementInstance(el.key)
 	p.resolveIncidentsOf(ei)
+	p.closeMessageSubscriptions(el.key)
 	if jk := ei.GetJobKey(); jk > 0 {
 		if job := p.tx.Job(jk); job != nil {
 			p.event(jk, "CANCELED", proto.Clone(job.GetRecord()).(*recordpb.JobRecord))

@@ -156,6 +156,12 @@ func (s *scenario) run(t *testing.T, d *datadriven.TestData) string {
 	case "tick":
 		h.now += argInt(t, d, "ms", 0)
 		return "ok\n"
+	case "deliver":
+		out := deliver(t, 10, h)
+		if out == "" {
+			return "nothing to deliver\n"
+		}
+		return out
 	case "variables":
 		return s.variables(t, d)
 	default:

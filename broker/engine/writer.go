@@ -87,6 +87,10 @@ func setValue(r *recordpb.Record, value any) {
 		r.ValueType, r.Value = recordpb.ValueType_COMMAND_DISTRIBUTION, &recordpb.Record_CommandDistribution{CommandDistribution: v}
 	case *recordpb.MessageRecord:
 		r.ValueType, r.Value = recordpb.ValueType_MESSAGE, &recordpb.Record_Message{Message: v}
+	case *recordpb.MessageSubscriptionRecord:
+		r.ValueType, r.Value = recordpb.ValueType_MESSAGE_SUBSCRIPTION, &recordpb.Record_MessageSubscription{MessageSubscription: v}
+	case *recordpb.ProcessMessageSubscriptionRecord:
+		r.ValueType, r.Value = recordpb.ValueType_PROCESS_MESSAGE_SUBSCRIPTION, &recordpb.Record_ProcessMessageSubscription{ProcessMessageSubscription: v}
 	default:
 		panic(fmt.Sprintf("engine: record value of unknown type %T", value))
 	}

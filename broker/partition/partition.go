@@ -96,6 +96,7 @@ type Config struct {
 	// partition are distributed to the others through Sender.
 	PartitionCount int32
 	// Sender delivers commands to other partitions; needed when PartitionCount > 1.
+	// Without one, a partition delivers its subscription commands to itself.
 	Sender Sender
 
 	// LocalID is this replica's Raft server id; empty means "partition-<ID>".
@@ -423,7 +424,8 @@ func limited(cmd *recordpb.Record) bool {
 		return false
 	}
 	switch cmd.GetValueType() {
-	case recordpb.ValueType_JOB, recordpb.ValueType_JOB_BATCH, recordpb.ValueType_INCIDENT, recordpb.ValueType_DEPLOYMENT:
+	case recordpb.ValueType_JOB, recordpb.ValueType_JOB_BATCH, recordpb.ValueType_INCIDENT, recordpb.ValueType_DEPLOYMENT,
+		recordpb.ValueType_MESSAGE_SUBSCRIPTION, recordpb.ValueType_PROCESS_MESSAGE_SUBSCRIPTION:
 		return false
 	case recordpb.ValueType_PROCESS_INSTANCE:
 		return cmd.GetIntent() != "CANCEL"
@@ -610,13 +612,11 @@ func (p *Partition) startLeaderLoops() (stop func()) {
 		defer wg.Done()
 		p.checkDueDates(ctx)
 	}()
-	if p.cfg.Sender != nil {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			p.distribute(ctx)
-		}()
-	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		p.distribute(ctx)
+	}()
 	return func() {
 		cancel()
 		wg.Wait()

@@ -24,9 +24,16 @@ const (
 	cfMessage           byte = 0x48 // message key -> statepb.Message
 	cfMessageID         byte = 0x49 // name 0x00 correlation key 0x00 message id -> message key
 	cfMessageDeadline   byte = 0x4a // deadline, message key -> nil
+	cfMessageByName     byte = 0x4b // tenant, name, correlation key (length-prefixed), message key -> nil
+	cfMessageCorrelated byte = 0x4c // message key, bpmnProcessId -> nil: correlated to that process
+	cfProcMsgSub        byte = 0x4d // element instance key, message name -> statepb.ProcessMessageSubscription
+	cfMsgSub            byte = 0x4e // subscription key -> statepb.MessageSubscription
+	cfMsgSubByName      byte = 0x4f // tenant, name, correlation key (length-prefixed), subscription key -> nil
+	cfMsgSubByElement   byte = 0x45 // element instance key, message name -> subscription key
 	cfExporterPositions byte = 0x50 // reserved for the exporter director
 	cfDistribution      byte = 0x60 // distribution key -> statepb.Distribution
 	cfDistPending       byte = 0x61 // distribution key, partition -> recordpb.CommandDistributionRecord
+	cfSend              byte = 0x62 // owner key -> statepb.Send: a command to deliver to another partition
 )
 
 var (
@@ -88,4 +95,26 @@ func decodeU64(b []byte) uint64 {
 		return 0
 	}
 	return binary.BigEndian.Uint64(b)
+}
+
+// stringsKey builds cf, then each string with its length in front (so that no string can
+// run into the next), then suffix unless it is negative.
+func stringsKey(cf byte, parts []string, suffix int64) []byte {
+	k := []byte{cf}
+	for _, s := range parts {
+		k = binary.AppendUvarint(k, uint64(len(s)))
+		k = append(k, s...)
+	}
+	if suffix >= 0 {
+		k = binary.BigEndian.AppendUint64(k, uint64(suffix))
+	}
+	return k
+}
+
+// lastI64 reads the int64 at the end of a key.
+func lastI64(k []byte) int64 {
+	if len(k) < 8 {
+		return 0
+	}
+	return int64(binary.BigEndian.Uint64(k[len(k)-8:]))
 }

@@ -13,6 +13,7 @@ func (t *Txn) PutMessage(key int64, m *recordpb.MessageRecord) {
 		t.set(messageIDKey(m), encodeU64(uint64(key)))
 	}
 	t.set(pairKey(cfMessageDeadline, m.GetDeadline(), key), nil)
+	t.set(messageNameKey(m, key), nil)
 }
 
 // Message returns the buffered message with the key, or nil.
@@ -38,6 +39,8 @@ func (t *Txn) DeleteMessage(key int64, m *recordpb.MessageRecord) {
 		t.del(messageIDKey(m))
 	}
 	t.del(pairKey(cfMessageDeadline, m.GetDeadline(), key))
+	t.del(messageNameKey(m, key))
+	t.deletePrefix(i64Key(cfMessageCorrelated, key))
 }
 
 func messageIDKey(m *recordpb.MessageRecord) []byte {

@@ -83,15 +83,26 @@ func startDevCluster(ctx context.Context, cfg devConfig, log *slog.Logger) (*dev
 // restart stops broker i and starts it again with the same settings; with wipe, its data
 // directory is deleted in between, as on a broker that lost its disk.
 func (c *devCluster) restart(ctx context.Context, i int, wipe bool) error {
-	if err := c.brokers[i].Close(); err != nil {
+	if err := c.stop(i); err != nil {
 		return err
 	}
-	c.brokers[i] = nil
 	if wipe {
 		if err := os.RemoveAll(c.cfgs[i].dataDir); err != nil {
 			return err
 		}
 	}
+	return c.start(ctx, i)
+}
+
+// stop stops broker i, as if its machine went down; start brings it back.
+func (c *devCluster) stop(i int) error {
+	err := c.brokers[i].Close()
+	c.brokers[i] = nil
+	return err
+}
+
+// start starts the stopped broker i again with its settings and data.
+func (c *devCluster) start(ctx context.Context, i int) error {
 	cfg := c.cfgs[i]
 	cfg.join = c.cfgs[(i+1)%len(c.cfgs)].gossipAddr
 	b, err := startBroker(ctx, cfg, c.log.With("broker", i))

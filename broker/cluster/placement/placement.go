@@ -148,3 +148,31 @@ func (pl Placement) Hosts(node, partition int32) bool {
 func (pl Placement) hasPartition(partition int32) bool {
 	return partition >= 1 && int(partition) <= pl.partitions
 }
+
+// MessagePartition returns the partition, from 1 to partitionCount, that owns the
+// messages with a correlation key and the subscriptions waiting for them: |h mod n| + 1
+// for h = CorrelationHash(correlationKey), with a remainder that takes the sign of h, as
+// Zeebe computes it, so a key lands on the same partition id as in a Zeebe cluster of the
+// same size. Gateways route PublishMessage with it and the engine places subscriptions
+// with it, so both must use this one function.
+func MessagePartition(correlationKey string, partitionCount int32) int32 {
+	if partitionCount < 1 {
+		return 1
+	}
+	idx := CorrelationHash(correlationKey) % partitionCount
+	if idx < 0 {
+		idx = -idx
+	}
+	return idx + 1
+}
+
+// CorrelationHash is the 32-bit hash h = 31*h + b over the key's UTF-8 bytes, each byte
+// taken as signed (-128..127), from h = 0, wrapping on overflow. For ASCII keys it equals
+// Java's String.hashCode.
+func CorrelationHash(correlationKey string) int32 {
+	var h int32
+	for i := 0; i < len(correlationKey); i++ {
+		h = 31*h + int32(int8(correlationKey[i]))
+	}
+	return h
+}

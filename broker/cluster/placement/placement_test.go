@@ -255,3 +255,23 @@ func BenchmarkDistribute(b *testing.B) {
 		}
 	}
 }
+
+// Messages are placed as Zeebe places them: by the Java hash of the correlation key.
+func TestMessagePartition(t *testing.T) {
+	assert.Equal(t, int32(99162322), CorrelationHash("hello"), "Java's \"hello\".hashCode()")
+	assert.Equal(t, int32(2), MessagePartition("hello", 3))
+	assert.Equal(t, int32(1), MessagePartition("", 3))
+	assert.Equal(t, int32(1), MessagePartition("anything", 1))
+	// A negative hash takes the remainder's absolute value.
+	h := CorrelationHash("order-123456789")
+	require.Less(t, h, int32(0), "the example key must hash negative")
+	want := -(h % 4) + 1
+	assert.Equal(t, want, MessagePartition("order-123456789", 4))
+	seen := map[int32]bool{}
+	for i := range 100 {
+		p := MessagePartition(fmt.Sprintf("key-%d", i), 5)
+		require.True(t, p >= 1 && p <= 5, "partition %d out of range", p)
+		seen[p] = true
+	}
+	assert.Len(t, seen, 5, "keys spread over every partition")
+}

@@ -302,6 +302,8 @@ type Record struct {
 	//	*Record_VariableDocument
 	//	*Record_Message
 	//	*Record_CommandDistribution
+	//	*Record_MessageSubscription
+	//	*Record_ProcessMessageSubscription
 	Value         isRecord_Value `protobuf_oneof:"value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -529,6 +531,24 @@ func (x *Record) GetCommandDistribution() *CommandDistributionRecord {
 	return nil
 }
 
+func (x *Record) GetMessageSubscription() *MessageSubscriptionRecord {
+	if x != nil {
+		if x, ok := x.Value.(*Record_MessageSubscription); ok {
+			return x.MessageSubscription
+		}
+	}
+	return nil
+}
+
+func (x *Record) GetProcessMessageSubscription() *ProcessMessageSubscriptionRecord {
+	if x != nil {
+		if x, ok := x.Value.(*Record_ProcessMessageSubscription); ok {
+			return x.ProcessMessageSubscription
+		}
+	}
+	return nil
+}
+
 type isRecord_Value interface {
 	isRecord_Value()
 }
@@ -581,6 +601,14 @@ type Record_CommandDistribution struct {
 	CommandDistribution *CommandDistributionRecord `protobuf:"bytes,31,opt,name=command_distribution,json=commandDistribution,proto3,oneof"`
 }
 
+type Record_MessageSubscription struct {
+	MessageSubscription *MessageSubscriptionRecord `protobuf:"bytes,32,opt,name=message_subscription,json=messageSubscription,proto3,oneof"`
+}
+
+type Record_ProcessMessageSubscription struct {
+	ProcessMessageSubscription *ProcessMessageSubscriptionRecord `protobuf:"bytes,33,opt,name=process_message_subscription,json=processMessageSubscription,proto3,oneof"`
+}
+
 func (*Record_Deployment) isRecord_Value() {}
 
 func (*Record_Process) isRecord_Value() {}
@@ -604,6 +632,10 @@ func (*Record_VariableDocument) isRecord_Value() {}
 func (*Record_Message) isRecord_Value() {}
 
 func (*Record_CommandDistribution) isRecord_Value() {}
+
+func (*Record_MessageSubscription) isRecord_Value() {}
+
+func (*Record_ProcessMessageSubscription) isRecord_Value() {}
 
 // DeploymentResource is one file of a deployment.
 type DeploymentResource struct {
@@ -2059,12 +2091,252 @@ func (x *CommandDistributionRecord) GetDeployment() *DeploymentRecord {
 	return nil
 }
 
+// MessageSubscriptionRecord is the value of MESSAGE_SUBSCRIPTION records, written on the
+// partition that owns the message's correlation key: an element instance waits there for
+// a message.
+type MessageSubscriptionRecord struct {
+	state              protoimpl.MessageState `protogen:"open.v1"`
+	ProcessInstanceKey int64                  `protobuf:"varint,1,opt,name=process_instance_key,json=processInstanceKey,proto3" json:"process_instance_key,omitempty"`
+	ElementInstanceKey int64                  `protobuf:"varint,2,opt,name=element_instance_key,json=elementInstanceKey,proto3" json:"element_instance_key,omitempty"`
+	BpmnProcessId      string                 `protobuf:"bytes,3,opt,name=bpmn_process_id,json=bpmnProcessId,proto3" json:"bpmn_process_id,omitempty"`
+	MessageName        string                 `protobuf:"bytes,4,opt,name=message_name,json=messageName,proto3" json:"message_name,omitempty"`
+	CorrelationKey     string                 `protobuf:"bytes,5,opt,name=correlation_key,json=correlationKey,proto3" json:"correlation_key,omitempty"`
+	// MessageKey is the correlated message's key, -1 before a correlation.
+	MessageKey int64 `protobuf:"varint,6,opt,name=message_key,json=messageKey,proto3" json:"message_key,omitempty"`
+	// Variables is the correlated message's variables, a JSON object.
+	Variables     []byte `protobuf:"bytes,7,opt,name=variables,proto3" json:"variables,omitempty"`
+	Interrupting  bool   `protobuf:"varint,8,opt,name=interrupting,proto3" json:"interrupting,omitempty"`
+	TenantId      string `protobuf:"bytes,9,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MessageSubscriptionRecord) Reset() {
+	*x = MessageSubscriptionRecord{}
+	mi := &file_weft_record_v1_record_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MessageSubscriptionRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MessageSubscriptionRecord) ProtoMessage() {}
+
+func (x *MessageSubscriptionRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_weft_record_v1_record_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MessageSubscriptionRecord.ProtoReflect.Descriptor instead.
+func (*MessageSubscriptionRecord) Descriptor() ([]byte, []int) {
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *MessageSubscriptionRecord) GetProcessInstanceKey() int64 {
+	if x != nil {
+		return x.ProcessInstanceKey
+	}
+	return 0
+}
+
+func (x *MessageSubscriptionRecord) GetElementInstanceKey() int64 {
+	if x != nil {
+		return x.ElementInstanceKey
+	}
+	return 0
+}
+
+func (x *MessageSubscriptionRecord) GetBpmnProcessId() string {
+	if x != nil {
+		return x.BpmnProcessId
+	}
+	return ""
+}
+
+func (x *MessageSubscriptionRecord) GetMessageName() string {
+	if x != nil {
+		return x.MessageName
+	}
+	return ""
+}
+
+func (x *MessageSubscriptionRecord) GetCorrelationKey() string {
+	if x != nil {
+		return x.CorrelationKey
+	}
+	return ""
+}
+
+func (x *MessageSubscriptionRecord) GetMessageKey() int64 {
+	if x != nil {
+		return x.MessageKey
+	}
+	return 0
+}
+
+func (x *MessageSubscriptionRecord) GetVariables() []byte {
+	if x != nil {
+		return x.Variables
+	}
+	return nil
+}
+
+func (x *MessageSubscriptionRecord) GetInterrupting() bool {
+	if x != nil {
+		return x.Interrupting
+	}
+	return false
+}
+
+func (x *MessageSubscriptionRecord) GetTenantId() string {
+	if x != nil {
+		return x.TenantId
+	}
+	return ""
+}
+
+// ProcessMessageSubscriptionRecord is the value of PROCESS_MESSAGE_SUBSCRIPTION records,
+// written on the partition of the waiting process instance.
+type ProcessMessageSubscriptionRecord struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// SubscriptionPartitionId is the partition that owns the correlation key.
+	SubscriptionPartitionId int32  `protobuf:"varint,1,opt,name=subscription_partition_id,json=subscriptionPartitionId,proto3" json:"subscription_partition_id,omitempty"`
+	ProcessInstanceKey      int64  `protobuf:"varint,2,opt,name=process_instance_key,json=processInstanceKey,proto3" json:"process_instance_key,omitempty"`
+	ElementInstanceKey      int64  `protobuf:"varint,3,opt,name=element_instance_key,json=elementInstanceKey,proto3" json:"element_instance_key,omitempty"`
+	BpmnProcessId           string `protobuf:"bytes,4,opt,name=bpmn_process_id,json=bpmnProcessId,proto3" json:"bpmn_process_id,omitempty"`
+	ElementId               string `protobuf:"bytes,5,opt,name=element_id,json=elementId,proto3" json:"element_id,omitempty"`
+	MessageName             string `protobuf:"bytes,6,opt,name=message_name,json=messageName,proto3" json:"message_name,omitempty"`
+	CorrelationKey          string `protobuf:"bytes,7,opt,name=correlation_key,json=correlationKey,proto3" json:"correlation_key,omitempty"`
+	// MessageKey is the correlated message's key, -1 before a correlation.
+	MessageKey    int64  `protobuf:"varint,8,opt,name=message_key,json=messageKey,proto3" json:"message_key,omitempty"`
+	Variables     []byte `protobuf:"bytes,9,opt,name=variables,proto3" json:"variables,omitempty"`
+	Interrupting  bool   `protobuf:"varint,10,opt,name=interrupting,proto3" json:"interrupting,omitempty"`
+	TenantId      string `protobuf:"bytes,11,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProcessMessageSubscriptionRecord) Reset() {
+	*x = ProcessMessageSubscriptionRecord{}
+	mi := &file_weft_record_v1_record_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProcessMessageSubscriptionRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProcessMessageSubscriptionRecord) ProtoMessage() {}
+
+func (x *ProcessMessageSubscriptionRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_weft_record_v1_record_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProcessMessageSubscriptionRecord.ProtoReflect.Descriptor instead.
+func (*ProcessMessageSubscriptionRecord) Descriptor() ([]byte, []int) {
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ProcessMessageSubscriptionRecord) GetSubscriptionPartitionId() int32 {
+	if x != nil {
+		return x.SubscriptionPartitionId
+	}
+	return 0
+}
+
+func (x *ProcessMessageSubscriptionRecord) GetProcessInstanceKey() int64 {
+	if x != nil {
+		return x.ProcessInstanceKey
+	}
+	return 0
+}
+
+func (x *ProcessMessageSubscriptionRecord) GetElementInstanceKey() int64 {
+	if x != nil {
+		return x.ElementInstanceKey
+	}
+	return 0
+}
+
+func (x *ProcessMessageSubscriptionRecord) GetBpmnProcessId() string {
+	if x != nil {
+		return x.BpmnProcessId
+	}
+	return ""
+}
+
+func (x *ProcessMessageSubscriptionRecord) GetElementId() string {
+	if x != nil {
+		return x.ElementId
+	}
+	return ""
+}
+
+func (x *ProcessMessageSubscriptionRecord) GetMessageName() string {
+	if x != nil {
+		return x.MessageName
+	}
+	return ""
+}
+
+func (x *ProcessMessageSubscriptionRecord) GetCorrelationKey() string {
+	if x != nil {
+		return x.CorrelationKey
+	}
+	return ""
+}
+
+func (x *ProcessMessageSubscriptionRecord) GetMessageKey() int64 {
+	if x != nil {
+		return x.MessageKey
+	}
+	return 0
+}
+
+func (x *ProcessMessageSubscriptionRecord) GetVariables() []byte {
+	if x != nil {
+		return x.Variables
+	}
+	return nil
+}
+
+func (x *ProcessMessageSubscriptionRecord) GetInterrupting() bool {
+	if x != nil {
+		return x.Interrupting
+	}
+	return false
+}
+
+func (x *ProcessMessageSubscriptionRecord) GetTenantId() string {
+	if x != nil {
+		return x.TenantId
+	}
+	return ""
+}
+
 var File_weft_record_v1_record_proto protoreflect.FileDescriptor
 
 const file_weft_record_v1_record_proto_rawDesc = "" +
 	"\n" +
-	"\x1bweft/record/v1/record.proto\x12\x0eweft.record.v1\"\xe0\n" +
-	"\n" +
+	"\x1bweft/record/v1/record.proto\x12\x0eweft.record.v1\"\xb6\f\n" +
 	"\x06Record\x12\x1a\n" +
 	"\bposition\x18\x01 \x01(\x03R\bposition\x124\n" +
 	"\x16source_record_position\x18\x02 \x01(\x03R\x14sourceRecordPosition\x12\x10\n" +
@@ -2093,7 +2365,9 @@ const file_weft_record_v1_record_proto_rawDesc = "" +
 	"\bvariable\x18\x1c \x01(\v2\x1e.weft.record.v1.VariableRecordH\x00R\bvariable\x12U\n" +
 	"\x11variable_document\x18\x1d \x01(\v2&.weft.record.v1.VariableDocumentRecordH\x00R\x10variableDocument\x129\n" +
 	"\amessage\x18\x1e \x01(\v2\x1d.weft.record.v1.MessageRecordH\x00R\amessage\x12^\n" +
-	"\x14command_distribution\x18\x1f \x01(\v2).weft.record.v1.CommandDistributionRecordH\x00R\x13commandDistributionB\a\n" +
+	"\x14command_distribution\x18\x1f \x01(\v2).weft.record.v1.CommandDistributionRecordH\x00R\x13commandDistribution\x12^\n" +
+	"\x14message_subscription\x18  \x01(\v2).weft.record.v1.MessageSubscriptionRecordH\x00R\x13messageSubscription\x12t\n" +
+	"\x1cprocess_message_subscription\x18! \x01(\v20.weft.record.v1.ProcessMessageSubscriptionRecordH\x00R\x1aprocessMessageSubscriptionB\a\n" +
 	"\x05value\"U\n" +
 	"\x12DeploymentResource\x12#\n" +
 	"\rresource_name\x18\x01 \x01(\tR\fresourceName\x12\x1a\n" +
@@ -2231,7 +2505,33 @@ const file_weft_record_v1_record_proto_rawDesc = "" +
 	"\x06intent\x18\x03 \x01(\tR\x06intent\x12@\n" +
 	"\n" +
 	"deployment\x18\x04 \x01(\v2 .weft.record.v1.DeploymentRecordR\n" +
-	"deployment*X\n" +
+	"deployment\"\xf3\x02\n" +
+	"\x19MessageSubscriptionRecord\x120\n" +
+	"\x14process_instance_key\x18\x01 \x01(\x03R\x12processInstanceKey\x120\n" +
+	"\x14element_instance_key\x18\x02 \x01(\x03R\x12elementInstanceKey\x12&\n" +
+	"\x0fbpmn_process_id\x18\x03 \x01(\tR\rbpmnProcessId\x12!\n" +
+	"\fmessage_name\x18\x04 \x01(\tR\vmessageName\x12'\n" +
+	"\x0fcorrelation_key\x18\x05 \x01(\tR\x0ecorrelationKey\x12\x1f\n" +
+	"\vmessage_key\x18\x06 \x01(\x03R\n" +
+	"messageKey\x12\x1c\n" +
+	"\tvariables\x18\a \x01(\fR\tvariables\x12\"\n" +
+	"\finterrupting\x18\b \x01(\bR\finterrupting\x12\x1b\n" +
+	"\ttenant_id\x18\t \x01(\tR\btenantId\"\xd5\x03\n" +
+	" ProcessMessageSubscriptionRecord\x12:\n" +
+	"\x19subscription_partition_id\x18\x01 \x01(\x05R\x17subscriptionPartitionId\x120\n" +
+	"\x14process_instance_key\x18\x02 \x01(\x03R\x12processInstanceKey\x120\n" +
+	"\x14element_instance_key\x18\x03 \x01(\x03R\x12elementInstanceKey\x12&\n" +
+	"\x0fbpmn_process_id\x18\x04 \x01(\tR\rbpmnProcessId\x12\x1d\n" +
+	"\n" +
+	"element_id\x18\x05 \x01(\tR\telementId\x12!\n" +
+	"\fmessage_name\x18\x06 \x01(\tR\vmessageName\x12'\n" +
+	"\x0fcorrelation_key\x18\a \x01(\tR\x0ecorrelationKey\x12\x1f\n" +
+	"\vmessage_key\x18\b \x01(\x03R\n" +
+	"messageKey\x12\x1c\n" +
+	"\tvariables\x18\t \x01(\fR\tvariables\x12\"\n" +
+	"\finterrupting\x18\n" +
+	" \x01(\bR\finterrupting\x12\x1b\n" +
+	"\ttenant_id\x18\v \x01(\tR\btenantId*X\n" +
 	"\n" +
 	"RecordType\x12\x1b\n" +
 	"\x17RECORD_TYPE_UNSPECIFIED\x10\x00\x12\v\n" +
@@ -2294,28 +2594,30 @@ func file_weft_record_v1_record_proto_rawDescGZIP() []byte {
 }
 
 var file_weft_record_v1_record_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_weft_record_v1_record_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_weft_record_v1_record_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_weft_record_v1_record_proto_goTypes = []any{
-	(RecordType)(0),                       // 0: weft.record.v1.RecordType
-	(ValueType)(0),                        // 1: weft.record.v1.ValueType
-	(RejectionType)(0),                    // 2: weft.record.v1.RejectionType
-	(*Record)(nil),                        // 3: weft.record.v1.Record
-	(*DeploymentResource)(nil),            // 4: weft.record.v1.DeploymentResource
-	(*ProcessMetadata)(nil),               // 5: weft.record.v1.ProcessMetadata
-	(*DeploymentRecord)(nil),              // 6: weft.record.v1.DeploymentRecord
-	(*ProcessRecord)(nil),                 // 7: weft.record.v1.ProcessRecord
-	(*ProcessInstanceRecord)(nil),         // 8: weft.record.v1.ProcessInstanceRecord
-	(*StartInstruction)(nil),              // 9: weft.record.v1.StartInstruction
-	(*ProcessInstanceCreationRecord)(nil), // 10: weft.record.v1.ProcessInstanceCreationRecord
-	(*ProcessInstanceResultRecord)(nil),   // 11: weft.record.v1.ProcessInstanceResultRecord
-	(*Header)(nil),                        // 12: weft.record.v1.Header
-	(*JobRecord)(nil),                     // 13: weft.record.v1.JobRecord
-	(*JobBatchRecord)(nil),                // 14: weft.record.v1.JobBatchRecord
-	(*IncidentRecord)(nil),                // 15: weft.record.v1.IncidentRecord
-	(*VariableRecord)(nil),                // 16: weft.record.v1.VariableRecord
-	(*VariableDocumentRecord)(nil),        // 17: weft.record.v1.VariableDocumentRecord
-	(*MessageRecord)(nil),                 // 18: weft.record.v1.MessageRecord
-	(*CommandDistributionRecord)(nil),     // 19: weft.record.v1.CommandDistributionRecord
+	(RecordType)(0),                          // 0: weft.record.v1.RecordType
+	(ValueType)(0),                           // 1: weft.record.v1.ValueType
+	(RejectionType)(0),                       // 2: weft.record.v1.RejectionType
+	(*Record)(nil),                           // 3: weft.record.v1.Record
+	(*DeploymentResource)(nil),               // 4: weft.record.v1.DeploymentResource
+	(*ProcessMetadata)(nil),                  // 5: weft.record.v1.ProcessMetadata
+	(*DeploymentRecord)(nil),                 // 6: weft.record.v1.DeploymentRecord
+	(*ProcessRecord)(nil),                    // 7: weft.record.v1.ProcessRecord
+	(*ProcessInstanceRecord)(nil),            // 8: weft.record.v1.ProcessInstanceRecord
+	(*StartInstruction)(nil),                 // 9: weft.record.v1.StartInstruction
+	(*ProcessInstanceCreationRecord)(nil),    // 10: weft.record.v1.ProcessInstanceCreationRecord
+	(*ProcessInstanceResultRecord)(nil),      // 11: weft.record.v1.ProcessInstanceResultRecord
+	(*Header)(nil),                           // 12: weft.record.v1.Header
+	(*JobRecord)(nil),                        // 13: weft.record.v1.JobRecord
+	(*JobBatchRecord)(nil),                   // 14: weft.record.v1.JobBatchRecord
+	(*IncidentRecord)(nil),                   // 15: weft.record.v1.IncidentRecord
+	(*VariableRecord)(nil),                   // 16: weft.record.v1.VariableRecord
+	(*VariableDocumentRecord)(nil),           // 17: weft.record.v1.VariableDocumentRecord
+	(*MessageRecord)(nil),                    // 18: weft.record.v1.MessageRecord
+	(*CommandDistributionRecord)(nil),        // 19: weft.record.v1.CommandDistributionRecord
+	(*MessageSubscriptionRecord)(nil),        // 20: weft.record.v1.MessageSubscriptionRecord
+	(*ProcessMessageSubscriptionRecord)(nil), // 21: weft.record.v1.ProcessMessageSubscriptionRecord
 }
 var file_weft_record_v1_record_proto_depIdxs = []int32{
 	0,  // 0: weft.record.v1.Record.record_type:type_name -> weft.record.v1.RecordType
@@ -2333,18 +2635,20 @@ var file_weft_record_v1_record_proto_depIdxs = []int32{
 	17, // 12: weft.record.v1.Record.variable_document:type_name -> weft.record.v1.VariableDocumentRecord
 	18, // 13: weft.record.v1.Record.message:type_name -> weft.record.v1.MessageRecord
 	19, // 14: weft.record.v1.Record.command_distribution:type_name -> weft.record.v1.CommandDistributionRecord
-	4,  // 15: weft.record.v1.DeploymentRecord.resources:type_name -> weft.record.v1.DeploymentResource
-	5,  // 16: weft.record.v1.DeploymentRecord.processes_metadata:type_name -> weft.record.v1.ProcessMetadata
-	9,  // 17: weft.record.v1.ProcessInstanceCreationRecord.start_instructions:type_name -> weft.record.v1.StartInstruction
-	12, // 18: weft.record.v1.JobRecord.custom_headers:type_name -> weft.record.v1.Header
-	13, // 19: weft.record.v1.JobBatchRecord.jobs:type_name -> weft.record.v1.JobRecord
-	1,  // 20: weft.record.v1.CommandDistributionRecord.value_type:type_name -> weft.record.v1.ValueType
-	6,  // 21: weft.record.v1.CommandDistributionRecord.deployment:type_name -> weft.record.v1.DeploymentRecord
-	22, // [22:22] is the sub-list for method output_type
-	22, // [22:22] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	20, // 15: weft.record.v1.Record.message_subscription:type_name -> weft.record.v1.MessageSubscriptionRecord
+	21, // 16: weft.record.v1.Record.process_message_subscription:type_name -> weft.record.v1.ProcessMessageSubscriptionRecord
+	4,  // 17: weft.record.v1.DeploymentRecord.resources:type_name -> weft.record.v1.DeploymentResource
+	5,  // 18: weft.record.v1.DeploymentRecord.processes_metadata:type_name -> weft.record.v1.ProcessMetadata
+	9,  // 19: weft.record.v1.ProcessInstanceCreationRecord.start_instructions:type_name -> weft.record.v1.StartInstruction
+	12, // 20: weft.record.v1.JobRecord.custom_headers:type_name -> weft.record.v1.Header
+	13, // 21: weft.record.v1.JobBatchRecord.jobs:type_name -> weft.record.v1.JobRecord
+	1,  // 22: weft.record.v1.CommandDistributionRecord.value_type:type_name -> weft.record.v1.ValueType
+	6,  // 23: weft.record.v1.CommandDistributionRecord.deployment:type_name -> weft.record.v1.DeploymentRecord
+	24, // [24:24] is the sub-list for method output_type
+	24, // [24:24] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_weft_record_v1_record_proto_init() }
@@ -2365,6 +2669,8 @@ func file_weft_record_v1_record_proto_init() {
 		(*Record_VariableDocument)(nil),
 		(*Record_Message)(nil),
 		(*Record_CommandDistribution)(nil),
+		(*Record_MessageSubscription)(nil),
+		(*Record_ProcessMessageSubscription)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -2372,7 +2678,7 @@ func file_weft_record_v1_record_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_weft_record_v1_record_proto_rawDesc), len(file_weft_record_v1_record_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   17,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -500,6 +500,187 @@ func (x *Distribution) GetResponse() *recordpb.Record {
 	return nil
 }
 
+// ProcessMessageSubscription is an element instance's wait for a message, on the
+// instance's partition. State is CREATING until the message partition confirmed it,
+// CREATED, CORRELATED after a message completed the wait (kept until the message
+// partition has closed its side, so that a repeated correlation is recognised), or
+// DELETING once the element instance left before a message came.
+type ProcessMessageSubscription struct {
+	state         protoimpl.MessageState                     `protogen:"open.v1"`
+	Key           int64                                      `protobuf:"varint,1,opt,name=key,proto3" json:"key,omitempty"`
+	State         string                                     `protobuf:"bytes,2,opt,name=state,proto3" json:"state,omitempty"`
+	Record        *recordpb.ProcessMessageSubscriptionRecord `protobuf:"bytes,3,opt,name=record,proto3" json:"record,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProcessMessageSubscription) Reset() {
+	*x = ProcessMessageSubscription{}
+	mi := &file_weft_state_v1_state_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProcessMessageSubscription) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProcessMessageSubscription) ProtoMessage() {}
+
+func (x *ProcessMessageSubscription) ProtoReflect() protoreflect.Message {
+	mi := &file_weft_state_v1_state_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProcessMessageSubscription.ProtoReflect.Descriptor instead.
+func (*ProcessMessageSubscription) Descriptor() ([]byte, []int) {
+	return file_weft_state_v1_state_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ProcessMessageSubscription) GetKey() int64 {
+	if x != nil {
+		return x.Key
+	}
+	return 0
+}
+
+func (x *ProcessMessageSubscription) GetState() string {
+	if x != nil {
+		return x.State
+	}
+	return ""
+}
+
+func (x *ProcessMessageSubscription) GetRecord() *recordpb.ProcessMessageSubscriptionRecord {
+	if x != nil {
+		return x.Record
+	}
+	return nil
+}
+
+// MessageSubscription is the message partition's side of a wait: OPEN, or CORRELATING
+// while a message is on its way to the instance's partition.
+type MessageSubscription struct {
+	state         protoimpl.MessageState              `protogen:"open.v1"`
+	Key           int64                               `protobuf:"varint,1,opt,name=key,proto3" json:"key,omitempty"`
+	State         string                              `protobuf:"bytes,2,opt,name=state,proto3" json:"state,omitempty"`
+	Record        *recordpb.MessageSubscriptionRecord `protobuf:"bytes,3,opt,name=record,proto3" json:"record,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MessageSubscription) Reset() {
+	*x = MessageSubscription{}
+	mi := &file_weft_state_v1_state_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MessageSubscription) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MessageSubscription) ProtoMessage() {}
+
+func (x *MessageSubscription) ProtoReflect() protoreflect.Message {
+	mi := &file_weft_state_v1_state_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MessageSubscription.ProtoReflect.Descriptor instead.
+func (*MessageSubscription) Descriptor() ([]byte, []int) {
+	return file_weft_state_v1_state_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *MessageSubscription) GetKey() int64 {
+	if x != nil {
+		return x.Key
+	}
+	return 0
+}
+
+func (x *MessageSubscription) GetState() string {
+	if x != nil {
+		return x.State
+	}
+	return ""
+}
+
+func (x *MessageSubscription) GetRecord() *recordpb.MessageSubscriptionRecord {
+	if x != nil {
+		return x.Record
+	}
+	return nil
+}
+
+// Send is a command that this partition must deliver to another partition, resent by
+// the leader until the answer moves the state on.
+type Send struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Partition     int32                  `protobuf:"varint,1,opt,name=partition,proto3" json:"partition,omitempty"`
+	Command       *recordpb.Record       `protobuf:"bytes,2,opt,name=command,proto3" json:"command,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Send) Reset() {
+	*x = Send{}
+	mi := &file_weft_state_v1_state_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Send) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Send) ProtoMessage() {}
+
+func (x *Send) ProtoReflect() protoreflect.Message {
+	mi := &file_weft_state_v1_state_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Send.ProtoReflect.Descriptor instead.
+func (*Send) Descriptor() ([]byte, []int) {
+	return file_weft_state_v1_state_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *Send) GetPartition() int32 {
+	if x != nil {
+		return x.Partition
+	}
+	return 0
+}
+
+func (x *Send) GetCommand() *recordpb.Record {
+	if x != nil {
+		return x.Command
+	}
+	return nil
+}
+
 var File_weft_state_v1_state_proto protoreflect.FileDescriptor
 
 const file_weft_state_v1_state_proto_rawDesc = "" +
@@ -535,7 +716,18 @@ const file_weft_state_v1_state_proto_rawDesc = "" +
 	"\x06record\x18\x01 \x01(\v2).weft.record.v1.CommandDistributionRecordR\x06record\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x02 \x01(\x04R\trequestId\x122\n" +
-	"\bresponse\x18\x03 \x01(\v2\x16.weft.record.v1.RecordR\bresponseB,Z*github.com/weftlabs/weft/proto/gen/statepbb\x06proto3"
+	"\bresponse\x18\x03 \x01(\v2\x16.weft.record.v1.RecordR\bresponse\"\x8e\x01\n" +
+	"\x1aProcessMessageSubscription\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\x03R\x03key\x12\x14\n" +
+	"\x05state\x18\x02 \x01(\tR\x05state\x12H\n" +
+	"\x06record\x18\x03 \x01(\v20.weft.record.v1.ProcessMessageSubscriptionRecordR\x06record\"\x80\x01\n" +
+	"\x13MessageSubscription\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\x03R\x03key\x12\x14\n" +
+	"\x05state\x18\x02 \x01(\tR\x05state\x12A\n" +
+	"\x06record\x18\x03 \x01(\v2).weft.record.v1.MessageSubscriptionRecordR\x06record\"V\n" +
+	"\x04Send\x12\x1c\n" +
+	"\tpartition\x18\x01 \x01(\x05R\tpartition\x120\n" +
+	"\acommand\x18\x02 \x01(\v2\x16.weft.record.v1.RecordR\acommandB,Z*github.com/weftlabs/weft/proto/gen/statepbb\x06proto3"
 
 var (
 	file_weft_state_v1_state_proto_rawDescOnce sync.Once
@@ -549,37 +741,45 @@ func file_weft_state_v1_state_proto_rawDescGZIP() []byte {
 	return file_weft_state_v1_state_proto_rawDescData
 }
 
-var file_weft_state_v1_state_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_weft_state_v1_state_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_weft_state_v1_state_proto_goTypes = []any{
-	(*Process)(nil),                            // 0: weft.state.v1.Process
-	(*ElementInstance)(nil),                    // 1: weft.state.v1.ElementInstance
-	(*AwaitResult)(nil),                        // 2: weft.state.v1.AwaitResult
-	(*Variable)(nil),                           // 3: weft.state.v1.Variable
-	(*Job)(nil),                                // 4: weft.state.v1.Job
-	(*Incident)(nil),                           // 5: weft.state.v1.Incident
-	(*Message)(nil),                            // 6: weft.state.v1.Message
-	(*Distribution)(nil),                       // 7: weft.state.v1.Distribution
-	(*recordpb.ProcessRecord)(nil),             // 8: weft.record.v1.ProcessRecord
-	(*recordpb.ProcessInstanceRecord)(nil),     // 9: weft.record.v1.ProcessInstanceRecord
-	(*recordpb.JobRecord)(nil),                 // 10: weft.record.v1.JobRecord
-	(*recordpb.IncidentRecord)(nil),            // 11: weft.record.v1.IncidentRecord
-	(*recordpb.MessageRecord)(nil),             // 12: weft.record.v1.MessageRecord
-	(*recordpb.CommandDistributionRecord)(nil), // 13: weft.record.v1.CommandDistributionRecord
-	(*recordpb.Record)(nil),                    // 14: weft.record.v1.Record
+	(*Process)(nil),                                   // 0: weft.state.v1.Process
+	(*ElementInstance)(nil),                           // 1: weft.state.v1.ElementInstance
+	(*AwaitResult)(nil),                               // 2: weft.state.v1.AwaitResult
+	(*Variable)(nil),                                  // 3: weft.state.v1.Variable
+	(*Job)(nil),                                       // 4: weft.state.v1.Job
+	(*Incident)(nil),                                  // 5: weft.state.v1.Incident
+	(*Message)(nil),                                   // 6: weft.state.v1.Message
+	(*Distribution)(nil),                              // 7: weft.state.v1.Distribution
+	(*ProcessMessageSubscription)(nil),                // 8: weft.state.v1.ProcessMessageSubscription
+	(*MessageSubscription)(nil),                       // 9: weft.state.v1.MessageSubscription
+	(*Send)(nil),                                      // 10: weft.state.v1.Send
+	(*recordpb.ProcessRecord)(nil),                    // 11: weft.record.v1.ProcessRecord
+	(*recordpb.ProcessInstanceRecord)(nil),            // 12: weft.record.v1.ProcessInstanceRecord
+	(*recordpb.JobRecord)(nil),                        // 13: weft.record.v1.JobRecord
+	(*recordpb.IncidentRecord)(nil),                   // 14: weft.record.v1.IncidentRecord
+	(*recordpb.MessageRecord)(nil),                    // 15: weft.record.v1.MessageRecord
+	(*recordpb.CommandDistributionRecord)(nil),        // 16: weft.record.v1.CommandDistributionRecord
+	(*recordpb.Record)(nil),                           // 17: weft.record.v1.Record
+	(*recordpb.ProcessMessageSubscriptionRecord)(nil), // 18: weft.record.v1.ProcessMessageSubscriptionRecord
+	(*recordpb.MessageSubscriptionRecord)(nil),        // 19: weft.record.v1.MessageSubscriptionRecord
 }
 var file_weft_state_v1_state_proto_depIdxs = []int32{
-	8,  // 0: weft.state.v1.Process.record:type_name -> weft.record.v1.ProcessRecord
-	9,  // 1: weft.state.v1.ElementInstance.value:type_name -> weft.record.v1.ProcessInstanceRecord
-	10, // 2: weft.state.v1.Job.record:type_name -> weft.record.v1.JobRecord
-	11, // 3: weft.state.v1.Incident.record:type_name -> weft.record.v1.IncidentRecord
-	12, // 4: weft.state.v1.Message.record:type_name -> weft.record.v1.MessageRecord
-	13, // 5: weft.state.v1.Distribution.record:type_name -> weft.record.v1.CommandDistributionRecord
-	14, // 6: weft.state.v1.Distribution.response:type_name -> weft.record.v1.Record
-	7,  // [7:7] is the sub-list for method output_type
-	7,  // [7:7] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	11, // 0: weft.state.v1.Process.record:type_name -> weft.record.v1.ProcessRecord
+	12, // 1: weft.state.v1.ElementInstance.value:type_name -> weft.record.v1.ProcessInstanceRecord
+	13, // 2: weft.state.v1.Job.record:type_name -> weft.record.v1.JobRecord
+	14, // 3: weft.state.v1.Incident.record:type_name -> weft.record.v1.IncidentRecord
+	15, // 4: weft.state.v1.Message.record:type_name -> weft.record.v1.MessageRecord
+	16, // 5: weft.state.v1.Distribution.record:type_name -> weft.record.v1.CommandDistributionRecord
+	17, // 6: weft.state.v1.Distribution.response:type_name -> weft.record.v1.Record
+	18, // 7: weft.state.v1.ProcessMessageSubscription.record:type_name -> weft.record.v1.ProcessMessageSubscriptionRecord
+	19, // 8: weft.state.v1.MessageSubscription.record:type_name -> weft.record.v1.MessageSubscriptionRecord
+	17, // 9: weft.state.v1.Send.command:type_name -> weft.record.v1.Record
+	10, // [10:10] is the sub-list for method output_type
+	10, // [10:10] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_weft_state_v1_state_proto_init() }
@@ -593,7 +793,7 @@ func file_weft_state_v1_state_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_weft_state_v1_state_proto_rawDesc), len(file_weft_state_v1_state_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
