@@ -79,6 +79,8 @@ type Server struct {
 
 	// nextCreate spreads process instance creations over the partitions.
 	nextCreate atomic.Uint64
+	// nextSignal spreads signal broadcasts over the partitions.
+	nextSignal atomic.Uint64
 	// nextActivate rotates the partition where a job activation round starts, so that
 	// workers do not all drain partition 1 first.
 	nextActivate atomic.Uint64

@@ -22,8 +22,6 @@ func TestNotImplementedRPCs(t *testing.T) {
 	requireStatus(t, err, codes.Unimplemented, "ModifyProcessInstance is not implemented yet")
 	_, err = client.DeleteResource(ctx, &gatewaypb.DeleteResourceRequest{ResourceKey: keyOn(1, 1)})
 	requireStatus(t, err, codes.Unimplemented, "DeleteResource is not implemented yet")
-	_, err = client.BroadcastSignal(ctx, &gatewaypb.BroadcastSignalRequest{SignalName: "s"})
-	requireStatus(t, err, codes.Unimplemented, "BroadcastSignal is not implemented yet")
 }
 
 func TestRequestsOverTheMessageSizeAreRefused(t *testing.T) {

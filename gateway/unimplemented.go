@@ -24,11 +24,6 @@ func (s *Server) DeleteResource(context.Context, *gatewaypb.DeleteResourceReques
 	return nil, notImplemented("DeleteResource")
 }
 
-// BroadcastSignal is not implemented yet: it answers UNIMPLEMENTED.
-func (s *Server) BroadcastSignal(context.Context, *gatewaypb.BroadcastSignalRequest) (*gatewaypb.BroadcastSignalResponse, error) {
-	return nil, notImplemented("BroadcastSignal")
-}
-
 func notImplemented(rpc string) error {
 	return status.Errorf(codes.Unimplemented, "%s is not implemented yet", rpc)
 }

@@ -78,6 +78,8 @@ type Process struct {
 	// NoneStart is the process-level none start event; nil when the process
 	// starts only through other start events.
 	NoneStart *Element
+	// SignalStarts are the process-level signal start events, in document order.
+	SignalStarts []*Element
 
 	elements map[string]*Element
 	flows    map[string]*SequenceFlow
@@ -118,6 +120,17 @@ type Element struct {
 	// Message is the message a message event or receive task waits for or throws;
 	// nil for other elements.
 	Message *Message
+	// Signal is the signal a signal event waits for or broadcasts; nil for other
+	// elements.
+	Signal *Signal
+}
+
+// Signal is a bpmn:signal that an element references: its name, static or an
+// expression (a start event's name must be static: its subscription opens at
+// deployment, when there are no variables).
+type Signal struct {
+	ID   string
+	Name feel.Field
 }
 
 // Message is a bpmn:message that an element references: its name (static or an

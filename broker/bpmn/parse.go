@@ -79,6 +79,12 @@ func parse(resourceName string, data []byte) (*Definitions, []Problem, error) {
 	b := &builder{}
 	b.checkIDs(root)
 	b.messages = b.readMessages(root)
+	b.signals = map[string]string{}
+	for _, c := range root.children {
+		if c.is(nsBPMN, "signal") {
+			b.signals[c.get("id")] = c.get("name")
+		}
+	}
 	defs := &Definitions{}
 	for _, c := range root.children {
 		if c.is(nsBPMN, "process") && isTrue(c.get("isExecutable")) {
@@ -96,6 +102,8 @@ type builder struct {
 	problems []Problem
 	// messages holds the resource's bpmn:message elements by id.
 	messages map[string]*messageDef
+	// signals holds the names of the resource's bpmn:signal elements by id.
+	signals map[string]string
 }
 
 // messageDef is a bpmn:message as written, before an element references it.
@@ -205,6 +213,7 @@ type processBuilder struct {
 	taskDefined  map[*Element]bool
 	kindReported map[*Element]bool   // elements whose event kind already has a more specific problem
 	msgRefs      map[*Element]string // messageRef of message events and receive tasks
+	signalRefs   map[*Element]string // signalRef of signal events
 }
 
 func (b *builder) process(n *node) *Process {
@@ -226,6 +235,7 @@ func (b *builder) process(n *node) *Process {
 		taskDefined:  map[*Element]bool{},
 		kindReported: map[*Element]bool{},
 		msgRefs:      map[*Element]string{},
+		signalRefs:   map[*Element]string{},
 	}
 	pb.scope(n, nil)
 	pb.resolveFlows()
@@ -303,6 +313,9 @@ func (pb *processBuilder) eventDefinitions(n *node, el *Element) {
 			found = append(found, et)
 			if et == EventMessage && len(found) == 1 {
 				pb.msgRefs[el] = c.get("messageRef")
+			}
+			if et == EventSignal && len(found) == 1 {
+				pb.signalRefs[el] = c.get("signalRef")
 			}
 		} else if c.name.Local == "eventDefinitionRef" {
 			found = append(found, EventUnspecified)
@@ -428,4 +441,27 @@ func (pb *processBuilder) messageRef(el *Element, ref string) {
 		m.CorrelationKey = pb.field(el.ID, "correlation key", def.correlationKey)
 	}
 	el.Message = m
+}
+
+// signalRef resolves the signal a signal event references.
+func (pb *processBuilder) signalRef(el *Element, ref string) {
+	ref = strings.TrimSpace(ref)
+	if ref == "" {
+		pb.problem(el.ID, "the element must reference a signal (signalRef)")
+		return
+	}
+	name, ok := pb.signals[ref]
+	if !ok {
+		pb.problem(el.ID, "the referenced signal '%s' is not defined", ref)
+		return
+	}
+	if strings.TrimSpace(name) == "" {
+		pb.problem(el.ID, "the referenced signal '%s' must have a name", ref)
+		return
+	}
+	s := &Signal{ID: ref, Name: pb.field(el.ID, "signal name", name)}
+	if el.Type == ElementStartEvent && s.Name.IsExpression() {
+		pb.problem(el.ID, "the name of signal '%s' must be static on a start event: its subscription opens at deployment", ref)
+	}
+	el.Signal = s
 }

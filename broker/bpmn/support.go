@@ -35,18 +35,18 @@ var support = map[kind]level{
 
 	{ElementStartEvent, EventMessage}:    notYet,
 	{ElementStartEvent, EventTimer}:      notYet,
-	{ElementStartEvent, EventSignal}:     notYet,
+	{ElementStartEvent, EventSignal}:     runs,
 	{ElementStartEvent, EventError}:      notYet, // event sub-processes only
 	{ElementStartEvent, EventEscalation}: notYet, // event sub-processes only
 
 	{ElementIntermediateCatchEvent, EventMessage}: runs,
 	{ElementIntermediateCatchEvent, EventTimer}:   notYet,
-	{ElementIntermediateCatchEvent, EventSignal}:  notYet,
+	{ElementIntermediateCatchEvent, EventSignal}:  runs,
 	{ElementIntermediateCatchEvent, EventLink}:    notYet,
 
 	{ElementIntermediateThrowEvent, EventNone}:       notYet,
 	{ElementIntermediateThrowEvent, EventMessage}:    notYet,
-	{ElementIntermediateThrowEvent, EventSignal}:     notYet,
+	{ElementIntermediateThrowEvent, EventSignal}:     runs,
 	{ElementIntermediateThrowEvent, EventEscalation}: notYet,
 	{ElementIntermediateThrowEvent, EventLink}:       notYet,
 
@@ -59,7 +59,7 @@ var support = map[kind]level{
 	{ElementEndEvent, EventError}:      notYet,
 	{ElementEndEvent, EventMessage}:    notYet,
 	{ElementEndEvent, EventTerminate}:  notYet,
-	{ElementEndEvent, EventSignal}:     notYet,
+	{ElementEndEvent, EventSignal}:     runs,
 	{ElementEndEvent, EventEscalation}: notYet,
 
 	{ElementTask, EventUnspecified}:              notYet,

@@ -11,6 +11,12 @@ func (pb *processBuilder) validate() {
 			unsupported(kind{el.Type, el.EventType}) == "" {
 			pb.messageRef(el, ref)
 		}
+		if ref, ok := pb.signalRefs[el]; ok && unsupported(kind{el.Type, el.EventType}) == "" {
+			pb.signalRef(el, ref)
+			if el.Type == ElementStartEvent && el.Parent == nil {
+				p.SignalStarts = append(p.SignalStarts, el)
+			}
+		}
 		switch el.Type {
 		case ElementStartEvent:
 			if el.Parent == nil {

@@ -28,6 +28,13 @@ func condFlow(id, source, target, cond string) string {
 
 const start = `<bpmn:startEvent id="start"/>`
 
+// withRoot puts root-level elements (messages, signals) before the process.
+func withRoot(doc []byte, root string) []byte {
+	s := string(doc)
+	i := strings.Index(s, "<bpmn:process")
+	return []byte(s[:i] + root + s[i:])
+}
+
 // messageProcess is a process whose catch event 'c' references message 'm', defined by msg.
 func messageProcess(msg string) []byte {
 	doc := string(process(start + `<bpmn:intermediateCatchEvent id="c"><bpmn:messageEventDefinition messageRef="m"/></bpmn:intermediateCatchEvent>` + flow("f", "start", "c")))
@@ -103,6 +110,21 @@ func TestValidationProblems(t *testing.T) {
 			name: "invalid correlation key expression",
 			doc:  messageProcess(`<bpmn:message id="m" name="paid"><bpmn:extensionElements><zeebe:subscription correlationKey="=a +"/></bpmn:extensionElements></bpmn:message>`),
 			id:   "c", msg: "invalid correlation key",
+		},
+		{
+			name: "signal catch event without signalRef",
+			doc:  process(start + `<bpmn:intermediateCatchEvent id="c"><bpmn:signalEventDefinition/></bpmn:intermediateCatchEvent>`),
+			id:   "c", msg: "must reference a signal",
+		},
+		{
+			name: "signal start event with an expression name",
+			doc:  withRoot(process(start+`<bpmn:startEvent id="s2"><bpmn:signalEventDefinition signalRef="sig"/></bpmn:startEvent>`), `<bpmn:signal id="sig" name="=a"/>`),
+			id:   "s2", msg: "must be static on a start event",
+		},
+		{
+			name: "signal without a name",
+			doc:  withRoot(process(start+`<bpmn:intermediateThrowEvent id="t"><bpmn:signalEventDefinition signalRef="sig"/></bpmn:intermediateThrowEvent>`), `<bpmn:signal id="sig"/>`),
+			id:   "t", msg: "signal 'sig' must have a name",
 		},
 		{
 			name: "service task without task definition",
@@ -401,7 +423,7 @@ func TestSupportTable(t *testing.T) {
 			t.Errorf("%v: empty message for a kind that does not run", k)
 		}
 	}
-	if runsKinds != 7 {
+	if runsKinds != 11 {
 		t.Errorf("%d kinds run; update the package's README and this test when the engine runs more", runsKinds)
 	}
 	known := map[ElementType]bool{ElementMultiInstanceBody: true, ElementEventSubProcess: true}

@@ -57,6 +57,13 @@ func (p *processing) apply(r *recordpb.Record) {
 		p.applyProcessMessageSubscription(r.GetKey(), r.GetIntent(), v.ProcessMessageSubscription)
 	case *recordpb.Record_MessageSubscription:
 		p.applyMessageSubscription(r.GetKey(), r.GetIntent(), v.MessageSubscription)
+	case *recordpb.Record_SignalSubscription:
+		switch r.GetIntent() {
+		case "CREATED":
+			tx.PutSignalSubscription(v.SignalSubscription)
+		case "DELETED":
+			tx.DeleteSignalSubscription(v.SignalSubscription)
+		}
 	case *recordpb.Record_Variable:
 		tx.PutVariable(v.Variable.GetScopeKey(), v.Variable.GetName(), &statepb.Variable{Key: r.GetKey(), Value: v.Variable.GetValue()})
 	}

@@ -74,11 +74,13 @@ func (p *processing) deploy() {
 			}
 		}
 		key := p.tx.NextKey()
-		p.event(key, "CREATED", &recordpb.ProcessRecord{
+		pr := &recordpb.ProcessRecord{
 			BpmnProcessId: x.proc.ID, Version: latest + 1, ProcessDefinitionKey: key,
 			ResourceName: x.res.GetResourceName(), Checksum: sum[:], Resource: x.res.GetResource(), TenantId: defaultTenant,
-		})
+		}
+		p.event(key, "CREATED", pr)
 		p.e.processes[key] = x.proc
+		p.processDeployed(pr)
 		metas = append(metas, &recordpb.ProcessMetadata{
 			BpmnProcessId: x.proc.ID, Version: latest + 1, ProcessDefinitionKey: key,
 			ResourceName: x.res.GetResourceName(), Checksum: sum[:], TenantId: defaultTenant,

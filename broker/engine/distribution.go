@@ -7,19 +7,29 @@ import (
 	"github.com/weftlabs/weft/proto/gen/statepb"
 )
 
-// distribute starts the distribution of a deployment to every other partition: one
-// DISTRIBUTING event per partition marks what the leader's distributor must deliver
-// (and redeliver, after a failover, until acknowledged). The client's request is answered
-// when the last partition acknowledged, so that an instance can be created on any
-// partition as soon as the deployment returns.
+// distribute starts the distribution of a deployment to every other partition. The
+// client's request is answered when the last partition acknowledged, so that an
+// instance can be created on any partition as soon as the deployment returns.
 func (p *processing) distribute(key int64, created *recordpb.Record) {
-	value := &recordpb.CommandDistributionRecord{
+	p.distributeCommand(key, &recordpb.CommandDistributionRecord{
 		PartitionId: p.e.partitionID, ValueType: recordpb.ValueType_DEPLOYMENT, Intent: "CREATE",
 		Deployment: created.GetDeployment(),
-	}
+	}, created)
+}
+
+// distributeCommand starts the distribution of a command to every other partition: one
+// DISTRIBUTING event per partition marks what the leader's distributor must deliver
+// (and redeliver, after a failover, until acknowledged). With a response, the request
+// of the command being processed is answered with it once the last partition
+// acknowledged; without, nobody waits.
+func (p *processing) distributeCommand(key int64, value *recordpb.CommandDistributionRecord, response *recordpb.Record) {
 	p.event(key, "STARTED", value)
 	// Request metadata, as for a result wait: not part of any event, every replica keeps it.
-	p.tx.PutDistribution(key, &statepb.Distribution{Record: value, RequestId: p.requestID, Response: created})
+	d := &statepb.Distribution{Record: value}
+	if response != nil {
+		d.RequestId, d.Response = p.requestID, response
+	}
+	p.tx.PutDistribution(key, d)
 	for id := int32(1); id <= p.e.partitionCount; id++ {
 		if id == p.e.partitionID {
 			continue
@@ -29,6 +39,19 @@ func (p *processing) distribute(key int64, created *recordpb.Record) {
 		p.event(key, "DISTRIBUTING", to)
 	}
 	p.out.Distribute = true
+}
+
+// DistributedCommand returns the command that a pending distribution delivers to its
+// partition.
+func DistributedCommand(key int64, d *recordpb.CommandDistributionRecord) *recordpb.Record {
+	r := &recordpb.Record{RecordType: recordpb.RecordType_COMMAND, Key: key, Intent: d.GetIntent()}
+	switch d.GetValueType() {
+	case recordpb.ValueType_SIGNAL:
+		setValue(r, proto.Clone(d.GetSignal()).(*recordpb.SignalRecord))
+	default:
+		setValue(r, proto.Clone(d.GetDeployment()).(*recordpb.DeploymentRecord))
+	}
+	return r
 }
 
 // receiveDeployment processes a deployment distributed from another partition: its
@@ -44,11 +67,13 @@ func (p *processing) receiveDeployment() {
 		if p.tx.Process(m.GetProcessDefinitionKey()) != nil {
 			continue
 		}
-		p.event(m.GetProcessDefinitionKey(), "CREATED", &recordpb.ProcessRecord{
+		pr := &recordpb.ProcessRecord{
 			BpmnProcessId: m.GetBpmnProcessId(), Version: m.GetVersion(), ProcessDefinitionKey: m.GetProcessDefinitionKey(),
 			ResourceName: m.GetResourceName(), Checksum: m.GetChecksum(), Resource: resources[m.GetResourceName()],
 			TenantId: m.GetTenantId(),
-		})
+		}
+		p.event(m.GetProcessDefinitionKey(), "CREATED", pr)
+		p.processDeployed(pr)
 	}
 	p.respond(p.event(p.cmd.GetKey(), "CREATED", proto.Clone(d).(*recordpb.DeploymentRecord)))
 }

@@ -112,6 +112,9 @@ type processing struct {
 	queue     []queued
 	cmd       *recordpb.Record // the command being processed
 	requestID uint64
+	// startAt names the start event of instances created in this call at another start
+	// event than the none start event (by a signal), by instance key.
+	startAt map[int64]string
 }
 
 func (p *processing) dispatch() {
@@ -191,6 +194,11 @@ func (p *processing) dispatch() {
 			return
 		case "DELETE":
 			p.deleteMessageSubscriptionSide()
+			return
+		}
+	case recordpb.ValueType_SIGNAL:
+		if c.GetIntent() == "BROADCAST" {
+			p.broadcastSignal()
 			return
 		}
 	case recordpb.ValueType_MESSAGE:

@@ -110,6 +110,10 @@ func summary(rs []*recordpb.Record) string {
 			if mk := v.ProcessMessageSubscription.GetMessageKey(); mk > 0 {
 				fmt.Fprintf(&b, " message=%d", mk&(1<<51-1))
 			}
+		case *recordpb.Record_Signal:
+			fmt.Fprintf(&b, " %s %s", v.Signal.GetSignalName(), v.Signal.GetVariables())
+		case *recordpb.Record_SignalSubscription:
+			fmt.Fprintf(&b, " %s %s/%s", v.SignalSubscription.GetSignalName(), v.SignalSubscription.GetBpmnProcessId(), v.SignalSubscription.GetCatchEventId())
 		case *recordpb.Record_Incident:
 			if v.Incident.GetErrorType() != "" {
 				fmt.Fprintf(&b, " %s: %s", v.Incident.GetErrorType(), v.Incident.GetErrorMessage())

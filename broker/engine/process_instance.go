@@ -96,6 +96,10 @@ func (p *processing) onActivate(el element) {
 	if el.isProcess() {
 		p.lifecycle(el, piActivated)
 		start := el.proc.NoneStart
+		if id, ok := p.startAt[el.key]; ok {
+			start = el.proc.Element(id)
+			delete(p.startAt, el.key)
+		}
 		p.command(p.tx.NextKey(), piActivateElement, valueFor(el.value, start, el.key))
 		return
 	}
@@ -112,9 +116,20 @@ func (p *processing) onActivate(el element) {
 			p.activateMessageCatch(el)
 			return
 		}
+		if el.model.Signal != nil {
+			p.activateSignalCatch(el)
+			return
+		}
 		p.lifecycle(el, piActivated)
 		p.completeElement(el)
 	case bpmn.ElementParallelGateway:
+		p.lifecycle(el, piActivated)
+		p.completeElement(el)
+	case bpmn.ElementIntermediateThrowEvent, bpmn.ElementEndEvent:
+		if el.model.Signal != nil {
+			p.throwSignal(el)
+			return
+		}
 		p.lifecycle(el, piActivated)
 		p.completeElement(el)
 	default: // start and end events, and every element that only passes the token on
@@ -272,6 +287,7 @@ func (p *processing) terminate(el element) *recordpb.Record {
 	ei := p.tx.ElementInstance(el.key)
 	p.resolveIncidentsOf(ei)
 	p.closeMessageSubscriptions(el.key)
+	p.closeSignalSubscriptions(el.key)
 	if jk := ei.GetJobKey(); jk > 0 {
 		if job := p.tx.Job(jk); job != nil {
 			p.event(jk, "CANCELED", proto.Clone(job.GetRecord()).(*recordpb.JobRecord))

@@ -134,6 +134,9 @@ func (s *scenario) run(t *testing.T, d *datadriven.TestData) string {
 			Value: &recordpb.Record_Message{Message: &recordpb.MessageRecord{
 				Name: arg(d, "name", ""), CorrelationKey: arg(d, "key", ""), Variables: []byte(arg(d, "vars", "")),
 				MessageId: arg(d, "id", ""), TimeToLive: argInt(t, d, "ttl", 60_000)}}}
+	case "signal":
+		cmd = &recordpb.Record{ValueType: recordpb.ValueType_SIGNAL, Intent: "BROADCAST",
+			Value: &recordpb.Record_Signal{Signal: &recordpb.SignalRecord{SignalName: arg(d, "name", ""), Variables: []byte(arg(d, "vars", ""))}}}
 	case "expire":
 		// The oldest message that has not expired.
 		var waiting []int64

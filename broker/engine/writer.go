@@ -89,6 +89,10 @@ func setValue(r *recordpb.Record, value any) {
 		r.ValueType, r.Value = recordpb.ValueType_MESSAGE, &recordpb.Record_Message{Message: v}
 	case *recordpb.MessageSubscriptionRecord:
 		r.ValueType, r.Value = recordpb.ValueType_MESSAGE_SUBSCRIPTION, &recordpb.Record_MessageSubscription{MessageSubscription: v}
+	case *recordpb.SignalRecord:
+		r.ValueType, r.Value = recordpb.ValueType_SIGNAL, &recordpb.Record_Signal{Signal: v}
+	case *recordpb.SignalSubscriptionRecord:
+		r.ValueType, r.Value = recordpb.ValueType_SIGNAL_SUBSCRIPTION, &recordpb.Record_SignalSubscription{SignalSubscription: v}
 	case *recordpb.ProcessMessageSubscriptionRecord:
 		r.ValueType, r.Value = recordpb.ValueType_PROCESS_MESSAGE_SUBSCRIPTION, &recordpb.Record_ProcessMessageSubscription{ProcessMessageSubscription: v}
 	default:

@@ -19,7 +19,7 @@ type Sender interface {
 }
 
 // distribute runs on the leader: it delivers every pending command distribution (a
-// deployment made here) to its partition and, once that partition answered, proposes
+// deployment made here, a signal broadcast here) to its partition and, once that partition answered, proposes
 // the acknowledgement here; and it delivers the message subscription commands (see
 // deliverSends). Pending distributions live in the replicated state, so a new
 // leader delivers what the old one had not; delivering twice is harmless, the receiver
@@ -56,8 +56,7 @@ func (p *Partition) distribute(ctx context.Context) {
 				}()
 				sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 				defer cancel()
-				cmd := &recordpb.Record{ValueType: recordpb.ValueType_DEPLOYMENT, Intent: "CREATE", Key: d.Key,
-					Value: &recordpb.Record_Deployment{Deployment: d.Record.GetDeployment()}}
+				cmd := engine.DistributedCommand(d.Key, d.Record)
 				resp, err := p.cfg.Sender.Execute(sctx, d.Partition, cmd)
 				if err != nil || resp.GetRecordType() != recordpb.RecordType_EVENT {
 					if ctx.Err() == nil {

@@ -82,3 +82,10 @@ func (d *DB) PendingDistributions(limit int) ([]PendingDistribution, error) {
 	}
 	return out, it.Close()
 }
+
+// PutReceived notes that a command distributed by another partition under the key was
+// processed here, so that a repeated delivery is recognised.
+func (t *Txn) PutReceived(key int64) { t.set(i64Key(cfReceived, key), nil) }
+
+// Received reports whether a distributed command with the key was processed here.
+func (t *Txn) Received(key int64) bool { return t.has(i64Key(cfReceived, key)) }

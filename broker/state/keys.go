@@ -34,6 +34,9 @@ const (
 	cfDistribution      byte = 0x60 // distribution key -> statepb.Distribution
 	cfDistPending       byte = 0x61 // distribution key, partition -> recordpb.CommandDistributionRecord
 	cfSend              byte = 0x62 // owner key -> statepb.Send: a command to deliver to another partition
+	cfReceived          byte = 0x63 // distribution key -> nil: a distributed command processed here
+	cfSignalSub         byte = 0x70 // tenant, signal name (length-prefixed), owner key, catch event id -> recordpb.SignalSubscriptionRecord
+	cfSignalSubByOwner  byte = 0x71 // owner key, catch event id -> recordpb.SignalSubscriptionRecord
 )
 
 var (

@@ -304,6 +304,8 @@ type Record struct {
 	//	*Record_CommandDistribution
 	//	*Record_MessageSubscription
 	//	*Record_ProcessMessageSubscription
+	//	*Record_Signal
+	//	*Record_SignalSubscription
 	Value         isRecord_Value `protobuf_oneof:"value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -549,6 +551,24 @@ func (x *Record) GetProcessMessageSubscription() *ProcessMessageSubscriptionReco
 	return nil
 }
 
+func (x *Record) GetSignal() *SignalRecord {
+	if x != nil {
+		if x, ok := x.Value.(*Record_Signal); ok {
+			return x.Signal
+		}
+	}
+	return nil
+}
+
+func (x *Record) GetSignalSubscription() *SignalSubscriptionRecord {
+	if x != nil {
+		if x, ok := x.Value.(*Record_SignalSubscription); ok {
+			return x.SignalSubscription
+		}
+	}
+	return nil
+}
+
 type isRecord_Value interface {
 	isRecord_Value()
 }
@@ -609,6 +629,14 @@ type Record_ProcessMessageSubscription struct {
 	ProcessMessageSubscription *ProcessMessageSubscriptionRecord `protobuf:"bytes,33,opt,name=process_message_subscription,json=processMessageSubscription,proto3,oneof"`
 }
 
+type Record_Signal struct {
+	Signal *SignalRecord `protobuf:"bytes,34,opt,name=signal,proto3,oneof"`
+}
+
+type Record_SignalSubscription struct {
+	SignalSubscription *SignalSubscriptionRecord `protobuf:"bytes,35,opt,name=signal_subscription,json=signalSubscription,proto3,oneof"`
+}
+
 func (*Record_Deployment) isRecord_Value() {}
 
 func (*Record_Process) isRecord_Value() {}
@@ -636,6 +664,10 @@ func (*Record_CommandDistribution) isRecord_Value() {}
 func (*Record_MessageSubscription) isRecord_Value() {}
 
 func (*Record_ProcessMessageSubscription) isRecord_Value() {}
+
+func (*Record_Signal) isRecord_Value() {}
+
+func (*Record_SignalSubscription) isRecord_Value() {}
 
 // DeploymentResource is one file of a deployment.
 type DeploymentResource struct {
@@ -2028,7 +2060,9 @@ type CommandDistributionRecord struct {
 	ValueType   ValueType `protobuf:"varint,2,opt,name=value_type,json=valueType,proto3,enum=weft.record.v1.ValueType" json:"value_type,omitempty"`
 	Intent      string    `protobuf:"bytes,3,opt,name=intent,proto3" json:"intent,omitempty"`
 	// Deployment is the distributed command's value when value_type is DEPLOYMENT.
-	Deployment    *DeploymentRecord `protobuf:"bytes,4,opt,name=deployment,proto3" json:"deployment,omitempty"`
+	Deployment *DeploymentRecord `protobuf:"bytes,4,opt,name=deployment,proto3" json:"deployment,omitempty"`
+	// Signal is the distributed command's value when value_type is SIGNAL.
+	Signal        *SignalRecord `protobuf:"bytes,5,opt,name=signal,proto3" json:"signal,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2087,6 +2121,13 @@ func (x *CommandDistributionRecord) GetIntent() string {
 func (x *CommandDistributionRecord) GetDeployment() *DeploymentRecord {
 	if x != nil {
 		return x.Deployment
+	}
+	return nil
+}
+
+func (x *CommandDistributionRecord) GetSignal() *SignalRecord {
+	if x != nil {
+		return x.Signal
 	}
 	return nil
 }
@@ -2332,11 +2373,160 @@ func (x *ProcessMessageSubscriptionRecord) GetTenantId() string {
 	return ""
 }
 
+// SignalRecord is the value of SIGNAL records: a signal broadcast to every partition.
+type SignalRecord struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	SignalName string                 `protobuf:"bytes,1,opt,name=signal_name,json=signalName,proto3" json:"signal_name,omitempty"`
+	// Variables is a JSON object handed to every catch event the signal triggers.
+	Variables     []byte `protobuf:"bytes,2,opt,name=variables,proto3" json:"variables,omitempty"`
+	TenantId      string `protobuf:"bytes,3,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SignalRecord) Reset() {
+	*x = SignalRecord{}
+	mi := &file_weft_record_v1_record_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignalRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignalRecord) ProtoMessage() {}
+
+func (x *SignalRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_weft_record_v1_record_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignalRecord.ProtoReflect.Descriptor instead.
+func (*SignalRecord) Descriptor() ([]byte, []int) {
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *SignalRecord) GetSignalName() string {
+	if x != nil {
+		return x.SignalName
+	}
+	return ""
+}
+
+func (x *SignalRecord) GetVariables() []byte {
+	if x != nil {
+		return x.Variables
+	}
+	return nil
+}
+
+func (x *SignalRecord) GetTenantId() string {
+	if x != nil {
+		return x.TenantId
+	}
+	return ""
+}
+
+// SignalSubscriptionRecord is the value of SIGNAL_SUBSCRIPTION records: a signal start
+// event of a deployed process, or a signal catch event that waits.
+type SignalSubscriptionRecord struct {
+	state                protoimpl.MessageState `protogen:"open.v1"`
+	ProcessDefinitionKey int64                  `protobuf:"varint,1,opt,name=process_definition_key,json=processDefinitionKey,proto3" json:"process_definition_key,omitempty"`
+	BpmnProcessId        string                 `protobuf:"bytes,2,opt,name=bpmn_process_id,json=bpmnProcessId,proto3" json:"bpmn_process_id,omitempty"`
+	CatchEventId         string                 `protobuf:"bytes,3,opt,name=catch_event_id,json=catchEventId,proto3" json:"catch_event_id,omitempty"`
+	// CatchEventInstanceKey is the waiting element instance, -1 for a start event.
+	CatchEventInstanceKey int64  `protobuf:"varint,4,opt,name=catch_event_instance_key,json=catchEventInstanceKey,proto3" json:"catch_event_instance_key,omitempty"`
+	SignalName            string `protobuf:"bytes,5,opt,name=signal_name,json=signalName,proto3" json:"signal_name,omitempty"`
+	TenantId              string `protobuf:"bytes,6,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
+}
+
+func (x *SignalSubscriptionRecord) Reset() {
+	*x = SignalSubscriptionRecord{}
+	mi := &file_weft_record_v1_record_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignalSubscriptionRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignalSubscriptionRecord) ProtoMessage() {}
+
+func (x *SignalSubscriptionRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_weft_record_v1_record_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignalSubscriptionRecord.ProtoReflect.Descriptor instead.
+func (*SignalSubscriptionRecord) Descriptor() ([]byte, []int) {
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *SignalSubscriptionRecord) GetProcessDefinitionKey() int64 {
+	if x != nil {
+		return x.ProcessDefinitionKey
+	}
+	return 0
+}
+
+func (x *SignalSubscriptionRecord) GetBpmnProcessId() string {
+	if x != nil {
+		return x.BpmnProcessId
+	}
+	return ""
+}
+
+func (x *SignalSubscriptionRecord) GetCatchEventId() string {
+	if x != nil {
+		return x.CatchEventId
+	}
+	return ""
+}
+
+func (x *SignalSubscriptionRecord) GetCatchEventInstanceKey() int64 {
+	if x != nil {
+		return x.CatchEventInstanceKey
+	}
+	return 0
+}
+
+func (x *SignalSubscriptionRecord) GetSignalName() string {
+	if x != nil {
+		return x.SignalName
+	}
+	return ""
+}
+
+func (x *SignalSubscriptionRecord) GetTenantId() string {
+	if x != nil {
+		return x.TenantId
+	}
+	return ""
+}
+
 var File_weft_record_v1_record_proto protoreflect.FileDescriptor
 
 const file_weft_record_v1_record_proto_rawDesc = "" +
 	"\n" +
-	"\x1bweft/record/v1/record.proto\x12\x0eweft.record.v1\"\xb6\f\n" +
+	"\x1bweft/record/v1/record.proto\x12\x0eweft.record.v1\"\xcb\r\n" +
 	"\x06Record\x12\x1a\n" +
 	"\bposition\x18\x01 \x01(\x03R\bposition\x124\n" +
 	"\x16source_record_position\x18\x02 \x01(\x03R\x14sourceRecordPosition\x12\x10\n" +
@@ -2367,7 +2557,9 @@ const file_weft_record_v1_record_proto_rawDesc = "" +
 	"\amessage\x18\x1e \x01(\v2\x1d.weft.record.v1.MessageRecordH\x00R\amessage\x12^\n" +
 	"\x14command_distribution\x18\x1f \x01(\v2).weft.record.v1.CommandDistributionRecordH\x00R\x13commandDistribution\x12^\n" +
 	"\x14message_subscription\x18  \x01(\v2).weft.record.v1.MessageSubscriptionRecordH\x00R\x13messageSubscription\x12t\n" +
-	"\x1cprocess_message_subscription\x18! \x01(\v20.weft.record.v1.ProcessMessageSubscriptionRecordH\x00R\x1aprocessMessageSubscriptionB\a\n" +
+	"\x1cprocess_message_subscription\x18! \x01(\v20.weft.record.v1.ProcessMessageSubscriptionRecordH\x00R\x1aprocessMessageSubscription\x126\n" +
+	"\x06signal\x18\" \x01(\v2\x1c.weft.record.v1.SignalRecordH\x00R\x06signal\x12[\n" +
+	"\x13signal_subscription\x18# \x01(\v2(.weft.record.v1.SignalSubscriptionRecordH\x00R\x12signalSubscriptionB\a\n" +
 	"\x05value\"U\n" +
 	"\x12DeploymentResource\x12#\n" +
 	"\rresource_name\x18\x01 \x01(\tR\fresourceName\x12\x1a\n" +
@@ -2497,7 +2689,7 @@ const file_weft_record_v1_record_proto_rawDesc = "" +
 	"message_id\x18\x04 \x01(\tR\tmessageId\x12\x1c\n" +
 	"\tvariables\x18\x05 \x01(\fR\tvariables\x12\x1a\n" +
 	"\bdeadline\x18\x06 \x01(\x03R\bdeadline\x12\x1b\n" +
-	"\ttenant_id\x18\a \x01(\tR\btenantId\"\xd2\x01\n" +
+	"\ttenant_id\x18\a \x01(\tR\btenantId\"\x88\x02\n" +
 	"\x19CommandDistributionRecord\x12!\n" +
 	"\fpartition_id\x18\x01 \x01(\x05R\vpartitionId\x128\n" +
 	"\n" +
@@ -2505,7 +2697,8 @@ const file_weft_record_v1_record_proto_rawDesc = "" +
 	"\x06intent\x18\x03 \x01(\tR\x06intent\x12@\n" +
 	"\n" +
 	"deployment\x18\x04 \x01(\v2 .weft.record.v1.DeploymentRecordR\n" +
-	"deployment\"\xf3\x02\n" +
+	"deployment\x124\n" +
+	"\x06signal\x18\x05 \x01(\v2\x1c.weft.record.v1.SignalRecordR\x06signal\"\xf3\x02\n" +
 	"\x19MessageSubscriptionRecord\x120\n" +
 	"\x14process_instance_key\x18\x01 \x01(\x03R\x12processInstanceKey\x120\n" +
 	"\x14element_instance_key\x18\x02 \x01(\x03R\x12elementInstanceKey\x12&\n" +
@@ -2531,7 +2724,20 @@ const file_weft_record_v1_record_proto_rawDesc = "" +
 	"\tvariables\x18\t \x01(\fR\tvariables\x12\"\n" +
 	"\finterrupting\x18\n" +
 	" \x01(\bR\finterrupting\x12\x1b\n" +
-	"\ttenant_id\x18\v \x01(\tR\btenantId*X\n" +
+	"\ttenant_id\x18\v \x01(\tR\btenantId\"j\n" +
+	"\fSignalRecord\x12\x1f\n" +
+	"\vsignal_name\x18\x01 \x01(\tR\n" +
+	"signalName\x12\x1c\n" +
+	"\tvariables\x18\x02 \x01(\fR\tvariables\x12\x1b\n" +
+	"\ttenant_id\x18\x03 \x01(\tR\btenantId\"\x95\x02\n" +
+	"\x18SignalSubscriptionRecord\x124\n" +
+	"\x16process_definition_key\x18\x01 \x01(\x03R\x14processDefinitionKey\x12&\n" +
+	"\x0fbpmn_process_id\x18\x02 \x01(\tR\rbpmnProcessId\x12$\n" +
+	"\x0ecatch_event_id\x18\x03 \x01(\tR\fcatchEventId\x127\n" +
+	"\x18catch_event_instance_key\x18\x04 \x01(\x03R\x15catchEventInstanceKey\x12\x1f\n" +
+	"\vsignal_name\x18\x05 \x01(\tR\n" +
+	"signalName\x12\x1b\n" +
+	"\ttenant_id\x18\x06 \x01(\tR\btenantId*X\n" +
 	"\n" +
 	"RecordType\x12\x1b\n" +
 	"\x17RECORD_TYPE_UNSPECIFIED\x10\x00\x12\v\n" +
@@ -2594,7 +2800,7 @@ func file_weft_record_v1_record_proto_rawDescGZIP() []byte {
 }
 
 var file_weft_record_v1_record_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_weft_record_v1_record_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_weft_record_v1_record_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_weft_record_v1_record_proto_goTypes = []any{
 	(RecordType)(0),                          // 0: weft.record.v1.RecordType
 	(ValueType)(0),                           // 1: weft.record.v1.ValueType
@@ -2618,6 +2824,8 @@ var file_weft_record_v1_record_proto_goTypes = []any{
 	(*CommandDistributionRecord)(nil),        // 19: weft.record.v1.CommandDistributionRecord
 	(*MessageSubscriptionRecord)(nil),        // 20: weft.record.v1.MessageSubscriptionRecord
 	(*ProcessMessageSubscriptionRecord)(nil), // 21: weft.record.v1.ProcessMessageSubscriptionRecord
+	(*SignalRecord)(nil),                     // 22: weft.record.v1.SignalRecord
+	(*SignalSubscriptionRecord)(nil),         // 23: weft.record.v1.SignalSubscriptionRecord
 }
 var file_weft_record_v1_record_proto_depIdxs = []int32{
 	0,  // 0: weft.record.v1.Record.record_type:type_name -> weft.record.v1.RecordType
@@ -2637,18 +2845,21 @@ var file_weft_record_v1_record_proto_depIdxs = []int32{
 	19, // 14: weft.record.v1.Record.command_distribution:type_name -> weft.record.v1.CommandDistributionRecord
 	20, // 15: weft.record.v1.Record.message_subscription:type_name -> weft.record.v1.MessageSubscriptionRecord
 	21, // 16: weft.record.v1.Record.process_message_subscription:type_name -> weft.record.v1.ProcessMessageSubscriptionRecord
-	4,  // 17: weft.record.v1.DeploymentRecord.resources:type_name -> weft.record.v1.DeploymentResource
-	5,  // 18: weft.record.v1.DeploymentRecord.processes_metadata:type_name -> weft.record.v1.ProcessMetadata
-	9,  // 19: weft.record.v1.ProcessInstanceCreationRecord.start_instructions:type_name -> weft.record.v1.StartInstruction
-	12, // 20: weft.record.v1.JobRecord.custom_headers:type_name -> weft.record.v1.Header
-	13, // 21: weft.record.v1.JobBatchRecord.jobs:type_name -> weft.record.v1.JobRecord
-	1,  // 22: weft.record.v1.CommandDistributionRecord.value_type:type_name -> weft.record.v1.ValueType
-	6,  // 23: weft.record.v1.CommandDistributionRecord.deployment:type_name -> weft.record.v1.DeploymentRecord
-	24, // [24:24] is the sub-list for method output_type
-	24, // [24:24] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	22, // 17: weft.record.v1.Record.signal:type_name -> weft.record.v1.SignalRecord
+	23, // 18: weft.record.v1.Record.signal_subscription:type_name -> weft.record.v1.SignalSubscriptionRecord
+	4,  // 19: weft.record.v1.DeploymentRecord.resources:type_name -> weft.record.v1.DeploymentResource
+	5,  // 20: weft.record.v1.DeploymentRecord.processes_metadata:type_name -> weft.record.v1.ProcessMetadata
+	9,  // 21: weft.record.v1.ProcessInstanceCreationRecord.start_instructions:type_name -> weft.record.v1.StartInstruction
+	12, // 22: weft.record.v1.JobRecord.custom_headers:type_name -> weft.record.v1.Header
+	13, // 23: weft.record.v1.JobBatchRecord.jobs:type_name -> weft.record.v1.JobRecord
+	1,  // 24: weft.record.v1.CommandDistributionRecord.value_type:type_name -> weft.record.v1.ValueType
+	6,  // 25: weft.record.v1.CommandDistributionRecord.deployment:type_name -> weft.record.v1.DeploymentRecord
+	22, // 26: weft.record.v1.CommandDistributionRecord.signal:type_name -> weft.record.v1.SignalRecord
+	27, // [27:27] is the sub-list for method output_type
+	27, // [27:27] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_weft_record_v1_record_proto_init() }
@@ -2671,6 +2882,8 @@ func file_weft_record_v1_record_proto_init() {
 		(*Record_CommandDistribution)(nil),
 		(*Record_MessageSubscription)(nil),
 		(*Record_ProcessMessageSubscription)(nil),
+		(*Record_Signal)(nil),
+		(*Record_SignalSubscription)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -2678,7 +2891,7 @@ func file_weft_record_v1_record_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_weft_record_v1_record_proto_rawDesc), len(file_weft_record_v1_record_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   19,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -1,0 +1,188 @@
+package engine
+
+import (
+	"fmt"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/weftlabs/weft/broker/bpmn"
+	"github.com/weftlabs/weft/proto/gen/recordpb"
+	"github.com/weftlabs/weft/proto/gen/statepb"
+)
+
+// broadcastSignal processes SIGNAL BROADCAST: every signal catch event waiting for the
+// name completes and every signal start event of a latest process version starts an
+// instance, on this partition and, through a command distribution, on every other. The
+// request is answered once this partition broadcast it; the other partitions receive it
+// until they acknowledged, even across leader changes.
+//
+// A broadcast that another partition distributed carries the origin's key; it is
+// processed once per key, so a repeated delivery triggers nothing twice.
+func (p *processing) broadcastSignal() {
+	s := p.cmd.GetSignal()
+	distributed := p.cmd.GetKey() > 0
+	if s.GetSignalName() == "" {
+		p.reject(recordpb.RejectionType_INVALID_ARGUMENT, "Expected to broadcast a signal with a name, but the name is empty")
+		return
+	}
+	entries, err := parseObject(s.GetVariables())
+	if err != nil {
+		p.reject(recordpb.RejectionType_INVALID_ARGUMENT, "Expected signal variables to be a JSON object, but they are invalid: %s", err)
+		return
+	}
+	rec := &recordpb.SignalRecord{SignalName: s.GetSignalName(), Variables: encodeObject(entries), TenantId: tenantOf(s.GetTenantId())}
+	if distributed {
+		key := p.cmd.GetKey()
+		if p.tx.Received(key) {
+			p.respond(p.event(key, "BROADCASTED", rec)) // answered again, triggers nothing
+			return
+		}
+		p.tx.PutReceived(key)
+		ev := p.event(key, "BROADCASTED", rec)
+		p.triggerSignal(rec, entries)
+		p.respond(ev)
+		return
+	}
+	key := p.tx.NextKey()
+	ev := p.event(key, "BROADCASTED", rec)
+	p.triggerSignal(rec, entries)
+	if p.e.partitionCount > 1 {
+		p.distributeCommand(key, &recordpb.CommandDistributionRecord{
+			PartitionId: p.e.partitionID, ValueType: recordpb.ValueType_SIGNAL, Intent: "BROADCAST",
+			Signal: proto.Clone(rec).(*recordpb.SignalRecord),
+		}, nil)
+	}
+	p.respond(ev)
+}
+
+// triggerSignal completes the catch events and starts the processes that wait for a
+// signal, in the order of their subscriptions.
+func (p *processing) triggerSignal(rec *recordpb.SignalRecord, entries []jsonEntry) {
+	for _, sub := range p.tx.SignalSubscriptionsFor(rec.GetTenantId(), rec.GetSignalName()) {
+		if sub.GetCatchEventInstanceKey() <= 0 {
+			p.startBySignal(sub, entries)
+			continue
+		}
+		ei := p.tx.ElementInstance(sub.GetCatchEventInstanceKey())
+		if ei == nil || ei.GetState() != piActivated {
+			continue
+		}
+		el, ok := p.resolve(ei.GetKey(), ei.GetValue())
+		if !ok {
+			continue
+		}
+		p.event(sub.GetCatchEventInstanceKey(), "DELETED", proto.Clone(sub).(*recordpb.SignalSubscriptionRecord))
+		if len(el.model.Outputs) > 0 {
+			p.mergeLocal(el.key, el.value, entries)
+		} else {
+			p.mergePropagate(el.key, el.value, entries)
+		}
+		p.command(el.key, piCompleteElement, proto.Clone(el.value).(*recordpb.ProcessInstanceRecord))
+	}
+}
+
+// startBySignal starts an instance of a process at a signal start event.
+func (p *processing) startBySignal(sub *recordpb.SignalSubscriptionRecord, entries []jsonEntry) {
+	st := p.tx.Process(sub.GetProcessDefinitionKey())
+	model := p.model(sub.GetProcessDefinitionKey())
+	if st == nil || model == nil || model.Element(sub.GetCatchEventId()) == nil {
+		return
+	}
+	pr := st.GetRecord()
+	key := p.tx.NextKey()
+	value := &recordpb.ProcessInstanceRecord{
+		BpmnProcessId: pr.GetBpmnProcessId(), Version: pr.GetVersion(), ProcessDefinitionKey: pr.GetProcessDefinitionKey(),
+		ProcessInstanceKey: key, ElementId: pr.GetBpmnProcessId(), FlowScopeKey: -1,
+		BpmnElementType: string(bpmn.ElementProcess), BpmnEventType: "UNSPECIFIED",
+		ParentProcessInstanceKey: -1, ParentElementInstanceKey: -1, TenantId: tenantOf(pr.GetTenantId()),
+	}
+	p.mergeLocal(key, value, entries)
+	if p.startAt == nil {
+		p.startAt = map[int64]string{}
+	}
+	p.startAt[key] = sub.GetCatchEventId()
+	p.command(key, piActivateElement, value)
+}
+
+// activateSignalCatch starts an intermediate signal catch event: it waits for its
+// signal's name, evaluated now.
+func (p *processing) activateSignalCatch(el element) {
+	name, err := evalString(el.model.Signal.Name, scopeVariables{p: p, scope: el.key})
+	if err == nil && name == "" {
+		err = fmt.Errorf("expected the name of signal '%s' to be a non-empty string, but it was empty", el.model.Signal.ID)
+	}
+	if err != nil {
+		p.elementIncident(el, "EXTRACT_VALUE_ERROR", err.Error())
+		return
+	}
+	v := el.value
+	p.event(el.key, "CREATED", &recordpb.SignalSubscriptionRecord{
+		ProcessDefinitionKey: v.GetProcessDefinitionKey(), BpmnProcessId: v.GetBpmnProcessId(), CatchEventId: v.GetElementId(),
+		CatchEventInstanceKey: el.key, SignalName: name, TenantId: tenantOf(v.GetTenantId()),
+	})
+	p.lifecycle(el, piActivated)
+}
+
+// throwSignal runs a signal intermediate throw or end event: it broadcasts its signal
+// with the element's local variables (its input mappings) and passes on.
+func (p *processing) throwSignal(el element) {
+	name, err := evalString(el.model.Signal.Name, scopeVariables{p: p, scope: el.key})
+	if err == nil && name == "" {
+		err = fmt.Errorf("expected the name of signal '%s' to be a non-empty string, but it was empty", el.model.Signal.ID)
+	}
+	if err != nil {
+		p.elementIncident(el, "EXTRACT_VALUE_ERROR", err.Error())
+		return
+	}
+	p.lifecycle(el, piActivated)
+	p.command(-1, "BROADCAST", &recordpb.SignalRecord{
+		SignalName: name, Variables: encodeObject(p.localVariables(el.key)), TenantId: tenantOf(el.value.GetTenantId()),
+	})
+	p.completeElement(el)
+}
+
+// closeSignalSubscriptions removes the signal waits of an element instance that is left.
+func (p *processing) closeSignalSubscriptions(elementInstanceKey int64) {
+	for _, sub := range p.tx.SignalSubscriptionsOf(elementInstanceKey) {
+		p.event(elementInstanceKey, "DELETED", proto.Clone(sub).(*recordpb.SignalSubscriptionRecord))
+	}
+}
+
+// processDeployed opens the signal start subscriptions of a process version that is now
+// the latest, and closes those of the version it replaces. A version that arrives after
+// a newer one (distributions may cross) opens nothing.
+func (p *processing) processDeployed(pr *recordpb.ProcessRecord) {
+	id := pr.GetBpmnProcessId()
+	if p.tx.LatestVersion(id) != pr.GetVersion() {
+		return
+	}
+	for v := pr.GetVersion() - 1; v >= 1; v-- {
+		if prev := p.tx.ProcessByVersion(id, v); prev != nil {
+			for _, sub := range p.tx.SignalSubscriptionsOf(prev.GetRecord().GetProcessDefinitionKey()) {
+				if sub.GetCatchEventInstanceKey() <= 0 {
+					p.event(prev.GetRecord().GetProcessDefinitionKey(), "DELETED", proto.Clone(sub).(*recordpb.SignalSubscriptionRecord))
+				}
+			}
+			break
+		}
+	}
+	model := p.model(pr.GetProcessDefinitionKey())
+	if model == nil {
+		return
+	}
+	for _, el := range model.SignalStarts {
+		p.event(pr.GetProcessDefinitionKey(), "CREATED", &recordpb.SignalSubscriptionRecord{
+			ProcessDefinitionKey: pr.GetProcessDefinitionKey(), BpmnProcessId: id, CatchEventId: el.ID,
+			CatchEventInstanceKey: -1, SignalName: el.Signal.Name.Static, TenantId: tenantOf(pr.GetTenantId()),
+		})
+	}
+}
+
+// localVariables returns the variables of one scope as entries, by name.
+func (p *processing) localVariables(scopeKey int64) []jsonEntry {
+	var out []jsonEntry
+	p.tx.LocalVariables(scopeKey, func(name string, v *statepb.Variable) {
+		out = append(out, jsonEntry{name: name, value: v.GetValue()})
+	})
+	return out
+}
