@@ -947,12 +947,10 @@ func TestUnimplementedRPCs(t *testing.T) {
 	requireStatus(t, err, codes.Unimplemented, "ModifyProcessInstance")
 	_, err = e.gw.DeleteResource(ctx, &pb.DeleteResourceRequest{ResourceKey: unusedKey})
 	requireStatus(t, err, codes.Unimplemented, "DeleteResource")
-	_, err = e.gw.BroadcastSignal(ctx, &pb.BroadcastSignalRequest{SignalName: "s"})
-	requireStatus(t, err, codes.Unimplemented, "BroadcastSignal")
 
 	// Through the client as well.
-	_, err = e.client.NewBroadcastSignalCommand().SignalName("s").Send(ctx)
-	requireStatus(t, err, codes.Unimplemented, "BroadcastSignal")
+	_, err = e.client.NewDeleteResourceCommand().ResourceKey(unusedKey).Send(ctx)
+	requireStatus(t, err, codes.Unimplemented, "DeleteResource")
 }
 
 func TestActivateJobsBatches(t *testing.T) {
