@@ -80,6 +80,8 @@ type Process struct {
 	NoneStart *Element
 	// SignalStarts are the process-level signal start events, in document order.
 	SignalStarts []*Element
+	// TimerStarts are the process-level timer start events, in document order.
+	TimerStarts []*Element
 
 	elements map[string]*Element
 	flows    map[string]*SequenceFlow
@@ -123,6 +125,41 @@ type Element struct {
 	// Signal is the signal a signal event waits for or broadcasts; nil for other
 	// elements.
 	Signal *Signal
+	// Timer is a timer event's definition; nil for other elements.
+	Timer *Timer
+	// Error is an error event's definition; nil for other elements.
+	Error *ErrorDef
+	// AttachedTo is the activity a boundary event is attached to; nil for other elements.
+	AttachedTo *Element
+	// Interrupting is false for a non-interrupting boundary event (cancelActivity="false");
+	// true for every other element.
+	Interrupting bool
+	// Boundaries are the boundary events attached to an activity, in document order.
+	Boundaries []*Element
+}
+
+// TimerKind says how a timer event's definition reads.
+type TimerKind string
+
+// Timer definition kinds.
+const (
+	TimerDuration TimerKind = "duration" // timeDuration: ISO 8601 duration
+	TimerDate     TimerKind = "date"     // timeDate: ISO 8601 date-time
+	TimerCycle    TimerKind = "cycle"    // timeCycle: repeating interval or cron expression
+)
+
+// Timer is a timer event's definition: its kind and value, static or an expression
+// that gives the text (or, for durations and dates, a FEEL duration or date-time).
+type Timer struct {
+	Kind  TimerKind
+	Value feel.Field
+}
+
+// ErrorDef is an error event's definition: the error code it throws or catches. A
+// catch event without a code (no errorRef) catches every error.
+type ErrorDef struct {
+	Code     string
+	CatchAll bool
 }
 
 // Signal is a bpmn:signal that an element references: its name, static or an

@@ -80,9 +80,13 @@ func parse(resourceName string, data []byte) (*Definitions, []Problem, error) {
 	b.checkIDs(root)
 	b.messages = b.readMessages(root)
 	b.signals = map[string]string{}
+	b.errors = map[string]string{}
 	for _, c := range root.children {
 		if c.is(nsBPMN, "signal") {
 			b.signals[c.get("id")] = c.get("name")
+		}
+		if c.is(nsBPMN, "error") {
+			b.errors[c.get("id")] = c.get("errorCode")
 		}
 	}
 	defs := &Definitions{}
@@ -104,6 +108,8 @@ type builder struct {
 	messages map[string]*messageDef
 	// signals holds the names of the resource's bpmn:signal elements by id.
 	signals map[string]string
+	// errors holds the error codes of the resource's bpmn:error elements by id.
+	errors map[string]string
 }
 
 // messageDef is a bpmn:message as written, before an element references it.
@@ -214,6 +220,9 @@ type processBuilder struct {
 	kindReported map[*Element]bool   // elements whose event kind already has a more specific problem
 	msgRefs      map[*Element]string // messageRef of message events and receive tasks
 	signalRefs   map[*Element]string // signalRef of signal events
+	timerDefs    map[*Element]*node  // timerEventDefinition of timer events
+	errorRefs    map[*Element]string // errorRef of error events
+	attachedRefs map[*Element]string // attachedToRef of boundary events
 }
 
 func (b *builder) process(n *node) *Process {
@@ -236,6 +245,9 @@ func (b *builder) process(n *node) *Process {
 		kindReported: map[*Element]bool{},
 		msgRefs:      map[*Element]string{},
 		signalRefs:   map[*Element]string{},
+		timerDefs:    map[*Element]*node{},
+		errorRefs:    map[*Element]string{},
+		attachedRefs: map[*Element]string{},
 	}
 	pb.scope(n, nil)
 	pb.resolveFlows()
@@ -291,6 +303,13 @@ func (pb *processBuilder) element(n *node, t ElementType, parent *Element) *Elem
 	if t == ElementReceiveTask {
 		pb.msgRefs[el] = n.get("messageRef")
 	}
+	el.Interrupting = true
+	if t == ElementBoundaryEvent {
+		pb.attachedRefs[el] = n.get("attachedToRef")
+		if v, ok := n.attr("cancelActivity"); ok && strings.TrimSpace(v) == "false" {
+			el.Interrupting = false
+		}
+	}
 	pb.loopCharacteristics(n, el)
 	pb.extensions(n, el)
 	return el
@@ -316,6 +335,12 @@ func (pb *processBuilder) eventDefinitions(n *node, el *Element) {
 			}
 			if et == EventSignal && len(found) == 1 {
 				pb.signalRefs[el] = c.get("signalRef")
+			}
+			if et == EventTimer && len(found) == 1 {
+				pb.timerDefs[el] = c
+			}
+			if et == EventError && len(found) == 1 {
+				pb.errorRefs[el] = c.get("errorRef")
 			}
 		} else if c.name.Local == "eventDefinitionRef" {
 			found = append(found, EventUnspecified)
@@ -464,4 +489,114 @@ func (pb *processBuilder) signalRef(el *Element, ref string) {
 		pb.problem(el.ID, "the name of signal '%s' must be static on a start event: its subscription opens at deployment", ref)
 	}
 	el.Signal = s
+}
+
+// timerDef reads a timer event's definition: exactly one of timeDuration, timeDate and
+// timeCycle, which the event's kind must allow. A static value must parse.
+func (pb *processBuilder) timerDef(el *Element, n *node) {
+	var found []*Timer
+	for _, c := range n.children {
+		var kind TimerKind
+		switch {
+		case c.is(nsBPMN, "timeDuration"):
+			kind = TimerDuration
+		case c.is(nsBPMN, "timeDate"):
+			kind = TimerDate
+		case c.is(nsBPMN, "timeCycle"):
+			kind = TimerCycle
+		default:
+			continue
+		}
+		text := strings.TrimSpace(string(c.text))
+		if text == "" {
+			pb.problem(el.ID, "the timer's %s is empty", c.name.Local)
+			return
+		}
+		found = append(found, &Timer{Kind: kind, Value: pb.field(el.ID, "timer "+string(kind), text)})
+	}
+	if len(found) != 1 {
+		pb.problem(el.ID, "a timer event must have exactly one of timeDuration, timeDate and timeCycle, but it has %d", len(found))
+		return
+	}
+	t := found[0]
+	switch {
+	case el.Type == ElementIntermediateCatchEvent && t.Kind == TimerCycle:
+		pb.problem(el.ID, "an intermediate timer catch event must have a timeDuration or a timeDate, not a timeCycle")
+		return
+	case el.Type == ElementBoundaryEvent && el.Interrupting && t.Kind == TimerCycle:
+		pb.problem(el.ID, "an interrupting timer boundary event must have a timeDuration or a timeDate; a timeCycle needs cancelActivity=\"false\"")
+		return
+	}
+	if !strings.HasPrefix(strings.TrimSpace(t.Value.Raw), "=") {
+		if err := checkStaticTimer(t); err != nil {
+			pb.problem(el.ID, "invalid timer %s: %v", t.Kind, err)
+			return
+		}
+	}
+	el.Timer = t
+}
+
+// errorRef resolves the error an error event references. A boundary event without one
+// catches every error.
+func (pb *processBuilder) errorRef(el *Element, ref string) {
+	ref = strings.TrimSpace(ref)
+	if ref == "" {
+		if el.Type == ElementBoundaryEvent {
+			el.Error = &ErrorDef{CatchAll: true}
+			return
+		}
+		pb.problem(el.ID, "the element must reference an error (errorRef)")
+		return
+	}
+	code, ok := pb.errors[ref]
+	if !ok {
+		pb.problem(el.ID, "the referenced error '%s' is not defined", ref)
+		return
+	}
+	if strings.TrimSpace(code) == "" {
+		if el.Type == ElementBoundaryEvent {
+			el.Error = &ErrorDef{CatchAll: true} // an error without a code catches every error, as in Zeebe
+			return
+		}
+		pb.problem(el.ID, "the referenced error '%s' must have an errorCode", ref)
+		return
+	}
+	el.Error = &ErrorDef{Code: code}
+}
+
+// attach links a boundary event to its activity.
+func (pb *processBuilder) attach(el *Element, ref string) {
+	ref = strings.TrimSpace(ref)
+	act := pb.p.elements[ref]
+	switch {
+	case ref == "":
+		pb.problem(el.ID, "a boundary event must be attached to an activity (attachedToRef)")
+		return
+	case act == nil:
+		pb.problem(el.ID, "the boundary event is attached to '%s', which is not an element of the process", ref)
+		return
+	case !isActivity(act.Type):
+		pb.problem(el.ID, "the boundary event is attached to '%s', which is not an activity", ref)
+		return
+	case act.Parent != el.Parent:
+		pb.problem(el.ID, "the boundary event must be in the same scope as its activity '%s'", ref)
+		return
+	}
+	if len(el.Incoming) > 0 {
+		pb.problem(el.ID, "a boundary event must not have incoming sequence flows")
+	}
+	if len(el.Outgoing) == 0 {
+		pb.problem(el.ID, "a boundary event must have at least one outgoing sequence flow")
+	}
+	el.AttachedTo = act
+	act.Boundaries = append(act.Boundaries, el)
+}
+
+func isActivity(t ElementType) bool {
+	switch t {
+	case ElementTask, ElementServiceTask, ElementReceiveTask, ElementUserTask, ElementManualTask, ElementScriptTask,
+		ElementSendTask, ElementBusinessRuleTask, ElementCallActivity, ElementSubProcess:
+		return true
+	}
+	return false
 }

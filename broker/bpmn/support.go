@@ -34,13 +34,13 @@ var support = map[kind]level{
 	{ElementParallelGateway, EventUnspecified}:  runs,
 
 	{ElementStartEvent, EventMessage}:    notYet,
-	{ElementStartEvent, EventTimer}:      notYet,
+	{ElementStartEvent, EventTimer}:      runs,
 	{ElementStartEvent, EventSignal}:     runs,
 	{ElementStartEvent, EventError}:      notYet, // event sub-processes only
 	{ElementStartEvent, EventEscalation}: notYet, // event sub-processes only
 
 	{ElementIntermediateCatchEvent, EventMessage}: runs,
-	{ElementIntermediateCatchEvent, EventTimer}:   notYet,
+	{ElementIntermediateCatchEvent, EventTimer}:   runs,
 	{ElementIntermediateCatchEvent, EventSignal}:  runs,
 	{ElementIntermediateCatchEvent, EventLink}:    notYet,
 
@@ -50,10 +50,10 @@ var support = map[kind]level{
 	{ElementIntermediateThrowEvent, EventEscalation}: notYet,
 	{ElementIntermediateThrowEvent, EventLink}:       notYet,
 
-	{ElementBoundaryEvent, EventMessage}:    notYet,
-	{ElementBoundaryEvent, EventTimer}:      notYet,
-	{ElementBoundaryEvent, EventError}:      notYet,
-	{ElementBoundaryEvent, EventSignal}:     notYet,
+	{ElementBoundaryEvent, EventMessage}:    runs,
+	{ElementBoundaryEvent, EventTimer}:      runs,
+	{ElementBoundaryEvent, EventError}:      runs,
+	{ElementBoundaryEvent, EventSignal}:     runs,
 	{ElementBoundaryEvent, EventEscalation}: notYet,
 
 	{ElementEndEvent, EventError}:      notYet,

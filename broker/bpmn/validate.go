@@ -11,6 +11,18 @@ func (pb *processBuilder) validate() {
 			unsupported(kind{el.Type, el.EventType}) == "" {
 			pb.messageRef(el, ref)
 		}
+		if n, ok := pb.timerDefs[el]; ok && unsupported(kind{el.Type, el.EventType}) == "" {
+			pb.timerDef(el, n)
+			if el.Type == ElementStartEvent && el.Parent == nil && el.Timer != nil {
+				p.TimerStarts = append(p.TimerStarts, el)
+			}
+		}
+		if ref, ok := pb.errorRefs[el]; ok && el.Type == ElementBoundaryEvent && unsupported(kind{el.Type, el.EventType}) == "" {
+			pb.errorRef(el, ref)
+		}
+		if ref, ok := pb.attachedRefs[el]; ok && unsupported(kind{el.Type, el.EventType}) == "" {
+			pb.attach(el, ref)
+		}
 		if ref, ok := pb.signalRefs[el]; ok && unsupported(kind{el.Type, el.EventType}) == "" {
 			pb.signalRef(el, ref)
 			if el.Type == ElementStartEvent && el.Parent == nil {

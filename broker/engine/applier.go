@@ -57,6 +57,15 @@ func (p *processing) apply(r *recordpb.Record) {
 		p.applyProcessMessageSubscription(r.GetKey(), r.GetIntent(), v.ProcessMessageSubscription)
 	case *recordpb.Record_MessageSubscription:
 		p.applyMessageSubscription(r.GetKey(), r.GetIntent(), v.MessageSubscription)
+	case *recordpb.Record_Timer:
+		switch r.GetIntent() {
+		case "CREATED":
+			tx.PutTimer(r.GetKey(), v.Timer)
+		case "TRIGGERED", "CANCELED":
+			tx.DeleteTimer(r.GetKey())
+		}
+	case *recordpb.Record_ProcessEvent:
+		p.applyProcessEvent(r.GetKey(), r.GetIntent(), v.ProcessEvent)
 	case *recordpb.Record_SignalSubscription:
 		switch r.GetIntent() {
 		case "CREATED":
@@ -86,7 +95,7 @@ func (p *processing) applyProcessInstance(key int64, intent string, v *recordpb.
 					tx.SetJoinCount(scopeKey, in.ID, tx.JoinCount(scopeKey, in.ID)-1)
 				}
 				scope.ActiveFlows -= int32(len(m.Incoming))
-			} else if len(m.Incoming) > 0 && scope.ActiveFlows > 0 {
+			} else if (len(m.Incoming) > 0 || m.Type == bpmn.ElementBoundaryEvent) && scope.ActiveFlows > 0 {
 				scope.ActiveFlows--
 			}
 			if scope.ActiveFlows < 0 {
@@ -99,13 +108,20 @@ func (p *processing) applyProcessInstance(key int64, intent string, v *recordpb.
 			ei.State = intent
 			tx.PutElementInstance(ei)
 		}
+		if intent == piActivated {
+			tx.DeleteEventTrigger(key) // a triggered event's element took its variables
+		}
 	case piCompleted, piTerminated:
 		ei := tx.ElementInstance(key)
 		if ei == nil {
 			return
 		}
 		tx.DeleteElementInstance(ei)
-		if scope := tx.ElementInstance(scopeKey); scope != nil {
+		scope := tx.ElementInstance(scopeKey)
+		if t := ei.GetInterruptedBy(); t > 0 && (scope == nil || scope.GetState() != piActivated) {
+			tx.DeleteEventTrigger(t) // the scope ends too: the event's element never runs
+		}
+		if scope != nil {
 			scope.ActiveChildren--
 			tx.PutElementInstance(scope)
 		}
@@ -221,6 +237,32 @@ func (p *processing) applyIncident(key int64, intent string, v *recordpb.Inciden
 		if ei := tx.ElementInstance(v.GetElementInstanceKey()); ei != nil && ei.GetIncidentKey() == key {
 			ei.IncidentKey = 0
 			tx.PutElementInstance(ei)
+		}
+	}
+}
+
+// applyProcessEvent keeps a triggered event until its element runs. An interrupting
+// boundary event marks its activity, which activates the event's element once it is
+// terminated; the activation counts as a token on its way in the scope.
+func (p *processing) applyProcessEvent(key int64, intent string, v *recordpb.ProcessEventRecord) {
+	tx := p.tx
+	switch intent {
+	case "TRIGGERING":
+		tx.PutEventTrigger(key, v)
+		proc := p.model(v.GetProcessDefinitionKey())
+		if proc == nil {
+			return
+		}
+		if b := proc.Element(v.GetTargetElementId()); b != nil && b.Interrupting {
+			if ei := tx.ElementInstance(v.GetScopeKey()); ei != nil {
+				ei.InterruptedBy = key
+				tx.PutElementInstance(ei)
+			}
+		}
+	case "TRIGGERED":
+		if scope := tx.ElementInstance(v.GetFlowScopeKey()); scope != nil {
+			scope.ActiveFlows++
+			tx.PutElementInstance(scope)
 		}
 	}
 }

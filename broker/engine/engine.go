@@ -59,10 +59,19 @@ type Output struct {
 	Responses []Response
 	// JobTypes lists job types that have new activatable jobs, without repeats.
 	JobTypes []string
+	// TimerDue is the earliest due date (ms) of the timers created, 0 for none: the
+	// leader's due-date checker must look from there.
+	TimerDue int64
 	// Distribute is set when commands wait to be sent to other partitions: deployments
 	// to distribute (state.DB.PendingDistributions) or subscription commands
 	// (state.DB.PendingSends).
 	Distribute bool
+}
+
+func (o *Output) timerDue(at int64) {
+	if o.TimerDue == 0 || at < o.TimerDue {
+		o.TimerDue = at
+	}
 }
 
 func (o *Output) jobsAvailable(jobType string) {
@@ -194,6 +203,11 @@ func (p *processing) dispatch() {
 			return
 		case "DELETE":
 			p.deleteMessageSubscriptionSide()
+			return
+		}
+	case recordpb.ValueType_TIMER:
+		if c.GetIntent() == "TRIGGER" {
+			p.triggerTimer()
 			return
 		}
 	case recordpb.ValueType_SIGNAL:

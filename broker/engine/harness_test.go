@@ -110,6 +110,13 @@ func summary(rs []*recordpb.Record) string {
 			if mk := v.ProcessMessageSubscription.GetMessageKey(); mk > 0 {
 				fmt.Fprintf(&b, " message=%d", mk&(1<<51-1))
 			}
+		case *recordpb.Record_Timer:
+			if v.Timer.GetTargetElementId() == "" {
+				break
+			}
+			fmt.Fprintf(&b, " %s due=+%ds reps=%d", v.Timer.GetTargetElementId(), (v.Timer.GetDueDate()-1_700_000_000_000)/1000, v.Timer.GetRepetitions())
+		case *recordpb.Record_ProcessEvent:
+			fmt.Fprintf(&b, " %s %s", v.ProcessEvent.GetTargetElementId(), v.ProcessEvent.GetVariables())
 		case *recordpb.Record_Signal:
 			fmt.Fprintf(&b, " %s %s", v.Signal.GetSignalName(), v.Signal.GetVariables())
 		case *recordpb.Record_SignalSubscription:

@@ -120,11 +120,17 @@ func (p *processing) onActivate(el element) {
 			p.activateSignalCatch(el)
 			return
 		}
+		if el.model.Timer != nil {
+			p.activateTimerCatch(el)
+			return
+		}
 		p.lifecycle(el, piActivated)
 		p.completeElement(el)
 	case bpmn.ElementParallelGateway:
 		p.lifecycle(el, piActivated)
 		p.completeElement(el)
+	case bpmn.ElementBoundaryEvent:
+		p.activateBoundaryEvent(el)
 	case bpmn.ElementIntermediateThrowEvent, bpmn.ElementEndEvent:
 		if el.model.Signal != nil {
 			p.throwSignal(el)
@@ -160,6 +166,9 @@ func (p *processing) completeElement(el element) {
 	}
 	if !el.isProcess() && !p.applyOutputs(el) {
 		return
+	}
+	if mayWait(el.model) {
+		p.closeEventSubscriptions(el.key)
 	}
 	if el.isProcess() {
 		p.respondResult(el)
@@ -286,8 +295,7 @@ func (p *processing) terminate(el element) *recordpb.Record {
 	ev := p.lifecycle(el, piTerminating)
 	ei := p.tx.ElementInstance(el.key)
 	p.resolveIncidentsOf(ei)
-	p.closeMessageSubscriptions(el.key)
-	p.closeSignalSubscriptions(el.key)
+	p.closeEventSubscriptions(el.key)
 	if jk := ei.GetJobKey(); jk > 0 {
 		if job := p.tx.Job(jk); job != nil {
 			p.event(jk, "CANCELED", proto.Clone(job.GetRecord()).(*recordpb.JobRecord))
@@ -306,13 +314,28 @@ func (p *processing) terminate(el element) *recordpb.Record {
 	return ev
 }
 
-// finishTermination writes ELEMENT_TERMINATED and lets a terminating scope finish.
+// finishTermination writes ELEMENT_TERMINATED and lets a terminating scope finish, or,
+// for an activity that an interrupting boundary event terminated, activates the event.
 func (p *processing) finishTermination(el element) {
 	if el.isProcess() {
 		p.tx.DeleteAwait(el.value.GetProcessInstanceKey())
 	}
+	interruptedBy := p.tx.ElementInstance(el.key).GetInterruptedBy()
+	scope := el.value.GetFlowScopeKey()
+	var trigger *recordpb.ProcessEventRecord
+	if interruptedBy > 0 {
+		if s := p.tx.ElementInstance(scope); s != nil && s.GetState() == piActivated {
+			trigger = p.tx.EventTrigger(interruptedBy)
+		}
+	}
 	p.lifecycle(el, piTerminated)
-	if scope := el.value.GetFlowScopeKey(); scope > 0 {
+	if trigger != nil {
+		if b := el.proc.Element(trigger.GetTargetElementId()); b != nil {
+			p.activateTriggered(interruptedBy, trigger, el.value, b)
+			return
+		}
+	}
+	if scope > 0 {
 		p.maybeCompleteScope(scope)
 	}
 }

@@ -28,6 +28,9 @@ func (p *processing) activateServiceTask(el element) {
 			return
 		}
 	}
+	if !p.openBoundaryEvents(el) {
+		return
+	}
 	p.lifecycle(el, piActivated)
 	headers := make([]*recordpb.Header, 0, len(el.model.Headers))
 	for _, h := range el.model.Headers {

@@ -71,6 +71,13 @@ func (p *processing) triggerSignal(rec *recordpb.SignalRecord, entries []jsonEnt
 		if !ok {
 			continue
 		}
+		if b := el.proc.Element(sub.GetCatchEventId()); b != nil && b.AttachedTo == el.model {
+			if b.Interrupting {
+				p.event(sub.GetCatchEventInstanceKey(), "DELETED", proto.Clone(sub).(*recordpb.SignalSubscriptionRecord))
+			}
+			p.triggerBoundary(el, b, encodeObject(entries))
+			continue
+		}
 		p.event(sub.GetCatchEventInstanceKey(), "DELETED", proto.Clone(sub).(*recordpb.SignalSubscriptionRecord))
 		if len(el.model.Outputs) > 0 {
 			p.mergeLocal(el.key, el.value, entries)
@@ -88,7 +95,12 @@ func (p *processing) startBySignal(sub *recordpb.SignalSubscriptionRecord, entri
 	if st == nil || model == nil || model.Element(sub.GetCatchEventId()) == nil {
 		return
 	}
-	pr := st.GetRecord()
+	p.startInstanceAt(st.GetRecord(), entries, sub.GetCatchEventId())
+}
+
+// startInstanceAt starts an instance of a process at one of its start events, with
+// variables.
+func (p *processing) startInstanceAt(pr *recordpb.ProcessRecord, entries []jsonEntry, startID string) {
 	key := p.tx.NextKey()
 	value := &recordpb.ProcessInstanceRecord{
 		BpmnProcessId: pr.GetBpmnProcessId(), Version: pr.GetVersion(), ProcessDefinitionKey: pr.GetProcessDefinitionKey(),
@@ -100,7 +112,7 @@ func (p *processing) startBySignal(sub *recordpb.SignalSubscriptionRecord, entri
 	if p.startAt == nil {
 		p.startAt = map[int64]string{}
 	}
-	p.startAt[key] = sub.GetCatchEventId()
+	p.startAt[key] = startID
 	p.command(key, piActivateElement, value)
 }
 
@@ -115,12 +127,21 @@ func (p *processing) activateSignalCatch(el element) {
 		p.elementIncident(el, "EXTRACT_VALUE_ERROR", err.Error())
 		return
 	}
+	if !p.openBoundaryEvents(el) {
+		return
+	}
+	p.openSignalSubscription(el, el.model.ID, name)
+	p.lifecycle(el, piActivated)
+}
+
+// openSignalSubscription writes SIGNAL_SUBSCRIPTION CREATED for an element instance
+// that waits for a signal: the element itself or a boundary event attached to it.
+func (p *processing) openSignalSubscription(el element, catchEventID, name string) {
 	v := el.value
 	p.event(el.key, "CREATED", &recordpb.SignalSubscriptionRecord{
-		ProcessDefinitionKey: v.GetProcessDefinitionKey(), BpmnProcessId: v.GetBpmnProcessId(), CatchEventId: v.GetElementId(),
+		ProcessDefinitionKey: v.GetProcessDefinitionKey(), BpmnProcessId: v.GetBpmnProcessId(), CatchEventId: catchEventID,
 		CatchEventInstanceKey: el.key, SignalName: name, TenantId: tenantOf(v.GetTenantId()),
 	})
-	p.lifecycle(el, piActivated)
 }
 
 // throwSignal runs a signal intermediate throw or end event: it broadcasts its signal
@@ -158,6 +179,7 @@ func (p *processing) processDeployed(pr *recordpb.ProcessRecord) {
 	}
 	for v := pr.GetVersion() - 1; v >= 1; v-- {
 		if prev := p.tx.ProcessByVersion(id, v); prev != nil {
+			p.cancelStartTimers(prev.GetRecord().GetProcessDefinitionKey())
 			for _, sub := range p.tx.SignalSubscriptionsOf(prev.GetRecord().GetProcessDefinitionKey()) {
 				if sub.GetCatchEventInstanceKey() <= 0 {
 					p.event(prev.GetRecord().GetProcessDefinitionKey(), "DELETED", proto.Clone(sub).(*recordpb.SignalSubscriptionRecord))
@@ -170,6 +192,7 @@ func (p *processing) processDeployed(pr *recordpb.ProcessRecord) {
 	if model == nil {
 		return
 	}
+	p.openStartTimers(pr, model)
 	for _, el := range model.SignalStarts {
 		p.event(pr.GetProcessDefinitionKey(), "CREATED", &recordpb.SignalSubscriptionRecord{
 			ProcessDefinitionKey: pr.GetProcessDefinitionKey(), BpmnProcessId: id, CatchEventId: el.ID,

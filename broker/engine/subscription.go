@@ -39,40 +39,47 @@ import (
 // activateMessageCatch starts an intermediate message catch event or a receive task:
 // its message name and correlation key are evaluated and the wait opens.
 func (p *processing) activateMessageCatch(el element) {
-	if !p.openMessageSubscription(el, el.model.Message, true) {
+	name, correlationKey, err := evalMessage(el.model.Message, scopeVariables{p: p, scope: el.key})
+	if err != nil {
+		p.elementIncident(el, "EXTRACT_VALUE_ERROR", err.Error())
 		return
 	}
+	if !p.openBoundaryEvents(el) {
+		return
+	}
+	p.openMessageSubscription(el, el.model, name, correlationKey)
 	p.lifecycle(el, piActivated)
 }
 
-// openMessageSubscription evaluates a message's name and correlation key in the
-// element's scope and writes PROCESS_MESSAGE_SUBSCRIPTION CREATING. A failing
-// expression raises an incident and returns false.
-func (p *processing) openMessageSubscription(el element, m *bpmn.Message, interrupting bool) bool {
-	vars := scopeVariables{p: p, scope: el.key}
-	name, err := evalString(m.Name, vars)
+// evalMessage evaluates a message's name and correlation key.
+func evalMessage(m *bpmn.Message, vars feel.Variables) (name, correlationKey string, err error) {
+	name, err = evalString(m.Name, vars)
 	if err == nil && name == "" {
 		err = fmt.Errorf("expected the name of message '%s' to be a non-empty string, but it was empty", m.ID)
 	}
 	if err != nil {
-		p.elementIncident(el, "EXTRACT_VALUE_ERROR", err.Error())
-		return false
+		return "", "", err
 	}
-	correlationKey, err := evalCorrelationKey(m.CorrelationKey, vars)
+	correlationKey, err = evalCorrelationKey(m.CorrelationKey, vars)
 	if err != nil {
-		p.elementIncident(el, "EXTRACT_VALUE_ERROR", fmt.Sprintf("failed to extract the correlation key of message '%s': %s", name, err))
-		return false
+		return "", "", fmt.Errorf("failed to extract the correlation key of message '%s': %s", name, err)
 	}
+	return name, correlationKey, nil
+}
+
+// openMessageSubscription writes PROCESS_MESSAGE_SUBSCRIPTION CREATING for an element
+// instance that waits for a message: the element itself (catch event, receive task) or
+// a boundary event attached to it.
+func (p *processing) openMessageSubscription(el element, event *bpmn.Element, name, correlationKey string) {
 	v := el.value
 	p.event(p.tx.NextKey(), state.SubCreating, &recordpb.ProcessMessageSubscriptionRecord{
 		SubscriptionPartitionId: placement.MessagePartition(correlationKey, p.e.partitionCount),
 		ProcessInstanceKey:      v.GetProcessInstanceKey(), ElementInstanceKey: el.key,
-		BpmnProcessId: v.GetBpmnProcessId(), ElementId: v.GetElementId(),
+		BpmnProcessId: v.GetBpmnProcessId(), ElementId: event.ID,
 		MessageName: name, CorrelationKey: correlationKey, MessageKey: -1,
-		Variables: []byte("{}"), Interrupting: interrupting, TenantId: tenantOf(v.GetTenantId()),
+		Variables: []byte("{}"), Interrupting: event.Interrupting, TenantId: tenantOf(v.GetTenantId()),
 	})
 	p.out.Distribute = true
-	return true
 }
 
 // evalCorrelationKey evaluates a correlation key: the result must be a string or a
@@ -119,11 +126,21 @@ func (p *processing) confirmProcessSubscription() {
 		p.reject(recordpb.RejectionType_NOT_FOUND, "Expected to confirm the subscription of element instance '%d' to message '%s', but no such subscription was found", c.GetElementInstanceKey(), c.GetMessageName())
 		return
 	}
-	if s.GetState() != state.SubCreating {
+	reopen := s.GetState() == state.SubCorrelated && !s.GetRecord().GetInterrupting()
+	if s.GetState() != state.SubCreating && !reopen {
 		p.reject(recordpb.RejectionType_INVALID_STATE, "Expected to confirm the subscription of element instance '%d' to message '%s', but it is %s", c.GetElementInstanceKey(), c.GetMessageName(), s.GetState())
 		return
 	}
-	p.respond(p.event(s.GetKey(), state.SubCreated, proto.Clone(s.GetRecord()).(*recordpb.ProcessMessageSubscriptionRecord)))
+	rec := proto.Clone(s.GetRecord()).(*recordpb.ProcessMessageSubscriptionRecord)
+	if reopen {
+		// A non-interrupting wait goes on after a correlation, while its element is active.
+		if ei := p.tx.ElementInstance(c.GetElementInstanceKey()); ei == nil || ei.GetState() != piActivated {
+			p.respond(p.event(s.GetKey(), state.SubDeleting, rec))
+			p.out.Distribute = true
+			return
+		}
+	}
+	p.respond(p.event(s.GetKey(), state.SubCreated, rec))
 }
 
 // correlateProcessSubscription processes PROCESS_MESSAGE_SUBSCRIPTION CORRELATE: a
@@ -133,6 +150,12 @@ func (p *processing) correlateProcessSubscription() {
 	s := p.tx.ProcessMessageSubscription(c.GetElementInstanceKey(), c.GetMessageName())
 	if s == nil {
 		p.reject(recordpb.RejectionType_NOT_FOUND, "Expected to correlate message '%s' to element instance '%d', but no subscription was found", c.GetMessageName(), c.GetElementInstanceKey())
+		return
+	}
+	if s.GetRecord().GetMessageKey() == c.GetMessageKey() {
+		// Also for a non-interrupting wait that went on: the message partition never
+		// offers one message twice to a wait of the same process.
+		p.reject(recordpb.RejectionType_ALREADY_EXISTS, "Expected to correlate message with key '%d' to element instance '%d', but it is already correlated", c.GetMessageKey(), c.GetElementInstanceKey())
 		return
 	}
 	switch s.GetState() {
@@ -165,6 +188,10 @@ func (p *processing) correlateProcessSubscription() {
 	rec.MessageKey, rec.Variables = c.GetMessageKey(), encodeObject(entries)
 	p.respond(p.event(s.GetKey(), "CORRELATED", rec))
 	p.out.Distribute = true
+	if b := el.proc.Element(rec.GetElementId()); b != nil && b.AttachedTo == el.model {
+		p.triggerBoundary(el, b, rec.GetVariables())
+		return
+	}
 	if len(el.model.Outputs) > 0 {
 		p.mergeLocal(el.key, el.value, entries)
 	} else {
@@ -422,8 +449,12 @@ func AfterSend(send *statepb.Send, resp *recordpb.Record) *recordpb.Record {
 				return follow("CREATE", pms)
 			}
 		case "DELETE", "CORRELATE":
-			// Whatever the answer, the message partition has no open side left for it.
+			// Whatever the answer, the message partition has no open side left for it,
+			// or (non-interrupting, correlated) its side is open again.
 			if accepted || rejection == recordpb.RejectionType_NOT_FOUND || rejection == recordpb.RejectionType_INVALID_STATE {
+				if cmd.GetIntent() == "CORRELATE" && !ms.GetInterrupting() {
+					return follow("CREATE", pms)
+				}
 				return follow("DELETE", pms)
 			}
 		}

@@ -89,6 +89,10 @@ func setValue(r *recordpb.Record, value any) {
 		r.ValueType, r.Value = recordpb.ValueType_MESSAGE, &recordpb.Record_Message{Message: v}
 	case *recordpb.MessageSubscriptionRecord:
 		r.ValueType, r.Value = recordpb.ValueType_MESSAGE_SUBSCRIPTION, &recordpb.Record_MessageSubscription{MessageSubscription: v}
+	case *recordpb.TimerRecord:
+		r.ValueType, r.Value = recordpb.ValueType_TIMER, &recordpb.Record_Timer{Timer: v}
+	case *recordpb.ProcessEventRecord:
+		r.ValueType, r.Value = recordpb.ValueType_PROCESS_EVENT, &recordpb.Record_ProcessEvent{ProcessEvent: v}
 	case *recordpb.SignalRecord:
 		r.ValueType, r.Value = recordpb.ValueType_SIGNAL, &recordpb.Record_Signal{Signal: v}
 	case *recordpb.SignalSubscriptionRecord:

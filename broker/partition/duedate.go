@@ -20,11 +20,16 @@ var dueKinds = []dueKind{
 	{"job deadline", recordpb.ValueType_JOB, "TIME_OUT", (*state.DB).DueJobDeadlines},
 	{"job back-off", recordpb.ValueType_JOB, "RECUR_AFTER_BACKOFF", (*state.DB).DueJobBackoffs},
 	{"message time to live", recordpb.ValueType_MESSAGE, "EXPIRE", (*state.DB).DueMessages},
+	{"timer", recordpb.ValueType_TIMER, "TRIGGER", (*state.DB).DueTimers},
 }
 
+// timerKind is the index of timers in dueKinds: a timer can be created already due (a
+// date in the past), below the floor, so new timers lower it (Partition.timerFloor).
+const timerKind = 3
+
 // checkDueDates runs on the leader: it looks for activated jobs past their deadline,
-// failed jobs whose back-off ended and messages whose time to live ended, and proposes
-// TIME_OUT, RECUR_AFTER_BACKOFF and EXPIRE commands for them. The commands, not the
+// failed jobs whose back-off ended, messages whose time to live ended and due timers,
+// and proposes TIME_OUT, RECUR_AFTER_BACKOFF, EXPIRE and TRIGGER commands for them. The commands, not the
 // clock, change state; a command proposed twice is rejected the second time.
 func (p *Partition) checkDueDates(ctx context.Context) {
 	t := time.NewTicker(p.cfg.DueDateInterval)
@@ -52,6 +57,9 @@ func (p *Partition) checkDueDates(ctx context.Context) {
 				delete(recent, k)
 			}
 		}
+		if hint := p.timerFloor.Swap(0); hint > 0 && hint < floors[timerKind] {
+			floors[timerKind] = hint
+		}
 		for i, kind := range dueKinds {
 			due, err := kind.find(p.state, floors[i], now.UnixMilli(), 1000)
 			if err != nil {
@@ -75,6 +83,8 @@ func (p *Partition) checkDueDates(ctx context.Context) {
 					cmd.Value = &recordpb.Record_Job{Job: &recordpb.JobRecord{}}
 				case recordpb.ValueType_MESSAGE:
 					cmd.Value = &recordpb.Record_Message{Message: &recordpb.MessageRecord{}}
+				case recordpb.ValueType_TIMER:
+					cmd.Value = &recordpb.Record_Timer{Timer: &recordpb.TimerRecord{}}
 				}
 				if !p.submit(cmd) {
 					return

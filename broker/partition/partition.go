@@ -158,6 +158,9 @@ type Partition struct {
 	proposals    chan proposal
 	// diskLow is set while the data directory's free space is below MinFreeDisk.
 	diskLow atomic.Bool
+	// timerFloor is the earliest due date of timers created since the due-date checker
+	// last looked, 0 for none; the checker lowers its timer floor to it.
+	timerFloor atomic.Int64
 	// slots bounds the Raft entries proposed and not yet applied (see propose).
 	slots    chan struct{}
 	leader   atomic.Bool
@@ -560,6 +563,14 @@ func (p *Partition) delivered(out *engine.Output) {
 	}
 	for _, t := range out.JobTypes {
 		p.watchers.notify(t)
+	}
+	if out.TimerDue > 0 {
+		for {
+			cur := p.timerFloor.Load()
+			if (cur != 0 && cur <= out.TimerDue) || p.timerFloor.CompareAndSwap(cur, out.TimerDue) {
+				break
+			}
+		}
 	}
 	if out.Distribute {
 		select {

@@ -35,6 +35,10 @@ const (
 	cfDistPending       byte = 0x61 // distribution key, partition -> recordpb.CommandDistributionRecord
 	cfSend              byte = 0x62 // owner key -> statepb.Send: a command to deliver to another partition
 	cfReceived          byte = 0x63 // distribution key -> nil: a distributed command processed here
+	cfTimer             byte = 0x72 // timer key -> recordpb.TimerRecord
+	cfTimerDue          byte = 0x73 // due date, timer key -> nil
+	cfTimerByOwner      byte = 0x74 // owner key (element instance, or process definition for a start event), timer key -> nil
+	cfEventTrigger      byte = 0x75 // element key of the event to activate -> recordpb.ProcessEventRecord
 	cfSignalSub         byte = 0x70 // tenant, signal name (length-prefixed), owner key, catch event id -> recordpb.SignalSubscriptionRecord
 	cfSignalSubByOwner  byte = 0x71 // owner key, catch event id -> recordpb.SignalSubscriptionRecord
 )

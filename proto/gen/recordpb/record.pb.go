@@ -306,6 +306,8 @@ type Record struct {
 	//	*Record_ProcessMessageSubscription
 	//	*Record_Signal
 	//	*Record_SignalSubscription
+	//	*Record_Timer
+	//	*Record_ProcessEvent
 	Value         isRecord_Value `protobuf_oneof:"value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -569,6 +571,24 @@ func (x *Record) GetSignalSubscription() *SignalSubscriptionRecord {
 	return nil
 }
 
+func (x *Record) GetTimer() *TimerRecord {
+	if x != nil {
+		if x, ok := x.Value.(*Record_Timer); ok {
+			return x.Timer
+		}
+	}
+	return nil
+}
+
+func (x *Record) GetProcessEvent() *ProcessEventRecord {
+	if x != nil {
+		if x, ok := x.Value.(*Record_ProcessEvent); ok {
+			return x.ProcessEvent
+		}
+	}
+	return nil
+}
+
 type isRecord_Value interface {
 	isRecord_Value()
 }
@@ -637,6 +657,14 @@ type Record_SignalSubscription struct {
 	SignalSubscription *SignalSubscriptionRecord `protobuf:"bytes,35,opt,name=signal_subscription,json=signalSubscription,proto3,oneof"`
 }
 
+type Record_Timer struct {
+	Timer *TimerRecord `protobuf:"bytes,36,opt,name=timer,proto3,oneof"`
+}
+
+type Record_ProcessEvent struct {
+	ProcessEvent *ProcessEventRecord `protobuf:"bytes,37,opt,name=process_event,json=processEvent,proto3,oneof"`
+}
+
 func (*Record_Deployment) isRecord_Value() {}
 
 func (*Record_Process) isRecord_Value() {}
@@ -668,6 +696,10 @@ func (*Record_ProcessMessageSubscription) isRecord_Value() {}
 func (*Record_Signal) isRecord_Value() {}
 
 func (*Record_SignalSubscription) isRecord_Value() {}
+
+func (*Record_Timer) isRecord_Value() {}
+
+func (*Record_ProcessEvent) isRecord_Value() {}
 
 // DeploymentResource is one file of a deployment.
 type DeploymentResource struct {
@@ -2522,11 +2554,208 @@ func (x *SignalSubscriptionRecord) GetTenantId() string {
 	return ""
 }
 
+// TimerRecord is the value of TIMER records: a timer of a timer catch event, boundary
+// event or start event.
+type TimerRecord struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ElementInstanceKey is the element instance the timer belongs to (the catch event, or
+	// the activity a boundary event is attached to), -1 for a start event.
+	ElementInstanceKey int64 `protobuf:"varint,1,opt,name=element_instance_key,json=elementInstanceKey,proto3" json:"element_instance_key,omitempty"`
+	ProcessInstanceKey int64 `protobuf:"varint,2,opt,name=process_instance_key,json=processInstanceKey,proto3" json:"process_instance_key,omitempty"`
+	// DueDate is when the timer fires, in milliseconds since the Unix epoch.
+	DueDate int64 `protobuf:"varint,3,opt,name=due_date,json=dueDate,proto3" json:"due_date,omitempty"`
+	// TargetElementId is the timer event's element id.
+	TargetElementId string `protobuf:"bytes,4,opt,name=target_element_id,json=targetElementId,proto3" json:"target_element_id,omitempty"`
+	// Repetitions is how many times the timer still fires, this time included; -1 for no end.
+	Repetitions          int32  `protobuf:"varint,5,opt,name=repetitions,proto3" json:"repetitions,omitempty"`
+	ProcessDefinitionKey int64  `protobuf:"varint,6,opt,name=process_definition_key,json=processDefinitionKey,proto3" json:"process_definition_key,omitempty"`
+	TenantId             string `protobuf:"bytes,7,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
+}
+
+func (x *TimerRecord) Reset() {
+	*x = TimerRecord{}
+	mi := &file_weft_record_v1_record_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TimerRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TimerRecord) ProtoMessage() {}
+
+func (x *TimerRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_weft_record_v1_record_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TimerRecord.ProtoReflect.Descriptor instead.
+func (*TimerRecord) Descriptor() ([]byte, []int) {
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *TimerRecord) GetElementInstanceKey() int64 {
+	if x != nil {
+		return x.ElementInstanceKey
+	}
+	return 0
+}
+
+func (x *TimerRecord) GetProcessInstanceKey() int64 {
+	if x != nil {
+		return x.ProcessInstanceKey
+	}
+	return 0
+}
+
+func (x *TimerRecord) GetDueDate() int64 {
+	if x != nil {
+		return x.DueDate
+	}
+	return 0
+}
+
+func (x *TimerRecord) GetTargetElementId() string {
+	if x != nil {
+		return x.TargetElementId
+	}
+	return ""
+}
+
+func (x *TimerRecord) GetRepetitions() int32 {
+	if x != nil {
+		return x.Repetitions
+	}
+	return 0
+}
+
+func (x *TimerRecord) GetProcessDefinitionKey() int64 {
+	if x != nil {
+		return x.ProcessDefinitionKey
+	}
+	return 0
+}
+
+func (x *TimerRecord) GetTenantId() string {
+	if x != nil {
+		return x.TenantId
+	}
+	return ""
+}
+
+// ProcessEventRecord is the value of PROCESS_EVENT records: an event (a boundary event)
+// was triggered in a scope and its element is about to be activated.
+type ProcessEventRecord struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ScopeKey is the element instance the event was triggered on (the activity of a
+	// boundary event).
+	ScopeKey        int64  `protobuf:"varint,1,opt,name=scope_key,json=scopeKey,proto3" json:"scope_key,omitempty"`
+	TargetElementId string `protobuf:"bytes,2,opt,name=target_element_id,json=targetElementId,proto3" json:"target_element_id,omitempty"`
+	// Variables is the trigger's variables, a JSON object.
+	Variables            []byte `protobuf:"bytes,3,opt,name=variables,proto3" json:"variables,omitempty"`
+	ProcessDefinitionKey int64  `protobuf:"varint,4,opt,name=process_definition_key,json=processDefinitionKey,proto3" json:"process_definition_key,omitempty"`
+	ProcessInstanceKey   int64  `protobuf:"varint,5,opt,name=process_instance_key,json=processInstanceKey,proto3" json:"process_instance_key,omitempty"`
+	TenantId             string `protobuf:"bytes,6,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
+	// FlowScopeKey is the scope the event's element is activated in.
+	FlowScopeKey  int64 `protobuf:"varint,7,opt,name=flow_scope_key,json=flowScopeKey,proto3" json:"flow_scope_key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProcessEventRecord) Reset() {
+	*x = ProcessEventRecord{}
+	mi := &file_weft_record_v1_record_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProcessEventRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProcessEventRecord) ProtoMessage() {}
+
+func (x *ProcessEventRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_weft_record_v1_record_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProcessEventRecord.ProtoReflect.Descriptor instead.
+func (*ProcessEventRecord) Descriptor() ([]byte, []int) {
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ProcessEventRecord) GetScopeKey() int64 {
+	if x != nil {
+		return x.ScopeKey
+	}
+	return 0
+}
+
+func (x *ProcessEventRecord) GetTargetElementId() string {
+	if x != nil {
+		return x.TargetElementId
+	}
+	return ""
+}
+
+func (x *ProcessEventRecord) GetVariables() []byte {
+	if x != nil {
+		return x.Variables
+	}
+	return nil
+}
+
+func (x *ProcessEventRecord) GetProcessDefinitionKey() int64 {
+	if x != nil {
+		return x.ProcessDefinitionKey
+	}
+	return 0
+}
+
+func (x *ProcessEventRecord) GetProcessInstanceKey() int64 {
+	if x != nil {
+		return x.ProcessInstanceKey
+	}
+	return 0
+}
+
+func (x *ProcessEventRecord) GetTenantId() string {
+	if x != nil {
+		return x.TenantId
+	}
+	return ""
+}
+
+func (x *ProcessEventRecord) GetFlowScopeKey() int64 {
+	if x != nil {
+		return x.FlowScopeKey
+	}
+	return 0
+}
+
 var File_weft_record_v1_record_proto protoreflect.FileDescriptor
 
 const file_weft_record_v1_record_proto_rawDesc = "" +
 	"\n" +
-	"\x1bweft/record/v1/record.proto\x12\x0eweft.record.v1\"\xcb\r\n" +
+	"\x1bweft/record/v1/record.proto\x12\x0eweft.record.v1\"\xcb\x0e\n" +
 	"\x06Record\x12\x1a\n" +
 	"\bposition\x18\x01 \x01(\x03R\bposition\x124\n" +
 	"\x16source_record_position\x18\x02 \x01(\x03R\x14sourceRecordPosition\x12\x10\n" +
@@ -2559,7 +2788,9 @@ const file_weft_record_v1_record_proto_rawDesc = "" +
 	"\x14message_subscription\x18  \x01(\v2).weft.record.v1.MessageSubscriptionRecordH\x00R\x13messageSubscription\x12t\n" +
 	"\x1cprocess_message_subscription\x18! \x01(\v20.weft.record.v1.ProcessMessageSubscriptionRecordH\x00R\x1aprocessMessageSubscription\x126\n" +
 	"\x06signal\x18\" \x01(\v2\x1c.weft.record.v1.SignalRecordH\x00R\x06signal\x12[\n" +
-	"\x13signal_subscription\x18# \x01(\v2(.weft.record.v1.SignalSubscriptionRecordH\x00R\x12signalSubscriptionB\a\n" +
+	"\x13signal_subscription\x18# \x01(\v2(.weft.record.v1.SignalSubscriptionRecordH\x00R\x12signalSubscription\x123\n" +
+	"\x05timer\x18$ \x01(\v2\x1b.weft.record.v1.TimerRecordH\x00R\x05timer\x12I\n" +
+	"\rprocess_event\x18% \x01(\v2\".weft.record.v1.ProcessEventRecordH\x00R\fprocessEventB\a\n" +
 	"\x05value\"U\n" +
 	"\x12DeploymentResource\x12#\n" +
 	"\rresource_name\x18\x01 \x01(\tR\fresourceName\x12\x1a\n" +
@@ -2737,7 +2968,23 @@ const file_weft_record_v1_record_proto_rawDesc = "" +
 	"\x18catch_event_instance_key\x18\x04 \x01(\x03R\x15catchEventInstanceKey\x12\x1f\n" +
 	"\vsignal_name\x18\x05 \x01(\tR\n" +
 	"signalName\x12\x1b\n" +
-	"\ttenant_id\x18\x06 \x01(\tR\btenantId*X\n" +
+	"\ttenant_id\x18\x06 \x01(\tR\btenantId\"\xad\x02\n" +
+	"\vTimerRecord\x120\n" +
+	"\x14element_instance_key\x18\x01 \x01(\x03R\x12elementInstanceKey\x120\n" +
+	"\x14process_instance_key\x18\x02 \x01(\x03R\x12processInstanceKey\x12\x19\n" +
+	"\bdue_date\x18\x03 \x01(\x03R\adueDate\x12*\n" +
+	"\x11target_element_id\x18\x04 \x01(\tR\x0ftargetElementId\x12 \n" +
+	"\vrepetitions\x18\x05 \x01(\x05R\vrepetitions\x124\n" +
+	"\x16process_definition_key\x18\x06 \x01(\x03R\x14processDefinitionKey\x12\x1b\n" +
+	"\ttenant_id\x18\a \x01(\tR\btenantId\"\xa6\x02\n" +
+	"\x12ProcessEventRecord\x12\x1b\n" +
+	"\tscope_key\x18\x01 \x01(\x03R\bscopeKey\x12*\n" +
+	"\x11target_element_id\x18\x02 \x01(\tR\x0ftargetElementId\x12\x1c\n" +
+	"\tvariables\x18\x03 \x01(\fR\tvariables\x124\n" +
+	"\x16process_definition_key\x18\x04 \x01(\x03R\x14processDefinitionKey\x120\n" +
+	"\x14process_instance_key\x18\x05 \x01(\x03R\x12processInstanceKey\x12\x1b\n" +
+	"\ttenant_id\x18\x06 \x01(\tR\btenantId\x12$\n" +
+	"\x0eflow_scope_key\x18\a \x01(\x03R\fflowScopeKey*X\n" +
 	"\n" +
 	"RecordType\x12\x1b\n" +
 	"\x17RECORD_TYPE_UNSPECIFIED\x10\x00\x12\v\n" +
@@ -2800,7 +3047,7 @@ func file_weft_record_v1_record_proto_rawDescGZIP() []byte {
 }
 
 var file_weft_record_v1_record_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_weft_record_v1_record_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_weft_record_v1_record_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_weft_record_v1_record_proto_goTypes = []any{
 	(RecordType)(0),                          // 0: weft.record.v1.RecordType
 	(ValueType)(0),                           // 1: weft.record.v1.ValueType
@@ -2826,6 +3073,8 @@ var file_weft_record_v1_record_proto_goTypes = []any{
 	(*ProcessMessageSubscriptionRecord)(nil), // 21: weft.record.v1.ProcessMessageSubscriptionRecord
 	(*SignalRecord)(nil),                     // 22: weft.record.v1.SignalRecord
 	(*SignalSubscriptionRecord)(nil),         // 23: weft.record.v1.SignalSubscriptionRecord
+	(*TimerRecord)(nil),                      // 24: weft.record.v1.TimerRecord
+	(*ProcessEventRecord)(nil),               // 25: weft.record.v1.ProcessEventRecord
 }
 var file_weft_record_v1_record_proto_depIdxs = []int32{
 	0,  // 0: weft.record.v1.Record.record_type:type_name -> weft.record.v1.RecordType
@@ -2847,19 +3096,21 @@ var file_weft_record_v1_record_proto_depIdxs = []int32{
 	21, // 16: weft.record.v1.Record.process_message_subscription:type_name -> weft.record.v1.ProcessMessageSubscriptionRecord
 	22, // 17: weft.record.v1.Record.signal:type_name -> weft.record.v1.SignalRecord
 	23, // 18: weft.record.v1.Record.signal_subscription:type_name -> weft.record.v1.SignalSubscriptionRecord
-	4,  // 19: weft.record.v1.DeploymentRecord.resources:type_name -> weft.record.v1.DeploymentResource
-	5,  // 20: weft.record.v1.DeploymentRecord.processes_metadata:type_name -> weft.record.v1.ProcessMetadata
-	9,  // 21: weft.record.v1.ProcessInstanceCreationRecord.start_instructions:type_name -> weft.record.v1.StartInstruction
-	12, // 22: weft.record.v1.JobRecord.custom_headers:type_name -> weft.record.v1.Header
-	13, // 23: weft.record.v1.JobBatchRecord.jobs:type_name -> weft.record.v1.JobRecord
-	1,  // 24: weft.record.v1.CommandDistributionRecord.value_type:type_name -> weft.record.v1.ValueType
-	6,  // 25: weft.record.v1.CommandDistributionRecord.deployment:type_name -> weft.record.v1.DeploymentRecord
-	22, // 26: weft.record.v1.CommandDistributionRecord.signal:type_name -> weft.record.v1.SignalRecord
-	27, // [27:27] is the sub-list for method output_type
-	27, // [27:27] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	24, // 19: weft.record.v1.Record.timer:type_name -> weft.record.v1.TimerRecord
+	25, // 20: weft.record.v1.Record.process_event:type_name -> weft.record.v1.ProcessEventRecord
+	4,  // 21: weft.record.v1.DeploymentRecord.resources:type_name -> weft.record.v1.DeploymentResource
+	5,  // 22: weft.record.v1.DeploymentRecord.processes_metadata:type_name -> weft.record.v1.ProcessMetadata
+	9,  // 23: weft.record.v1.ProcessInstanceCreationRecord.start_instructions:type_name -> weft.record.v1.StartInstruction
+	12, // 24: weft.record.v1.JobRecord.custom_headers:type_name -> weft.record.v1.Header
+	13, // 25: weft.record.v1.JobBatchRecord.jobs:type_name -> weft.record.v1.JobRecord
+	1,  // 26: weft.record.v1.CommandDistributionRecord.value_type:type_name -> weft.record.v1.ValueType
+	6,  // 27: weft.record.v1.CommandDistributionRecord.deployment:type_name -> weft.record.v1.DeploymentRecord
+	22, // 28: weft.record.v1.CommandDistributionRecord.signal:type_name -> weft.record.v1.SignalRecord
+	29, // [29:29] is the sub-list for method output_type
+	29, // [29:29] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_weft_record_v1_record_proto_init() }
@@ -2884,6 +3135,8 @@ func file_weft_record_v1_record_proto_init() {
 		(*Record_ProcessMessageSubscription)(nil),
 		(*Record_Signal)(nil),
 		(*Record_SignalSubscription)(nil),
+		(*Record_Timer)(nil),
+		(*Record_ProcessEvent)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -2891,7 +3144,7 @@ func file_weft_record_v1_record_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_weft_record_v1_record_proto_rawDesc), len(file_weft_record_v1_record_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   21,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

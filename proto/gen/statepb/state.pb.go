@@ -93,7 +93,10 @@ type ElementInstance struct {
 	ActiveFlows int32 `protobuf:"varint,5,opt,name=active_flows,json=activeFlows,proto3" json:"active_flows,omitempty"`
 	JobKey      int64 `protobuf:"varint,6,opt,name=job_key,json=jobKey,proto3" json:"job_key,omitempty"`
 	// IncidentKey is the open incident of this element, 0 for none.
-	IncidentKey   int64 `protobuf:"varint,7,opt,name=incident_key,json=incidentKey,proto3" json:"incident_key,omitempty"`
+	IncidentKey int64 `protobuf:"varint,7,opt,name=incident_key,json=incidentKey,proto3" json:"incident_key,omitempty"`
+	// InterruptedBy is the key of the PROCESS_EVENT that interrupts this activity (an
+	// interrupting boundary event): once terminated, that event's element is activated.
+	InterruptedBy int64 `protobuf:"varint,8,opt,name=interrupted_by,json=interruptedBy,proto3" json:"interrupted_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -173,6 +176,13 @@ func (x *ElementInstance) GetJobKey() int64 {
 func (x *ElementInstance) GetIncidentKey() int64 {
 	if x != nil {
 		return x.IncidentKey
+	}
+	return 0
+}
+
+func (x *ElementInstance) GetInterruptedBy() int64 {
+	if x != nil {
+		return x.InterruptedBy
 	}
 	return 0
 }
@@ -688,7 +698,7 @@ const file_weft_state_v1_state_proto_rawDesc = "" +
 	"\x19weft/state/v1/state.proto\x12\rweft.state.v1\x1a\x1bweft/record/v1/record.proto\"g\n" +
 	"\aProcess\x125\n" +
 	"\x06record\x18\x01 \x01(\v2\x1d.weft.record.v1.ProcessRecordR\x06record\x12%\n" +
-	"\x0edeployment_key\x18\x02 \x01(\x03R\rdeploymentKey\"\xfe\x01\n" +
+	"\x0edeployment_key\x18\x02 \x01(\x03R\rdeploymentKey\"\xa5\x02\n" +
 	"\x0fElementInstance\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\x03R\x03key\x12\x14\n" +
 	"\x05state\x18\x02 \x01(\tR\x05state\x12;\n" +
@@ -696,7 +706,8 @@ const file_weft_state_v1_state_proto_rawDesc = "" +
 	"\x0factive_children\x18\x04 \x01(\x05R\x0eactiveChildren\x12!\n" +
 	"\factive_flows\x18\x05 \x01(\x05R\vactiveFlows\x12\x17\n" +
 	"\ajob_key\x18\x06 \x01(\x03R\x06jobKey\x12!\n" +
-	"\fincident_key\x18\a \x01(\x03R\vincidentKey\"U\n" +
+	"\fincident_key\x18\a \x01(\x03R\vincidentKey\x12%\n" +
+	"\x0einterrupted_by\x18\b \x01(\x03R\rinterruptedBy\"U\n" +
 	"\vAwaitResult\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\x04R\trequestId\x12'\n" +
