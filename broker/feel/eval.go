@@ -9,9 +9,11 @@ type evaluator struct {
 	vars  Variables
 	cache map[string]Value
 	// steps counts the work done so far against maxSteps: one per item that
-	// for, some and every visit, and one per item of every list a built-in
-	// function returns.
+	// for, some and every visit, one per item of every list a built-in
+	// function returns, and one per call of a user function.
 	steps int
+	// calls is the depth of nested user function calls.
+	calls int
 }
 
 // maxSteps bounds the work of one evaluation, so that a hostile expression
@@ -63,6 +65,11 @@ func (ev *evaluator) variable(name string) (Value, error) {
 		return v, nil
 	}
 	var v Value = Null{}
+	if vv, isValues := ev.vars.(ValueVariables); isValues {
+		if val, ok := vv.VariableValue(name); ok {
+			return ev.remember(name, val), nil
+		}
+	}
 	if ev.vars != nil {
 		raw, ok := ev.vars.Variable(name)
 		if ok {
@@ -72,11 +79,19 @@ func (ev *evaluator) variable(name string) (Value, error) {
 			}
 		}
 	}
+	return ev.remember(name, v), nil
+}
+
+// remember caches a variable's value for the rest of the evaluation.
+func (ev *evaluator) remember(name string, v Value) Value {
+	if v == nil {
+		v = Null{}
+	}
 	if ev.cache == nil {
 		ev.cache = make(map[string]Value)
 	}
 	ev.cache[name] = v
-	return v, nil
+	return v
 }
 
 func (n *literalNode) eval(*evaluator, *scope) (Value, error) { return n.value, nil }
@@ -96,6 +111,9 @@ func (n *pathNode) eval(ev *evaluator, sc *scope) (Value, error) {
 // pathOf reads key from a context; on a list it reads key from every item.
 // Anything else has no entries: null.
 func pathOf(v Value, key string) Value {
+	if p, ok := temporalProperty(v, key); ok {
+		return p
+	}
 	switch t := v.(type) {
 	case *Context:
 		if e, ok := t.Get(key); ok {
@@ -212,8 +230,13 @@ func (n *negateNode) eval(ev *evaluator, sc *scope) (Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	if num, ok := v.(Number); ok {
-		return num.neg(), nil
+	switch x := v.(type) {
+	case Number:
+		return x.neg(), nil
+	case DaysTimeDuration, YearsMonthsDuration:
+		if n, ok := negateDuration(x); ok {
+			return n, nil
+		}
 	}
 	return Null{}, nil
 }
@@ -322,9 +345,14 @@ func (t unaryTest) eval(ev *evaluator, sc *scope, input Value) (Value, error) {
 		return compareValues(t.op, input, v), nil
 	case tokEq:
 		return equalValue(input, v), nil
+	case tokNe:
+		return compare(tokNe, input, v), nil
 	}
-	// An expression test holds when it is true, equals the input, or is a
-	// list that holds the input.
+	// An expression test holds when it is true, equals the input, is a list
+	// that holds the input or a range that contains it.
+	if r, ok := v.(Range); ok {
+		return r.Contains(input), nil
+	}
 	if IsTrue(v) {
 		return Bool(true), nil
 	}
@@ -333,6 +361,12 @@ func (t unaryTest) eval(ev *evaluator, sc *scope, input Value) (Value, error) {
 	}
 	if list, ok := v.(List); ok {
 		for _, item := range list {
+			if r, ok := item.(Range); ok {
+				if IsTrue(r.Contains(input)) {
+					return Bool(true), nil
+				}
+				continue
+			}
 			if eq, ok := valuesEqual(input, item); ok && eq {
 				return Bool(true), nil
 			}
@@ -342,21 +376,40 @@ func (t unaryTest) eval(ev *evaluator, sc *scope, input Value) (Value, error) {
 }
 
 func (n *callNode) eval(ev *evaluator, sc *scope) (Value, error) {
-	fn, slots, ok := findBuiltin(n.name, n.argNames, len(n.args))
+	values, err := evalArgs(ev, sc, n.args)
+	if err != nil {
+		return nil, err
+	}
+	// A function bound in the expression (a context entry, a parameter)
+	// hides a built-in of the same name.
+	if f := lookupFunction(sc, n.name); f != nil {
+		return f.call(ev, values, n.argNames)
+	}
+	return callBuiltin(ev, n.name, values, n.argNames)
+}
+
+func evalArgs(ev *evaluator, sc *scope, args []node) ([]Value, error) {
+	values := make([]Value, len(args))
+	for i, arg := range args {
+		v, err := arg.eval(ev, sc)
+		if err != nil {
+			return nil, err
+		}
+		values[i] = v
+	}
+	return values, nil
+}
+
+// callBuiltin invokes the built-in overload that fits the arguments; none
+// fitting is null.
+func callBuiltin(ev *evaluator, name string, values []Value, argNames []string) (Value, error) {
+	fn, slots, ok := findBuiltin(name, argNames, len(values))
 	if !ok {
 		return Null{}, nil
 	}
 	args := make([]Value, len(fn.params))
 	for i := range args {
 		args[i] = Null{}
-	}
-	values := make([]Value, len(n.args))
-	for i, arg := range n.args {
-		v, err := arg.eval(ev, sc)
-		if err != nil {
-			return nil, err
-		}
-		values[i] = v
 	}
 	switch {
 	case slots != nil:
@@ -375,14 +428,21 @@ func (n *callNode) eval(ev *evaluator, sc *scope) (Value, error) {
 	default:
 		copy(args, values)
 	}
-	if fn.fail != nil {
-		v, msg := fn.fail(args)
-		if msg != "" {
+	var v Value
+	switch {
+	case fn.withEval != nil:
+		var err error
+		if v, err = fn.withEval(ev, args); err != nil {
+			return nil, err
+		}
+	case fn.fail != nil:
+		var msg string
+		if v, msg = fn.fail(args); msg != "" {
 			return nil, &EvalError{Source: ev.src, Message: msg}
 		}
-		return v, nil
+	default:
+		v = fn.invoke(args)
 	}
-	v := fn.invoke(args)
 	if l, ok := v.(List); ok {
 		if err := ev.step(len(l)); err != nil {
 			return nil, err
@@ -391,7 +451,19 @@ func (n *callNode) eval(ev *evaluator, sc *scope) (Value, error) {
 	return v, nil
 }
 
-func (n *qualifiedCallNode) eval(*evaluator, *scope) (Value, error) {
+// qualifiedCallNode invokes a function held in a context entry: a.f(x).
+func (n *qualifiedCallNode) eval(ev *evaluator, sc *scope) (Value, error) {
+	target, err := n.target.eval(ev, sc)
+	if err != nil {
+		return nil, err
+	}
+	values, err := evalArgs(ev, sc, n.args)
+	if err != nil {
+		return nil, err
+	}
+	if f, ok := pathOf(target, n.name).(*Function); ok {
+		return f.call(ev, values, nil)
+	}
 	return Null{}, nil
 }
 

@@ -26,6 +26,14 @@ func FuzzFEEL(f *testing.F) {
 		`round half up(2.5, 0) + sqrt(2) + log(3) + exp(1)`, `context put(a, ["b", "c"], 1)`,
 		`get value(context merge([a, {e: 1}]), "e")`, `get or else(assert(x, x > 0), 0)`,
 		`median(min(items), max(items), mean(items))`, `index of(insert before(items, 1, 3), 3)`,
+		`@"2019-03-31T02:30:00@Europe/Paris" + @"P1M" - @"PT25H"`, `date(2020, 2, 29) - @"P1Y"`,
+		`string(time(10, 30, 15.5, duration("-PT5H")))`, `@"P1Y11M" * -2.5 / @"P2M"`,
+		`week of year(today()) + day of year(now()) + last day of month(@"2020-02-01")`,
+		`{f: function(a, b) a * b, g: function(n) if n > 0 then g(n - 1) + f(n, 2) else 0, r: g(x)}.r`,
+		`sort(items, function(a, b) a > b)[1] instance of number`, `(function(x) function(y) x + y)(1)(2)`,
+		`x instance of list<context<a: number>> or x instance of function<Any> -> Null`,
+		`overlaps before([1..x], (2..9]) and includes([@"P1D"..@"P3D"], @"PT30H") and after(5, 2)`,
+		`x in [1..10], ]1..x[, (a.b[1]..5)`, `[1..5].start included`, `@"10:00:00@UTC".time offset`,
 	} {
 		f.Add(seed)
 	}
@@ -76,5 +84,43 @@ func FuzzFEEL(f *testing.F) {
 			t.Fatalf("JSON round trip: %s / %s", j1, j3)
 		}
 		_ = v1.String()
+	})
+}
+
+// FuzzUnaryTests checks that compiling and applying unary tests never
+// panics and fails only with the documented error types.
+func FuzzUnaryTests(f *testing.F) {
+	for _, seed := range []string{
+		`-`, ``, `< 5`, `[1..10], > 100`, `not(1, 2)`, `"a", "b"`, `? > x`, `count(?) > 1`,
+		`]1..x[`, `null`, `not(< 0), = 3, != 4`, `[@"2019-01-01"..@"2019-12-31"]`, `not(x) = true`,
+	} {
+		f.Add(seed)
+	}
+	vars := MapVariables{"x": []byte(`5`)}
+	inputs := []Value{Null{}, IntNumber(5), String("a"), List{IntNumber(1)}, Bool(true)}
+	f.Fuzz(func(t *testing.T, src string) {
+		u, err := CompileUnaryTests(src)
+		if err != nil {
+			var se *SyntaxError
+			if !errors.As(err, &se) {
+				t.Fatalf("CompileUnaryTests error %T %v", err, err)
+			}
+			return
+		}
+		for _, in := range inputs {
+			v, err := u.Test(in, vars)
+			if err != nil {
+				var ee *EvalError
+				if !errors.As(err, &ee) {
+					t.Fatalf("Test error %T %v", err, err)
+				}
+				continue
+			}
+			switch v.(type) {
+			case Bool, Null:
+			default:
+				t.Fatalf("Test(%v) = %v, want a boolean or null", in, v)
+			}
+		}
 	})
 }

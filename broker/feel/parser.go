@@ -199,7 +199,12 @@ func (p *parser) comparison() (node, *SyntaxError) {
 		}
 		return p.checked(&inNode{x: left, tests: tests, d: maxDepth(nodes...)}, t)
 	case isKeyword(t, "instance") && isKeyword(p.peekAt(1), "of"):
-		return nil, p.errorAt(t, "'instance of' is not supported yet")
+		p.pos += 2
+		typ, err := p.feelType()
+		if err != nil {
+			return nil, err
+		}
+		return p.checked(&instanceOfNode{x: left, typ: typ, d: maxDepth(left)}, t)
 	}
 	return left, nil
 }
@@ -207,7 +212,7 @@ func (p *parser) comparison() (node, *SyntaxError) {
 // inTests reads the tests after 'in': one test, or a parenthesised list of
 // tests separated by commas.
 func (p *parser) inTests() ([]unaryTest, *SyntaxError) {
-	if p.peek().kind != tokLParen {
+	if p.peek().kind != tokLParen || p.rangeAhead() {
 		test, err := p.unaryTest(false)
 		if err != nil {
 			return nil, err
@@ -240,7 +245,7 @@ func (p *parser) inTests() ([]unaryTest, *SyntaxError) {
 func (p *parser) unaryTest(full bool) (unaryTest, *SyntaxError) {
 	t := p.peek()
 	switch t.kind {
-	case tokLt, tokLe, tokGt, tokGe:
+	case tokLt, tokLe, tokGt, tokGe, tokEq, tokNe:
 		p.advance()
 		e, err := p.additive()
 		if err != nil {
@@ -360,6 +365,13 @@ func (p *parser) postfix() (node, *SyntaxError) {
 				return nil, p.errorAt(key, "expected a name after '.' but found %s", key.describe())
 			}
 			p.advance()
+			name := key.text
+			// Properties whose names have two words.
+			if next := p.peek(); next.kind == tokName && !next.escaped && !key.escaped &&
+				((name == "time" && next.text == "offset") || ((name == "start" || name == "end") && next.text == "included")) {
+				p.advance()
+				name += " " + next.text
+			}
 			if p.peek().kind == tokLParen {
 				args, _, err := p.arguments()
 				if err != nil {
@@ -372,10 +384,14 @@ func (p *parser) postfix() (node, *SyntaxError) {
 				}
 				continue
 			}
-			if n, err = p.checked(&pathNode{target: n, key: key.text, d: maxDepth(n)}, t); err != nil {
+			if n, err = p.checked(&pathNode{target: n, key: name, d: maxDepth(n)}, t); err != nil {
 				return nil, err
 			}
 		case tokLBracket:
+			if !startsOperand(p.peekAt(1)) {
+				// "]1..x[": the bracket closes an open range.
+				return n, nil
+			}
 			p.advance()
 			index, err := p.expression()
 			if err != nil {
@@ -385,6 +401,16 @@ func (p *parser) postfix() (node, *SyntaxError) {
 				return nil, err
 			}
 			if n, err = p.checked(&filterNode{target: n, index: index, d: maxDepth(n, index)}, t); err != nil {
+				return nil, err
+			}
+		case tokLParen:
+			// Calling what an expression returns: f(1)(2).
+			args, names, err := p.arguments()
+			if err != nil {
+				return nil, err
+			}
+			nodes := append([]node{n}, args...)
+			if n, err = p.checked(&valueCallNode{target: n, args: args, names: names, d: maxDepth(nodes...)}, t); err != nil {
 				return nil, err
 			}
 		default:
@@ -406,11 +432,22 @@ func (p *parser) primary() (node, *SyntaxError) {
 	case tokString:
 		p.advance()
 		return &literalNode{value: String(t.text)}, nil
+	case tokTemporal:
+		p.advance()
+		// A literal that is no valid date, time or duration (@"2024-06-31")
+		// is null, as in feel-scala.
+		if v, ok := parseTemporal(t.text); ok {
+			return &literalNode{value: v}, nil
+		}
+		return &literalNode{value: Null{}}, nil
 	case tokLParen:
 		p.advance()
 		n, err := p.expression()
 		if err != nil {
 			return nil, err
+		}
+		if p.peek().kind == tokDotDot {
+			return p.rangeEnd(t, n, false)
 		}
 		if _, err := p.expect(tokRParen, "to close '('"); err != nil {
 			return nil, err
@@ -420,6 +457,21 @@ func (p *parser) primary() (node, *SyntaxError) {
 		return p.list()
 	case tokLBrace:
 		return p.context()
+	case tokRBracket:
+		// ]a..b] and ]a..b[: a range whose start is excluded.
+		p.advance()
+		if err := p.enter(); err != nil {
+			return nil, err
+		}
+		defer p.leave()
+		start, err := p.expression()
+		if err != nil {
+			return nil, err
+		}
+		if p.peek().kind != tokDotDot {
+			return nil, p.errorAt(p.peek(), "expected '..' in the range but found %s", p.peek().describe())
+		}
+		return p.rangeEnd(t, start, false)
 	case tokName:
 		return p.name()
 	case tokEOF:
@@ -437,8 +489,8 @@ func (p *parser) list() (node, *SyntaxError) {
 			if err != nil {
 				return nil, err
 			}
-			if t := p.peek(); t.kind == tokDotDot {
-				return nil, p.errorAt(t, "ranges are not supported yet")
+			if p.peek().kind == tokDotDot && len(items) == 0 {
+				return p.rangeEnd(open, item, true)
 			}
 			items = append(items, item)
 			if p.peek().kind != tokComma {
@@ -500,7 +552,9 @@ func (p *parser) name() (node, *SyntaxError) {
 		case "if":
 			return p.ifExpression()
 		case "function":
-			return nil, p.errorAt(t, "function definitions are not supported yet")
+			if p.peekAt(1).kind == tokLParen {
+				return p.functionDefinition()
+			}
 		}
 		if reservedNames[t.text] {
 			return nil, p.errorAt(t, "expected an operand but found %s", t.describe())
@@ -712,4 +766,73 @@ func (p *parser) iterationExpression() (node, *SyntaxError) {
 		return p.checked(&forNode{iters: iters, body: body, d: d}, at)
 	}
 	return p.checked(&quantifiedNode{every: at.text == "every", iters: iters, cond: body, d: d}, at)
+}
+
+// rangeEnd reads "..end" and the closing bracket of a range whose start has
+// been read: ']' includes the end, ')' and '[' exclude it.
+func (p *parser) rangeEnd(open token, start node, startIncluded bool) (node, *SyntaxError) {
+	p.advance() // '..'
+	end, err := p.expression()
+	if err != nil {
+		return nil, err
+	}
+	closing := p.peek()
+	var endIncluded bool
+	switch closing.kind {
+	case tokRBracket:
+		endIncluded = true
+	case tokRParen, tokLBracket:
+	default:
+		return nil, p.errorAt(closing, "expected ']', ')' or '[' to close the range but found %s", closing.describe())
+	}
+	p.advance()
+	return p.checked(&rangeNode{start: start, end: end, startIncluded: startIncluded, endIncluded: endIncluded, d: maxDepth(start, end)}, open)
+}
+
+// startsOperand reports whether t may begin an expression. A '[' followed by
+// anything else cannot open a filter, so it closes a range instead.
+func startsOperand(t token) bool {
+	switch t.kind {
+	case tokEOF, tokComma, tokRParen, tokRBracket, tokRBrace, tokColon, tokDotDot:
+		return false
+	case tokName:
+		if t.escaped {
+			return true
+		}
+		switch t.text {
+		case "and", "or", "then", "else", "return", "satisfies", "in", "between":
+			return false
+		}
+	}
+	return true
+}
+
+// rangeAhead reports whether the '(' at the current position opens a range:
+// a '..' before its matching ')' outside any inner brackets.
+func (p *parser) rangeAhead() bool {
+	depth := 0
+	for k := 0; ; k++ {
+		t := p.peekAt(k)
+		switch t.kind {
+		case tokEOF:
+			return false
+		case tokLParen, tokLBrace:
+			depth++
+		case tokRParen, tokRBrace:
+			depth--
+			if depth == 0 {
+				return false
+			}
+		case tokLBracket, tokRBracket:
+			// Brackets inside may open or close ranges; a '..' at depth 1
+			// is only possible before the first of them.
+			if depth == 1 {
+				return false
+			}
+		case tokDotDot:
+			if depth == 1 {
+				return true
+			}
+		}
+	}
 }
