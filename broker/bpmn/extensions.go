@@ -44,6 +44,25 @@ func (pb *processBuilder) extensions(n *node, el *Element) {
 				if (key == "") == (id == "") {
 					pb.problem(el.ID, "the zeebe:formDefinition must have exactly one of formKey and formId")
 				}
+				pb.assignment(el).FormKey = key
+			case "assignmentDefinition":
+				a := pb.assignment(el)
+				a.Assignee = pb.optionalField(el.ID, "assignee", c.get("assignee"))
+				a.CandidateGroups = pb.optionalField(el.ID, "candidate groups", c.get("candidateGroups"))
+				a.CandidateUsers = pb.optionalField(el.ID, "candidate users", c.get("candidateUsers"))
+			case "taskSchedule":
+				a := pb.assignment(el)
+				a.DueDate = pb.optionalField(el.ID, "due date", c.get("dueDate"))
+				a.FollowUpDate = pb.optionalField(el.ID, "follow-up date", c.get("followUpDate"))
+			case "script":
+				expr, result := strings.TrimSpace(c.get("expression")), strings.TrimSpace(c.get("resultVariable"))
+				if !strings.HasPrefix(expr, "=") {
+					pb.problem(el.ID, "the zeebe:script expression must be a FEEL expression starting with '='")
+				}
+				if result == "" {
+					pb.problem(el.ID, "the zeebe:script must name a resultVariable")
+				}
+				el.Script = &Script{Expression: pb.field(el.ID, "script", expr), ResultVariable: result}
 			}
 		}
 	}
@@ -177,4 +196,20 @@ var feelKeywords = map[string]bool{
 	"some": true, "every": true, "satisfies": true,
 	"between": true, "instance": true, "of": true,
 	"function": true,
+}
+
+// assignment returns the element's user task attributes, creating them.
+func (pb *processBuilder) assignment(el *Element) *Assignment {
+	if el.Assignment == nil {
+		el.Assignment = &Assignment{}
+	}
+	return el.Assignment
+}
+
+// optionalField reads an expression-or-static attribute that may be absent.
+func (b *builder) optionalField(id, what, raw string) feel.Field {
+	if strings.TrimSpace(raw) == "" {
+		return feel.Field{}
+	}
+	return b.field(id, what, raw)
 }

@@ -136,6 +136,28 @@ type Element struct {
 	Interrupting bool
 	// Boundaries are the boundary events attached to an activity, in document order.
 	Boundaries []*Element
+	// Script is a script task's zeebe:script: a FEEL expression and the variable that
+	// takes its result; nil when the task is job-based (zeebe:taskDefinition).
+	Script *Script
+	// Assignment is a user task's zeebe:assignmentDefinition and related attributes,
+	// handed to job workers as headers; nil for other elements.
+	Assignment *Assignment
+}
+
+// Script is a FEEL script of a script task.
+type Script struct {
+	Expression     feel.Field
+	ResultVariable string
+}
+
+// Assignment is what a user task tells its job worker (a task list) besides headers:
+// zeebe:assignmentDefinition's assignee, candidate groups and users, the form key of
+// zeebe:formDefinition, and zeebe:taskSchedule's due and follow-up dates. Each is
+// static or an expression; empty when not written.
+type Assignment struct {
+	Assignee, CandidateGroups, CandidateUsers feel.Field
+	FormKey                                   string
+	DueDate, FollowUpDate                     feel.Field
 }
 
 // TimerKind says how a timer event's definition reads.

@@ -1,5 +1,7 @@
 package bpmn
 
+import "strings"
+
 // validate checks the rules that need the whole process: the elements'
 // kinds, start and end events, task definitions and gateway flows.
 func (pb *processBuilder) validate() {
@@ -52,9 +54,19 @@ func (pb *processBuilder) validate() {
 			if m := el.Message; m != nil && m.CorrelationKey.Raw == "" {
 				pb.problem(el.ID, "the message '%s' must have a correlation key: add a zeebe:subscription with correlationKey to it", m.ID)
 			}
-		case ElementServiceTask:
+		case ElementServiceTask, ElementSendTask:
 			if !pb.taskDefined[el] {
-				pb.problem(el.ID, "a service task must have a zeebe:taskDefinition with a job type")
+				pb.problem(el.ID, "a %s must have a zeebe:taskDefinition with a job type", describe(kind{el.Type, el.EventType}))
+			}
+		case ElementScriptTask, ElementBusinessRuleTask:
+			if !pb.taskDefined[el] && el.Script == nil && el.Type == ElementScriptTask {
+				pb.problem(el.ID, "a script task must have a zeebe:script or a zeebe:taskDefinition")
+			}
+			if pb.taskDefined[el] && el.Script != nil {
+				pb.problem(el.ID, "a script task must have either a zeebe:script or a zeebe:taskDefinition, not both")
+			}
+			if el.Type == ElementBusinessRuleTask && !pb.taskDefined[el] {
+				pb.problem(el.ID, "a business rule task without a zeebe:taskDefinition (zeebe:calledDecision) is not supported yet")
 			}
 		case ElementExclusiveGateway, ElementInclusiveGateway:
 			if len(el.Outgoing) > 1 {
@@ -77,6 +89,7 @@ func (pb *processBuilder) validate() {
 				describe(kind{f.Source.Type, f.Source.EventType}), f.Source.ID)
 		}
 	}
+	pb.checkStraightThroughLoops()
 	// A process that starts only through message, timer or signal start
 	// events is valid in Zeebe; those report their own problem while the
 	// engine does not run them.
@@ -95,6 +108,67 @@ func (pb *processBuilder) checkKind(el *Element) {
 	if pb.multiInst[el] {
 		if msg := unsupported(kind{ElementMultiInstanceBody, EventUnspecified}); msg != "" {
 			pb.problem(el.ID, "%s", msg)
+		}
+	}
+}
+
+// straightThrough reports whether an element passes its token on without waiting and
+// without deciding where it goes: such elements in a cycle would loop for ever.
+func straightThrough(el *Element) bool {
+	if len(el.Boundaries) > 0 {
+		return false
+	}
+	switch el.Type {
+	case ElementTask, ElementManualTask:
+		return true
+	case ElementIntermediateThrowEvent:
+		return el.EventType == EventNone
+	}
+	return false
+}
+
+// checkStraightThroughLoops rejects a cycle of sequence flows made only of elements that
+// pass the token on at once, as Zeebe does: an instance entering it would never stop.
+func (pb *processBuilder) checkStraightThroughLoops() {
+	const (
+		unvisited = iota
+		onPath
+		done
+	)
+	mark := map[*Element]int{}
+	var path []*Element
+	reported := false
+	var visit func(el *Element)
+	visit = func(el *Element) {
+		mark[el] = onPath
+		path = append(path, el)
+		for _, f := range el.Outgoing {
+			t := f.Target
+			if t == nil || !straightThrough(t) || reported {
+				continue
+			}
+			switch mark[t] {
+			case onPath:
+				var ids []string
+				for i := len(path) - 1; i >= 0; i-- {
+					ids = append([]string{path[i].ID}, ids...)
+					if path[i] == t {
+						break
+					}
+				}
+				ids = append(ids, t.ID)
+				pb.problem(t.ID, "the process has a straight-through processing loop: %s; its elements never wait, so an instance would loop for ever", strings.Join(ids, " -> "))
+				reported = true
+			case unvisited:
+				visit(t)
+			}
+		}
+		path = path[:len(path)-1]
+		mark[el] = done
+	}
+	for _, el := range pb.p.Elements {
+		if straightThrough(el) && mark[el] == unvisited && !reported {
+			visit(el)
 		}
 	}
 }

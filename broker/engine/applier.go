@@ -116,6 +116,14 @@ func (p *processing) applyProcessInstance(key int64, intent string, v *recordpb.
 		if ei == nil {
 			return
 		}
+		if m := p.modelOf(v); intent == piCompleted && m != nil && m.EventType == bpmn.EventTerminate {
+			// A terminate end event ends the tokens on their way in its scope.
+			if scope := tx.ElementInstance(scopeKey); scope != nil {
+				scope.ActiveFlows = 0
+				tx.PutElementInstance(scope)
+				tx.DeleteJoinCounts(scopeKey)
+			}
+		}
 		tx.DeleteElementInstance(ei)
 		scope := tx.ElementInstance(scopeKey)
 		if t := ei.GetInterruptedBy(); t > 0 && (scope == nil || scope.GetState() != piActivated) {

@@ -121,6 +121,9 @@ type processing struct {
 	queue     []queued
 	cmd       *recordpb.Record // the command being processed
 	requestID uint64
+	// rng is the state of the deterministic number sequence FEEL's uuid() and random
+	// number() draw from (see random).
+	rng uint64
 	// startAt names the start event of instances created in this call at another start
 	// event than the none start event (by a signal), by instance key.
 	startAt map[int64]string

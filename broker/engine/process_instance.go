@@ -82,8 +82,12 @@ func (p *processing) activateElementCommand() {
 		}
 	} else {
 		if scope := el.value.GetFlowScopeKey(); scope > 0 {
-			if s := p.tx.ElementInstance(scope); s == nil || s.GetState() != piActivated {
+			s := p.tx.ElementInstance(scope)
+			if s == nil || s.GetState() != piActivated {
 				return // the scope ended meanwhile
+			}
+			if len(el.model.Incoming) > 0 && s.GetActiveFlows() == 0 {
+				return // a token that a terminate end event ended on its way
 			}
 		}
 		p.lifecycle(el, piActivating)
@@ -107,8 +111,22 @@ func (p *processing) onActivate(el element) {
 		return
 	}
 	switch el.model.Type {
-	case bpmn.ElementServiceTask:
+	case bpmn.ElementServiceTask, bpmn.ElementSendTask, bpmn.ElementBusinessRuleTask:
 		p.activateServiceTask(el)
+	case bpmn.ElementScriptTask:
+		if el.model.Script != nil {
+			p.runScript(el)
+			return
+		}
+		p.activateServiceTask(el)
+	case bpmn.ElementUserTask:
+		p.activateUserTask(el)
+	case bpmn.ElementTask, bpmn.ElementManualTask:
+		if !p.openBoundaryEvents(el) {
+			return
+		}
+		p.lifecycle(el, piActivated)
+		p.completeElement(el)
 	case bpmn.ElementExclusiveGateway:
 		p.activateExclusiveGateway(el)
 	case bpmn.ElementIntermediateCatchEvent, bpmn.ElementReceiveTask:
@@ -134,6 +152,12 @@ func (p *processing) onActivate(el element) {
 	case bpmn.ElementIntermediateThrowEvent, bpmn.ElementEndEvent:
 		if el.model.Signal != nil {
 			p.throwSignal(el)
+			return
+		}
+		if el.model.EventType == bpmn.EventTerminate {
+			p.lifecycle(el, piActivated)
+			p.terminateSiblings(el)
+			p.completeElement(el)
 			return
 		}
 		p.lifecycle(el, piActivated)
@@ -352,6 +376,20 @@ func (p *processing) resolveIncidentsOf(ei *statepb.ElementInstance) {
 			if inc := p.tx.Incident(job.GetIncidentKey()); inc != nil {
 				p.event(job.GetIncidentKey(), "RESOLVED", proto.Clone(inc.GetRecord()).(*recordpb.IncidentRecord))
 			}
+		}
+	}
+}
+
+// terminateSiblings runs a terminate end event: every other element instance of its
+// flow scope is terminated, and the tokens on their way in it end; the scope completes
+// once the terminated ones are gone.
+func (p *processing) terminateSiblings(el element) {
+	for _, c := range p.tx.Children(el.value.GetFlowScopeKey()) {
+		if c == el.key {
+			continue
+		}
+		if child := p.tx.ElementInstance(c); child != nil && child.GetState() != piTerminating {
+			p.command(c, piTerminateElement, proto.Clone(child.GetValue()).(*recordpb.ProcessInstanceRecord))
 		}
 	}
 }

@@ -36,9 +36,14 @@ func (p *processing) activateServiceTask(el element) {
 	for _, h := range el.model.Headers {
 		headers = append(headers, &recordpb.Header{Key: h.Key, Value: h.Value})
 	}
+	p.createJob(el, jobType, int32(retries), headers)
+}
+
+// createJob writes JOB CREATED for an activated task.
+func (p *processing) createJob(el element, jobType string, retries int32, headers []*recordpb.Header) {
 	v := el.value
 	p.event(p.tx.NextKey(), "CREATED", &recordpb.JobRecord{
-		Type: jobType, Retries: int32(retries), RecurringTime: -1, Deadline: -1,
+		Type: jobType, Retries: retries, RecurringTime: -1, Deadline: -1,
 		CustomHeaders: headers, ElementId: v.GetElementId(), ElementInstanceKey: el.key,
 		ProcessInstanceKey: v.GetProcessInstanceKey(), BpmnProcessId: v.GetBpmnProcessId(),
 		ProcessDefinitionVersion: v.GetVersion(), ProcessDefinitionKey: v.GetProcessDefinitionKey(),

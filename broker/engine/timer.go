@@ -178,7 +178,7 @@ func (p *processing) triggerStartTimer(t *recordpb.TimerRecord) {
 	}
 	pr := st.GetRecord()
 	v := &recordpb.ProcessInstanceRecord{ProcessDefinitionKey: pr.GetProcessDefinitionKey(), TenantId: pr.GetTenantId()}
-	p.repeatTimer(t, start, feel.MapVariables{}, v, -1)
+	p.repeatTimer(t, start, p.noVariables(), v, -1)
 	p.startInstanceAt(pr, nil, start.ID)
 }
 
@@ -188,7 +188,7 @@ func (p *processing) triggerStartTimer(t *recordpb.TimerRecord) {
 func (p *processing) openStartTimers(pr *recordpb.ProcessRecord, model *bpmn.Process) {
 	v := &recordpb.ProcessInstanceRecord{ProcessDefinitionKey: pr.GetProcessDefinitionKey(), TenantId: pr.GetTenantId()}
 	for _, el := range model.TimerStarts {
-		due, reps, err := p.timerDue(el.Timer, feel.MapVariables{}, p.now)
+		due, reps, err := p.timerDue(el.Timer, p.noVariables(), p.now)
 		if err != nil {
 			continue
 		}

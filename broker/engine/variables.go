@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/weftlabs/weft/broker/feel"
 	"github.com/weftlabs/weft/proto/gen/recordpb"
@@ -104,13 +105,22 @@ func encodeObject(entries []jsonEntry) []byte {
 }
 
 // scopeVariables resolves names from an element instance's scope up to its process
-// instance, inner scopes first. It implements feel.Variables.
+// instance, inner scopes first. It implements feel.Variables, and feel.Clock and
+// feel.RandomSource so that now(), today(), uuid() and random number() give every
+// replica the same answer: the command's time, and numbers drawn from a sequence seeded
+// by the command's log position.
 type scopeVariables struct {
 	p     *processing
 	scope int64
 	// overlay holds values that shadow the scopes (input mappings already evaluated).
 	overlay map[string][]byte
 }
+
+// Now returns the time of the command being processed.
+func (s scopeVariables) Now() time.Time { return time.UnixMilli(s.p.now).UTC() }
+
+// Uint64 returns the next number of the processing's deterministic sequence.
+func (s scopeVariables) Uint64() uint64 { return s.p.random() }
 
 func (s scopeVariables) Variable(name string) ([]byte, bool) {
 	if v, ok := s.overlay[name]; ok {
@@ -257,3 +267,20 @@ func tenantOf(t string) string {
 	}
 	return t
 }
+
+// random returns the next number of a splitmix64 sequence seeded by the position of the
+// command being processed: the same on every replica, different for every command.
+func (p *processing) random() uint64 {
+	if p.rng == 0 {
+		p.rng = uint64(p.cmd.GetPosition())*0x9E3779B97F4A7C15 + 1
+	}
+	p.rng += 0x9E3779B97F4A7C15
+	z := p.rng
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EB
+	return z ^ (z >> 31)
+}
+
+// noVariables evaluates expressions that see no variables (a timer start event's), at the
+// command's time.
+func (p *processing) noVariables() scopeVariables { return scopeVariables{p: p} }

@@ -94,3 +94,8 @@ func (t *Txn) PutAwait(processInstanceKey int64, a *statepb.AwaitResult) {
 
 // DeleteAwait forgets the request waiting for a process instance's result.
 func (t *Txn) DeleteAwait(processInstanceKey int64) { t.del(i64Key(cfAwait, processInstanceKey)) }
+
+// DeleteJoinCounts forgets every token waiting at a joining gateway of a scope.
+func (t *Txn) DeleteJoinCounts(scopeKey int64) {
+	t.deletePrefix(i64Key(cfJoin, scopeKey))
+}
