@@ -136,6 +136,8 @@ type Element struct {
 	Interrupting bool
 	// Boundaries are the boundary events attached to an activity, in document order.
 	Boundaries []*Element
+	// Start is the none start event of an embedded sub-process.
+	Start *Element
 	// Script is a script task's zeebe:script: a FEEL expression and the variable that
 	// takes its result; nil when the task is job-based (zeebe:taskDefinition).
 	Script *Script

@@ -304,8 +304,11 @@ func TestParseNested(t *testing.T) {
 	if got := flowIDs(inner.Incoming); !reflect.DeepEqual(got, []string{"s1"}) {
 		t.Errorf("inner incoming = %v", got)
 	}
-	if len(problems) != 2 || problems[0].ElementID != "sub" || problems[1].ElementID != "inner" {
-		t.Errorf("problems = %v, want the two sub-processes as not supported yet", problems)
+	if len(problems) != 0 {
+		t.Errorf("problems = %v, want none", problems)
+	}
+	if sub.Start != p.Element("subStart") || inner.Start != p.Element("innerStart") {
+		t.Errorf("sub-process starts = %v, %v", sub.Start, inner.Start)
 	}
 }
 

@@ -70,7 +70,7 @@ var support = map[kind]level{
 	{ElementSendTask, EventUnspecified}:          runs,
 	{ElementBusinessRuleTask, EventUnspecified}:  runs,
 	{ElementCallActivity, EventUnspecified}:      notYet,
-	{ElementSubProcess, EventUnspecified}:        notYet,
+	{ElementSubProcess, EventUnspecified}:        runs,
 	{ElementEventSubProcess, EventUnspecified}:   notYet,
 	{ElementMultiInstanceBody, EventUnspecified}: notYet,
 

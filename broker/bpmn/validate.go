@@ -42,6 +42,15 @@ func (pb *processBuilder) validate() {
 				default:
 					pb.problem(el.ID, "a process can have only one none start event, but '%s' is one too", p.NoneStart.ID)
 				}
+			} else if el.Parent.Type == ElementSubProcess {
+				switch {
+				case el.EventType != EventNone:
+					pb.problem(el.ID, "a sub-process can only have a none start event")
+				case el.Parent.Start != nil:
+					pb.problem(el.ID, "a sub-process can have only one none start event, but '%s' is one too", el.Parent.Start.ID)
+				default:
+					el.Parent.Start = el
+				}
 			}
 			if len(el.Incoming) > 0 {
 				pb.problem(el.ID, "a start event must not have incoming sequence flows")
@@ -87,6 +96,11 @@ func (pb *processBuilder) validate() {
 		default:
 			pb.problem(f.ID, "the sequence flow leaves %s '%s' and must not have a condition: conditions are only supported on flows leaving exclusive or inclusive gateways",
 				describe(kind{f.Source.Type, f.Source.EventType}), f.Source.ID)
+		}
+	}
+	for _, el := range p.Elements {
+		if el.Type == ElementSubProcess && el.Start == nil && unsupported(kind{el.Type, el.EventType}) == "" {
+			pb.problem(el.ID, "a sub-process must have a none start event")
 		}
 	}
 	pb.checkStraightThroughLoops()

@@ -147,6 +147,16 @@ func TestValidationProblems(t *testing.T) {
 			id:   "a", msg: "straight-through processing loop: a -> b -> a",
 		},
 		{
+			name: "sub-process without start event",
+			doc:  process(start + `<bpmn:subProcess id="sub"/>`),
+			id:   "sub", msg: "sub-process must have a none start event",
+		},
+		{
+			name: "sub-process with a timer start event",
+			doc:  process(start + `<bpmn:subProcess id="sub"><bpmn:startEvent id="s"><bpmn:timerEventDefinition><bpmn:timeDuration>PT1S</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:startEvent></bpmn:subProcess>`),
+			id:   "s", msg: "sub-process can only have a none start event",
+		},
+		{
 			name: "service task without task definition",
 			doc:  process(start + `<bpmn:serviceTask id="t"/>`),
 			id:   "t", msg: "must have a zeebe:taskDefinition",
@@ -387,7 +397,6 @@ func TestUnsupported(t *testing.T) {
 		xml, msg string
 	}{
 		{`<bpmn:callActivity id="x"/>`, "call activity is not supported yet"},
-		{`<bpmn:subProcess id="x"/>`, "sub-process is not supported yet"},
 		{`<bpmn:subProcess id="x" triggeredByEvent="true"/>`, "event sub-process is not supported yet"},
 		{`<bpmn:eventBasedGateway id="x"/>`, "event-based gateway is not supported yet"},
 		{`<bpmn:inclusiveGateway id="x"/>`, "inclusive gateway is not supported yet"},
@@ -433,7 +442,7 @@ func TestSupportTable(t *testing.T) {
 			t.Errorf("%v: empty message for a kind that does not run", k)
 		}
 	}
-	if runsKinds != 25 {
+	if runsKinds != 26 {
 		t.Errorf("%d kinds run; update the package's README and this test when the engine runs more", runsKinds)
 	}
 	known := map[ElementType]bool{ElementMultiInstanceBody: true, ElementEventSubProcess: true}

@@ -155,3 +155,27 @@ func catchError(m *bpmn.Element, code string) *bpmn.Element {
 func mayWait(m *bpmn.Element) bool {
 	return m != nil && (len(m.Boundaries) > 0 || m.Timer != nil || m.Message != nil || m.Signal != nil)
 }
+
+// throwErrorFrom looks for the boundary event that catches an error thrown in an element
+// instance: on the element itself, then on each enclosing sub-process. The first found
+// is triggered (the scope it is attached to is interrupted) and true is returned.
+func (p *processing) throwErrorFrom(elementInstanceKey int64, code string, variables []byte) bool {
+	for key := elementInstanceKey; key > 0; {
+		ei := p.tx.ElementInstance(key)
+		if ei == nil {
+			return false
+		}
+		el, ok := p.resolve(ei.GetKey(), ei.GetValue())
+		if !ok || el.isProcess() {
+			return false
+		}
+		if ei.GetState() == piActivated {
+			if b := catchError(el.model, code); b != nil {
+				p.triggerBoundary(el, b, variables)
+				return true
+			}
+		}
+		key = ei.GetValue().GetFlowScopeKey()
+	}
+	return false
+}

@@ -156,13 +156,8 @@ func (p *processing) throwError() {
 	rec.Variables = c.GetVariables()
 	ev := p.event(key, "ERROR_THROWN", rec)
 	p.respond(ev)
-	if ei := p.tx.ElementInstance(rec.GetElementInstanceKey()); ei != nil && ei.GetState() == piActivated {
-		if el, ok := p.resolve(ei.GetKey(), ei.GetValue()); ok {
-			if b := catchError(el.model, rec.GetErrorCode()); b != nil {
-				p.triggerBoundary(el, b, rec.GetVariables())
-				return
-			}
-		}
+	if p.throwErrorFrom(rec.GetElementInstanceKey(), rec.GetErrorCode(), rec.GetVariables()) {
+		return
 	}
 	p.jobIncident(key, rec, "UNHANDLED_ERROR_EVENT",
 		"Expected to throw an error event with the code '"+rec.GetErrorCode()+"' with message '"+rec.GetErrorMessage()+"', but it was not caught. No error events are available in the scope.")

@@ -121,6 +121,12 @@ func (p *processing) onActivate(el element) {
 		p.activateServiceTask(el)
 	case bpmn.ElementUserTask:
 		p.activateUserTask(el)
+	case bpmn.ElementSubProcess:
+		if !p.openBoundaryEvents(el) {
+			return
+		}
+		p.lifecycle(el, piActivated)
+		p.command(p.tx.NextKey(), piActivateElement, valueFor(el.value, el.model.Start, el.key))
 	case bpmn.ElementTask, bpmn.ElementManualTask:
 		if !p.openBoundaryEvents(el) {
 			return
