@@ -82,6 +82,8 @@ type Process struct {
 	SignalStarts []*Element
 	// TimerStarts are the process-level timer start events, in document order.
 	TimerStarts []*Element
+	// EventSubProcesses are the event sub-processes at process level.
+	EventSubProcesses []*Element
 
 	elements map[string]*Element
 	flows    map[string]*SequenceFlow
@@ -131,13 +133,17 @@ type Element struct {
 	Error *ErrorDef
 	// AttachedTo is the activity a boundary event is attached to; nil for other elements.
 	AttachedTo *Element
-	// Interrupting is false for a non-interrupting boundary event (cancelActivity="false");
+	// Interrupting is false for a non-interrupting boundary event (cancelActivity="false")
+	// and a non-interrupting start event of an event sub-process (isInterrupting="false");
 	// true for every other element.
 	Interrupting bool
 	// Boundaries are the boundary events attached to an activity, in document order.
 	Boundaries []*Element
-	// Start is the none start event of an embedded sub-process.
+	// Start is the start event of a sub-process: the none start event of an embedded
+	// one, the event's start event of an event sub-process.
 	Start *Element
+	// EventSubProcesses are the event sub-processes directly inside a sub-process.
+	EventSubProcesses []*Element
 	// Script is a script task's zeebe:script: a FEEL expression and the variable that
 	// takes its result; nil when the task is job-based (zeebe:taskDefinition).
 	Script *Script

@@ -304,6 +304,11 @@ func (pb *processBuilder) element(n *node, t ElementType, parent *Element) *Elem
 		pb.msgRefs[el] = n.get("messageRef")
 	}
 	el.Interrupting = true
+	if t == ElementStartEvent {
+		if v, ok := n.attr("isInterrupting"); ok && strings.TrimSpace(v) == "false" {
+			el.Interrupting = false
+		}
+	}
 	if t == ElementBoundaryEvent {
 		pb.attachedRefs[el] = n.get("attachedToRef")
 		if v, ok := n.attr("cancelActivity"); ok && strings.TrimSpace(v) == "false" {
@@ -540,8 +545,9 @@ func (pb *processBuilder) timerDef(el *Element, n *node) {
 // catches every error.
 func (pb *processBuilder) errorRef(el *Element, ref string) {
 	ref = strings.TrimSpace(ref)
+	catching := el.Type == ElementBoundaryEvent || el.Type == ElementStartEvent
 	if ref == "" {
-		if el.Type == ElementBoundaryEvent {
+		if catching {
 			el.Error = &ErrorDef{CatchAll: true}
 			return
 		}
@@ -554,7 +560,7 @@ func (pb *processBuilder) errorRef(el *Element, ref string) {
 		return
 	}
 	if strings.TrimSpace(code) == "" {
-		if el.Type == ElementBoundaryEvent {
+		if catching {
 			el.Error = &ErrorDef{CatchAll: true} // an error without a code catches every error, as in Zeebe
 			return
 		}

@@ -33,10 +33,10 @@ var support = map[kind]level{
 	{ElementExclusiveGateway, EventUnspecified}: runs,
 	{ElementParallelGateway, EventUnspecified}:  runs,
 
-	{ElementStartEvent, EventMessage}:    notYet,
+	{ElementStartEvent, EventMessage}:    runs,
 	{ElementStartEvent, EventTimer}:      runs,
 	{ElementStartEvent, EventSignal}:     runs,
-	{ElementStartEvent, EventError}:      notYet, // event sub-processes only
+	{ElementStartEvent, EventError}:      runs,   // event sub-processes only
 	{ElementStartEvent, EventEscalation}: notYet, // event sub-processes only
 
 	{ElementIntermediateCatchEvent, EventMessage}: runs,
@@ -71,7 +71,7 @@ var support = map[kind]level{
 	{ElementBusinessRuleTask, EventUnspecified}:  runs,
 	{ElementCallActivity, EventUnspecified}:      notYet,
 	{ElementSubProcess, EventUnspecified}:        runs,
-	{ElementEventSubProcess, EventUnspecified}:   notYet,
+	{ElementEventSubProcess, EventUnspecified}:   runs,
 	{ElementMultiInstanceBody, EventUnspecified}: notYet,
 
 	{ElementEventBasedGateway, EventUnspecified}: notYet,

@@ -10,6 +10,7 @@ func (pb *processBuilder) validate() {
 	for _, el := range p.Elements {
 		pb.checkKind(el)
 		if ref, ok := pb.msgRefs[el]; ok && el.Type != ElementIntermediateThrowEvent && el.Type != ElementEndEvent &&
+			(el.Type != ElementStartEvent || el.Parent != nil) &&
 			unsupported(kind{el.Type, el.EventType}) == "" {
 			pb.messageRef(el, ref)
 		}
@@ -19,7 +20,7 @@ func (pb *processBuilder) validate() {
 				p.TimerStarts = append(p.TimerStarts, el)
 			}
 		}
-		if ref, ok := pb.errorRefs[el]; ok && el.Type == ElementBoundaryEvent && unsupported(kind{el.Type, el.EventType}) == "" {
+		if ref, ok := pb.errorRefs[el]; ok && (el.Type == ElementBoundaryEvent || el.Type == ElementStartEvent) && unsupported(kind{el.Type, el.EventType}) == "" {
 			pb.errorRef(el, ref)
 		}
 		if ref, ok := pb.attachedRefs[el]; ok && unsupported(kind{el.Type, el.EventType}) == "" {
@@ -41,6 +42,18 @@ func (pb *processBuilder) validate() {
 					p.NoneStart = el
 				default:
 					pb.problem(el.ID, "a process can have only one none start event, but '%s' is one too", p.NoneStart.ID)
+				}
+			} else if el.Parent.Type == ElementEventSubProcess {
+				switch {
+				case el.EventType == EventNone:
+					pb.problem(el.ID, "the start event of an event sub-process must have an event definition (timer, message, signal, error or escalation)")
+				case el.Parent.Start != nil:
+					pb.problem(el.ID, "an event sub-process can have only one start event, but '%s' is one too", el.Parent.Start.ID)
+				default:
+					el.Parent.Start = el
+				}
+				if el.EventType == EventError && !el.Interrupting {
+					pb.problem(el.ID, "an error start event must be interrupting")
 				}
 			} else if el.Parent.Type == ElementSubProcess {
 				switch {
@@ -101,6 +114,25 @@ func (pb *processBuilder) validate() {
 	for _, el := range p.Elements {
 		if el.Type == ElementSubProcess && el.Start == nil && unsupported(kind{el.Type, el.EventType}) == "" {
 			pb.problem(el.ID, "a sub-process must have a none start event")
+		}
+		if el.Type == ElementEventSubProcess && unsupported(kind{el.Type, el.EventType}) == "" {
+			if el.Start == nil {
+				pb.problem(el.ID, "an event sub-process must have a start event")
+			}
+			if len(el.Incoming) > 0 || len(el.Outgoing) > 0 {
+				pb.problem(el.ID, "an event sub-process must not have incoming or outgoing sequence flows")
+			}
+			if el.Parent == nil {
+				p.EventSubProcesses = append(p.EventSubProcesses, el)
+			} else {
+				el.Parent.EventSubProcesses = append(el.Parent.EventSubProcesses, el)
+			}
+		}
+		if el.Type == ElementStartEvent && el.Parent == nil && el.EventType == EventMessage {
+			pb.problem(el.ID, "message start event is not supported yet")
+		}
+		if el.Type == ElementStartEvent && el.Parent != nil && el.Message != nil && el.Message.CorrelationKey.Raw == "" {
+			pb.problem(el.ID, "the message '%s' must have a correlation key: add a zeebe:subscription with correlationKey to it", el.Message.ID)
 		}
 	}
 	pb.checkStraightThroughLoops()

@@ -95,7 +95,7 @@ func (p *processing) applyProcessInstance(key int64, intent string, v *recordpb.
 					tx.SetJoinCount(scopeKey, in.ID, tx.JoinCount(scopeKey, in.ID)-1)
 				}
 				scope.ActiveFlows -= int32(len(m.Incoming))
-			} else if (len(m.Incoming) > 0 || m.Type == bpmn.ElementBoundaryEvent) && scope.ActiveFlows > 0 {
+			} else if (len(m.Incoming) > 0 || m.Type == bpmn.ElementBoundaryEvent || m.Type == bpmn.ElementEventSubProcess) && scope.ActiveFlows > 0 {
 				scope.ActiveFlows--
 			}
 			if scope.ActiveFlows < 0 {
@@ -261,15 +261,30 @@ func (p *processing) applyProcessEvent(key int64, intent string, v *recordpb.Pro
 		if proc == nil {
 			return
 		}
-		if b := proc.Element(v.GetTargetElementId()); b != nil && b.Interrupting {
-			if ei := tx.ElementInstance(v.GetScopeKey()); ei != nil {
-				ei.InterruptedBy = key
-				tx.PutElementInstance(ei)
-			}
+		b := proc.Element(v.GetTargetElementId())
+		if b == nil || !b.Interrupting {
+			return
 		}
+		ei := tx.ElementInstance(v.GetScopeKey())
+		if ei == nil {
+			return
+		}
+		if b.Type == bpmn.ElementStartEvent {
+			// An event sub-process's start: the scope's other children end first, and
+			// the tokens on their way in it end.
+			ei.EventSubProcessTrigger, ei.Interrupted = key, true
+			ei.ActiveFlows = 0
+			tx.DeleteJoinCounts(ei.GetKey())
+		} else {
+			ei.InterruptedBy = key
+		}
+		tx.PutElementInstance(ei)
 	case "TRIGGERED":
 		if scope := tx.ElementInstance(v.GetFlowScopeKey()); scope != nil {
 			scope.ActiveFlows++
+			if scope.EventSubProcessTrigger == key {
+				scope.EventSubProcessTrigger = 0
+			}
 			tx.PutElementInstance(scope)
 		}
 	}

@@ -153,12 +153,13 @@ func catchError(m *bpmn.Element, code string) *bpmn.Element {
 // that must be closed when it completes: an event that waits, or an activity with
 // boundary events.
 func mayWait(m *bpmn.Element) bool {
-	return m != nil && (len(m.Boundaries) > 0 || m.Timer != nil || m.Message != nil || m.Signal != nil)
+	return m != nil && (len(m.Boundaries) > 0 || len(m.EventSubProcesses) > 0 || m.Timer != nil || m.Message != nil || m.Signal != nil)
 }
 
-// throwErrorFrom looks for the boundary event that catches an error thrown in an element
-// instance: on the element itself, then on each enclosing sub-process. The first found
-// is triggered (the scope it is attached to is interrupted) and true is returned.
+// throwErrorFrom looks for what catches an error thrown in an element instance: a
+// boundary event of the element, then an error event sub-process of its scope, then a
+// boundary event of that scope, and so on outwards. The first found is triggered and
+// true is returned.
 func (p *processing) throwErrorFrom(elementInstanceKey int64, code string, variables []byte) bool {
 	for key := elementInstanceKey; key > 0; {
 		ei := p.tx.ElementInstance(key)
@@ -166,16 +167,40 @@ func (p *processing) throwErrorFrom(elementInstanceKey int64, code string, varia
 			return false
 		}
 		el, ok := p.resolve(ei.GetKey(), ei.GetValue())
-		if !ok || el.isProcess() {
+		if !ok {
 			return false
 		}
-		if ei.GetState() == piActivated {
+		if !el.isProcess() && ei.GetState() == piActivated {
 			if b := catchError(el.model, code); b != nil {
 				p.triggerBoundary(el, b, variables)
 				return true
 			}
 		}
-		key = ei.GetValue().GetFlowScopeKey()
+		scopeKey := ei.GetValue().GetFlowScopeKey()
+		if scopeKey <= 0 {
+			return false
+		}
+		if se := p.tx.ElementInstance(scopeKey); se != nil && se.GetState() == piActivated && !se.GetInterrupted() {
+			if scope, ok := p.resolve(scopeKey, se.GetValue()); ok {
+				if s := catchErrorInEventSubProcesses(scope, code); s != nil {
+					return p.triggerEventSubProcess(scope, s, variables)
+				}
+			}
+		}
+		key = scopeKey
 	}
 	return false
+}
+
+// boundaryOf returns the boundary event with the id if it is attached to the element,
+// else nil.
+func boundaryOf(el element, id string) *bpmn.Element {
+	if el.isProcess() {
+		return nil
+	}
+	b := el.proc.Element(id)
+	if b == nil || b.Type != bpmn.ElementBoundaryEvent || b.AttachedTo != el.model {
+		return nil
+	}
+	return b
 }

@@ -124,6 +124,9 @@ type processing struct {
 	// rng is the state of the deterministic number sequence FEEL's uuid() and random
 	// number() draw from (see random).
 	rng uint64
+	// startVars holds the variables of the event that started an event sub-process, for
+	// its start event, by the start event's element instance key.
+	startVars map[int64][]byte
 	// startAt names the start event of instances created in this call at another start
 	// event than the none start event (by a signal), by instance key.
 	startAt map[int64]string

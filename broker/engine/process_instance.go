@@ -98,6 +98,9 @@ func (p *processing) activateElementCommand() {
 // onActivate runs an element's activation behaviour after ELEMENT_ACTIVATING.
 func (p *processing) onActivate(el element) {
 	if el.isProcess() {
+		if !p.openEventSubProcesses(el) {
+			return
+		}
 		p.lifecycle(el, piActivated)
 		start := el.proc.NoneStart
 		if id, ok := p.startAt[el.key]; ok {
@@ -122,7 +125,7 @@ func (p *processing) onActivate(el element) {
 	case bpmn.ElementUserTask:
 		p.activateUserTask(el)
 	case bpmn.ElementSubProcess:
-		if !p.openBoundaryEvents(el) {
+		if !p.openBoundaryEvents(el) || !p.openEventSubProcesses(el) {
 			return
 		}
 		p.lifecycle(el, piActivated)
@@ -155,6 +158,8 @@ func (p *processing) onActivate(el element) {
 		p.completeElement(el)
 	case bpmn.ElementBoundaryEvent:
 		p.activateBoundaryEvent(el)
+	case bpmn.ElementEventSubProcess:
+		p.activateEventSubProcess(el)
 	case bpmn.ElementIntermediateThrowEvent, bpmn.ElementEndEvent:
 		if el.model.Signal != nil {
 			p.throwSignal(el)
@@ -169,6 +174,9 @@ func (p *processing) onActivate(el element) {
 		p.lifecycle(el, piActivated)
 		p.completeElement(el)
 	default: // start and end events, and every element that only passes the token on
+		if el.model.Type == bpmn.ElementStartEvent {
+			p.takeStartVariables(el)
+		}
 		p.lifecycle(el, piActivated)
 		p.completeElement(el)
 	}
@@ -197,7 +205,7 @@ func (p *processing) completeElement(el element) {
 	if !el.isProcess() && !p.applyOutputs(el) {
 		return
 	}
-	if mayWait(el.model) {
+	if mayWait(el.model) || (el.isProcess() && len(el.proc.EventSubProcesses) > 0) {
 		p.closeEventSubscriptions(el.key)
 	}
 	if el.isProcess() {
@@ -258,6 +266,17 @@ func (p *processing) maybeCompleteScope(scopeKey int64) {
 	switch s.GetState() {
 	case piActivated:
 		if s.GetActiveChildren() == 0 && s.GetActiveFlows() == 0 {
+			if t := s.GetEventSubProcessTrigger(); t > 0 {
+				// An interrupting event sub-process waited for the other children to end.
+				if scope, ok := p.resolve(scopeKey, s.GetValue()); ok {
+					if trigger := p.tx.EventTrigger(t); trigger != nil {
+						if start := eventSubProcessStart(scope, trigger.GetTargetElementId()); start != nil {
+							p.activateTriggered(t, trigger, s.GetValue(), start.Parent)
+							return
+						}
+					}
+				}
+			}
 			p.command(scopeKey, piCompleteElement, proto.Clone(s.GetValue()).(*recordpb.ProcessInstanceRecord))
 		}
 	case piTerminating:

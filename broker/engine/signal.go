@@ -71,11 +71,21 @@ func (p *processing) triggerSignal(rec *recordpb.SignalRecord, entries []jsonEnt
 		if !ok {
 			continue
 		}
-		if b := el.proc.Element(sub.GetCatchEventId()); b != nil && b.AttachedTo == el.model {
+		if b := boundaryOf(el, sub.GetCatchEventId()); b != nil {
 			if b.Interrupting {
 				p.event(sub.GetCatchEventInstanceKey(), "DELETED", proto.Clone(sub).(*recordpb.SignalSubscriptionRecord))
 			}
 			p.triggerBoundary(el, b, encodeObject(entries))
+			continue
+		}
+		if s := eventSubProcessStart(el, sub.GetCatchEventId()); s != nil {
+			if s.Interrupting {
+				p.event(sub.GetCatchEventInstanceKey(), "DELETED", proto.Clone(sub).(*recordpb.SignalSubscriptionRecord))
+			}
+			p.triggerEventSubProcess(el, s, encodeObject(entries))
+			continue
+		}
+		if el.isProcess() {
 			continue
 		}
 		p.event(sub.GetCatchEventInstanceKey(), "DELETED", proto.Clone(sub).(*recordpb.SignalSubscriptionRecord))

@@ -180,6 +180,15 @@ func (p *processing) correlateProcessSubscription() {
 		p.reject(recordpb.RejectionType_NOT_FOUND, "Expected to correlate message '%s' to element instance '%d', but its process definition was not found", c.GetMessageName(), c.GetElementInstanceKey())
 		return
 	}
+	start := eventSubProcessStart(el, s.GetRecord().GetElementId())
+	if start != nil && ei.GetInterrupted() {
+		p.reject(recordpb.RejectionType_INVALID_STATE, "Expected to correlate message '%s' to element instance '%d', but an interrupting event sub-process already triggered there", c.GetMessageName(), c.GetElementInstanceKey())
+		return
+	}
+	if start == nil && boundaryOf(el, s.GetRecord().GetElementId()) == nil && el.isProcess() {
+		p.reject(recordpb.RejectionType_INVALID_STATE, "Expected to correlate message '%s' to element instance '%d', but nothing there waits for it", c.GetMessageName(), c.GetElementInstanceKey())
+		return
+	}
 	entries, err := parseObject(c.GetVariables())
 	if err != nil {
 		entries = nil // the message partition checked them when the message was published
@@ -188,8 +197,12 @@ func (p *processing) correlateProcessSubscription() {
 	rec.MessageKey, rec.Variables = c.GetMessageKey(), encodeObject(entries)
 	p.respond(p.event(s.GetKey(), "CORRELATED", rec))
 	p.out.Distribute = true
-	if b := el.proc.Element(rec.GetElementId()); b != nil && b.AttachedTo == el.model {
+	if b := boundaryOf(el, rec.GetElementId()); b != nil {
 		p.triggerBoundary(el, b, rec.GetVariables())
+		return
+	}
+	if start != nil {
+		p.triggerEventSubProcess(el, start, rec.GetVariables())
 		return
 	}
 	if len(el.model.Outputs) > 0 {

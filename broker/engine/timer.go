@@ -133,12 +133,19 @@ func (p *processing) triggerTimer() {
 	if !ok {
 		return
 	}
-	if el.model.ID == t.GetTargetElementId() {
+	if !el.isProcess() && el.model.ID == t.GetTargetElementId() {
 		p.command(el.key, piCompleteElement, proto.Clone(el.value).(*recordpb.ProcessInstanceRecord))
 		return
 	}
-	b := el.proc.Element(t.GetTargetElementId())
-	if b == nil || b.AttachedTo != el.model {
+	if s := eventSubProcessStart(el, t.GetTargetElementId()); s != nil {
+		if !s.Interrupting {
+			p.repeatTimer(t, s, scopeVariables{p: p, scope: el.key}, el.value, el.key)
+		}
+		p.triggerEventSubProcess(el, s, nil)
+		return
+	}
+	b := boundaryOf(el, t.GetTargetElementId())
+	if b == nil {
 		return
 	}
 	if !b.Interrupting {

@@ -97,6 +97,12 @@ type ElementInstance struct {
 	// InterruptedBy is the key of the PROCESS_EVENT that interrupts this activity (an
 	// interrupting boundary event): once terminated, that event's element is activated.
 	InterruptedBy int64 `protobuf:"varint,8,opt,name=interrupted_by,json=interruptedBy,proto3" json:"interrupted_by,omitempty"`
+	// EventSubProcessTrigger is the key of an interrupting event sub-process that this
+	// scope activates once its other children are terminated, 0 for none.
+	EventSubProcessTrigger int64 `protobuf:"varint,9,opt,name=event_sub_process_trigger,json=eventSubProcessTrigger,proto3" json:"event_sub_process_trigger,omitempty"`
+	// Interrupted is set once an interrupting event sub-process triggered in this scope:
+	// no other event sub-process of the scope triggers after it.
+	Interrupted   bool `protobuf:"varint,10,opt,name=interrupted,proto3" json:"interrupted,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -185,6 +191,20 @@ func (x *ElementInstance) GetInterruptedBy() int64 {
 		return x.InterruptedBy
 	}
 	return 0
+}
+
+func (x *ElementInstance) GetEventSubProcessTrigger() int64 {
+	if x != nil {
+		return x.EventSubProcessTrigger
+	}
+	return 0
+}
+
+func (x *ElementInstance) GetInterrupted() bool {
+	if x != nil {
+		return x.Interrupted
+	}
+	return false
 }
 
 // AwaitResult is a client request waiting for a process instance to finish
@@ -698,7 +718,7 @@ const file_weft_state_v1_state_proto_rawDesc = "" +
 	"\x19weft/state/v1/state.proto\x12\rweft.state.v1\x1a\x1bweft/record/v1/record.proto\"g\n" +
 	"\aProcess\x125\n" +
 	"\x06record\x18\x01 \x01(\v2\x1d.weft.record.v1.ProcessRecordR\x06record\x12%\n" +
-	"\x0edeployment_key\x18\x02 \x01(\x03R\rdeploymentKey\"\xa5\x02\n" +
+	"\x0edeployment_key\x18\x02 \x01(\x03R\rdeploymentKey\"\x82\x03\n" +
 	"\x0fElementInstance\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\x03R\x03key\x12\x14\n" +
 	"\x05state\x18\x02 \x01(\tR\x05state\x12;\n" +
@@ -707,7 +727,10 @@ const file_weft_state_v1_state_proto_rawDesc = "" +
 	"\factive_flows\x18\x05 \x01(\x05R\vactiveFlows\x12\x17\n" +
 	"\ajob_key\x18\x06 \x01(\x03R\x06jobKey\x12!\n" +
 	"\fincident_key\x18\a \x01(\x03R\vincidentKey\x12%\n" +
-	"\x0einterrupted_by\x18\b \x01(\x03R\rinterruptedBy\"U\n" +
+	"\x0einterrupted_by\x18\b \x01(\x03R\rinterruptedBy\x129\n" +
+	"\x19event_sub_process_trigger\x18\t \x01(\x03R\x16eventSubProcessTrigger\x12 \n" +
+	"\vinterrupted\x18\n" +
+	" \x01(\bR\vinterrupted\"U\n" +
 	"\vAwaitResult\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\x04R\trequestId\x12'\n" +
