@@ -54,6 +54,16 @@ func (pb *processBuilder) extensions(n *node, el *Element) {
 				a := pb.assignment(el)
 				a.DueDate = pb.optionalField(el.ID, "due date", c.get("dueDate"))
 				a.FollowUpDate = pb.optionalField(el.ID, "follow-up date", c.get("followUpDate"))
+			case "calledElement":
+				id := strings.TrimSpace(c.get("processId"))
+				if id == "" {
+					pb.problem(el.ID, "the zeebe:calledElement must name a processId")
+				}
+				el.Called = &Called{
+					ProcessID:                   pb.field(el.ID, "called process id", id),
+					PropagateAllChildVariables:  c.get("propagateAllChildVariables") != "false",
+					PropagateAllParentVariables: c.get("propagateAllParentVariables") != "false",
+				}
 			case "script":
 				expr, result := strings.TrimSpace(c.get("expression")), strings.TrimSpace(c.get("resultVariable"))
 				if !strings.HasPrefix(expr, "=") {

@@ -147,9 +147,19 @@ type Element struct {
 	// Script is a script task's zeebe:script: a FEEL expression and the variable that
 	// takes its result; nil when the task is job-based (zeebe:taskDefinition).
 	Script *Script
+	// Called is a call activity's zeebe:calledElement; nil for other elements.
+	Called *Called
 	// Assignment is a user task's zeebe:assignmentDefinition and related attributes,
 	// handed to job workers as headers; nil for other elements.
 	Assignment *Assignment
+}
+
+// Called is what a call activity calls: the BPMN process id of the process (static or
+// an expression), and whether all variables flow into the child instance and back.
+type Called struct {
+	ProcessID                   feel.Field
+	PropagateAllChildVariables  bool
+	PropagateAllParentVariables bool
 }
 
 // Script is a FEEL script of a script task.

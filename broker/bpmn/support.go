@@ -69,7 +69,7 @@ var support = map[kind]level{
 	{ElementScriptTask, EventUnspecified}:        runs,
 	{ElementSendTask, EventUnspecified}:          runs,
 	{ElementBusinessRuleTask, EventUnspecified}:  runs,
-	{ElementCallActivity, EventUnspecified}:      notYet,
+	{ElementCallActivity, EventUnspecified}:      runs,
 	{ElementSubProcess, EventUnspecified}:        runs,
 	{ElementEventSubProcess, EventUnspecified}:   runs,
 	{ElementMultiInstanceBody, EventUnspecified}: notYet,

@@ -80,6 +80,10 @@ func (pb *processBuilder) validate() {
 			if !pb.taskDefined[el] {
 				pb.problem(el.ID, "a %s must have a zeebe:taskDefinition with a job type", describe(kind{el.Type, el.EventType}))
 			}
+		case ElementCallActivity:
+			if el.Called == nil {
+				pb.problem(el.ID, "a call activity must have a zeebe:calledElement with a processId")
+			}
 		case ElementScriptTask, ElementBusinessRuleTask:
 			if !pb.taskDefined[el] && el.Script == nil && el.Type == ElementScriptTask {
 				pb.problem(el.ID, "a script task must have a zeebe:script or a zeebe:taskDefinition")
@@ -136,6 +140,7 @@ func (pb *processBuilder) validate() {
 		}
 	}
 	pb.checkStraightThroughLoops()
+	pb.checkSelfCall()
 	// A process that starts only through message, timer or signal start
 	// events is valid in Zeebe; those report their own problem while the
 	// engine does not run them.
@@ -215,6 +220,37 @@ func (pb *processBuilder) checkStraightThroughLoops() {
 	for _, el := range pb.p.Elements {
 		if straightThrough(el) && mark[el] == unvisited && !reported {
 			visit(el)
+		}
+	}
+}
+
+// checkSelfCall rejects a process whose none start event leads, through elements that
+// never wait, to a call activity that calls the process itself: every instance would
+// create another at once, for ever. Zeebe rejects it as a straight-through loop too.
+func (pb *processBuilder) checkSelfCall() {
+	p := pb.p
+	if p.NoneStart == nil {
+		return
+	}
+	seen := map[*Element]bool{p.NoneStart: true}
+	queue := []*Element{p.NoneStart}
+	for len(queue) > 0 {
+		el := queue[0]
+		queue = queue[1:]
+		for _, f := range el.Outgoing {
+			t := f.Target
+			if t == nil || seen[t] {
+				continue
+			}
+			seen[t] = true
+			if t.Type == ElementCallActivity && t.Called != nil && !t.Called.ProcessID.IsExpression() &&
+				t.Called.ProcessID.Static == p.ID && len(t.Boundaries) == 0 {
+				pb.problem(t.ID, "the process has a straight-through processing loop: it calls itself through '%s' as soon as it starts, so every instance would create another for ever", t.ID)
+				return
+			}
+			if straightThrough(t) {
+				queue = append(queue, t)
+			}
 		}
 	}
 }

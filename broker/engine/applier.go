@@ -84,6 +84,12 @@ func (p *processing) applyProcessInstance(key int64, intent string, v *recordpb.
 	switch intent {
 	case piActivating:
 		tx.PutElementInstance(&statepb.ElementInstance{Key: key, State: intent, Value: v})
+		if parent := v.GetParentElementInstanceKey(); parent > 0 && scopeKey <= 0 {
+			if ca := tx.ElementInstance(parent); ca != nil {
+				ca.ChildInstanceKey = key
+				tx.PutElementInstance(ca)
+			}
+		}
 		scope := tx.ElementInstance(scopeKey)
 		if scope == nil {
 			return

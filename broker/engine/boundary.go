@@ -158,8 +158,8 @@ func mayWait(m *bpmn.Element) bool {
 
 // throwErrorFrom looks for what catches an error thrown in an element instance: a
 // boundary event of the element, then an error event sub-process of its scope, then a
-// boundary event of that scope, and so on outwards. The first found is triggered and
-// true is returned.
+// boundary event of that scope, and so on outwards, from a called process on to its
+// call activity. The first found is triggered and true is returned.
 func (p *processing) throwErrorFrom(elementInstanceKey int64, code string, variables []byte) bool {
 	for key := elementInstanceKey; key > 0; {
 		ei := p.tx.ElementInstance(key)
@@ -178,6 +178,11 @@ func (p *processing) throwErrorFrom(elementInstanceKey int64, code string, varia
 		}
 		scopeKey := ei.GetValue().GetFlowScopeKey()
 		if scopeKey <= 0 {
+			// Uncaught in a called process: on to the call activity that called it.
+			if parent := ei.GetValue().GetParentElementInstanceKey(); el.isProcess() && parent > 0 {
+				key = parent
+				continue
+			}
 			return false
 		}
 		if se := p.tx.ElementInstance(scopeKey); se != nil && se.GetState() == piActivated && !se.GetInterrupted() {

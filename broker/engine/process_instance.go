@@ -124,6 +124,8 @@ func (p *processing) onActivate(el element) {
 		p.activateServiceTask(el)
 	case bpmn.ElementUserTask:
 		p.activateUserTask(el)
+	case bpmn.ElementCallActivity:
+		p.activateCallActivity(el)
 	case bpmn.ElementSubProcess:
 		if !p.openBoundaryEvents(el) || !p.openEventSubProcesses(el) {
 			return
@@ -210,6 +212,9 @@ func (p *processing) completeElement(el element) {
 	}
 	if el.isProcess() {
 		p.respondResult(el)
+		if el.value.GetParentElementInstanceKey() > 0 {
+			p.childCompleted(el)
+		}
 	}
 	p.lifecycle(el, piCompleted)
 	if el.isProcess() {
@@ -318,6 +323,10 @@ func (p *processing) cancelInstance() {
 		p.reject(recordpb.RejectionType_INVALID_STATE, "Expected to cancel a process instance with key '%d', but it is already being terminated", key)
 		return
 	}
+	if parent := ei.GetValue().GetParentProcessInstanceKey(); parent > 0 {
+		p.reject(recordpb.RejectionType_INVALID_STATE, "Expected to cancel a process instance with key '%d', but it is created by a parent process instance. Cancel the root process instance '%d' instead.", key, parent)
+		return
+	}
 	el, ok := p.resolve(key, ei.GetValue())
 	if !ok {
 		p.reject(recordpb.RejectionType_NOT_FOUND, "Expected to cancel a process instance with key '%d', but its process definition was not found", key)
@@ -351,7 +360,8 @@ func (p *processing) terminate(el element) *recordpb.Record {
 		}
 	}
 	children := p.tx.Children(el.key)
-	if len(children) == 0 {
+	childInstance := !el.isProcess() && el.model.Type == bpmn.ElementCallActivity && p.terminateChild(el.key)
+	if len(children) == 0 && !childInstance {
 		p.finishTermination(el)
 		return ev
 	}
@@ -378,6 +388,10 @@ func (p *processing) finishTermination(el element) {
 		}
 	}
 	p.lifecycle(el, piTerminated)
+	if el.isProcess() && el.value.GetParentElementInstanceKey() > 0 {
+		p.childTerminated(el)
+		return
+	}
 	if trigger != nil {
 		if b := el.proc.Element(trigger.GetTargetElementId()); b != nil {
 			p.activateTriggered(interruptedBy, trigger, el.value, b)

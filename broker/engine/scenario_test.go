@@ -116,7 +116,15 @@ func (s *scenario) run(t *testing.T, d *datadriven.TestData) string {
 			Value: &recordpb.Record_Incident{Incident: &recordpb.IncidentRecord{}}}
 	case "cancel":
 		key := s.instance
-		if k := arg(d, "instance", "last"); k != "last" {
+		switch k := arg(d, "instance", "last"); k {
+		case "last":
+		case "child": // the last instance a call activity created
+			for _, r := range h.all() {
+				if pi := r.GetProcessInstance(); r.GetIntent() == "ELEMENT_ACTIVATING" && pi.GetBpmnElementType() == "PROCESS" && pi.GetParentProcessInstanceKey() > 0 {
+					key = r.GetKey()
+				}
+			}
+		default:
 			key, _ = strconv.ParseInt(k, 10, 64)
 		}
 		cmd = &recordpb.Record{ValueType: recordpb.ValueType_PROCESS_INSTANCE, Intent: "CANCEL", Key: key,

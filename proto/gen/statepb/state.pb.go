@@ -102,9 +102,11 @@ type ElementInstance struct {
 	EventSubProcessTrigger int64 `protobuf:"varint,9,opt,name=event_sub_process_trigger,json=eventSubProcessTrigger,proto3" json:"event_sub_process_trigger,omitempty"`
 	// Interrupted is set once an interrupting event sub-process triggered in this scope:
 	// no other event sub-process of the scope triggers after it.
-	Interrupted   bool `protobuf:"varint,10,opt,name=interrupted,proto3" json:"interrupted,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Interrupted bool `protobuf:"varint,10,opt,name=interrupted,proto3" json:"interrupted,omitempty"`
+	// ChildInstanceKey is the process instance a call activity created, 0 for none.
+	ChildInstanceKey int64 `protobuf:"varint,11,opt,name=child_instance_key,json=childInstanceKey,proto3" json:"child_instance_key,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *ElementInstance) Reset() {
@@ -205,6 +207,13 @@ func (x *ElementInstance) GetInterrupted() bool {
 		return x.Interrupted
 	}
 	return false
+}
+
+func (x *ElementInstance) GetChildInstanceKey() int64 {
+	if x != nil {
+		return x.ChildInstanceKey
+	}
+	return 0
 }
 
 // AwaitResult is a client request waiting for a process instance to finish
@@ -718,7 +727,7 @@ const file_weft_state_v1_state_proto_rawDesc = "" +
 	"\x19weft/state/v1/state.proto\x12\rweft.state.v1\x1a\x1bweft/record/v1/record.proto\"g\n" +
 	"\aProcess\x125\n" +
 	"\x06record\x18\x01 \x01(\v2\x1d.weft.record.v1.ProcessRecordR\x06record\x12%\n" +
-	"\x0edeployment_key\x18\x02 \x01(\x03R\rdeploymentKey\"\x82\x03\n" +
+	"\x0edeployment_key\x18\x02 \x01(\x03R\rdeploymentKey\"\xb0\x03\n" +
 	"\x0fElementInstance\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\x03R\x03key\x12\x14\n" +
 	"\x05state\x18\x02 \x01(\tR\x05state\x12;\n" +
@@ -730,7 +739,8 @@ const file_weft_state_v1_state_proto_rawDesc = "" +
 	"\x0einterrupted_by\x18\b \x01(\x03R\rinterruptedBy\x129\n" +
 	"\x19event_sub_process_trigger\x18\t \x01(\x03R\x16eventSubProcessTrigger\x12 \n" +
 	"\vinterrupted\x18\n" +
-	" \x01(\bR\vinterrupted\"U\n" +
+	" \x01(\bR\vinterrupted\x12,\n" +
+	"\x12child_instance_key\x18\v \x01(\x03R\x10childInstanceKey\"U\n" +
 	"\vAwaitResult\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\x04R\trequestId\x12'\n" +
