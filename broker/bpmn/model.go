@@ -147,6 +147,8 @@ type Element struct {
 	// Script is a script task's zeebe:script: a FEEL expression and the variable that
 	// takes its result; nil when the task is job-based (zeebe:taskDefinition).
 	Script *Script
+	// Loop is a multi-instance activity's loop characteristics; nil for other elements.
+	Loop *Loop
 	// Called is a call activity's zeebe:calledElement; nil for other elements.
 	Called *Called
 	// Assignment is a user task's zeebe:assignmentDefinition and related attributes,
@@ -160,6 +162,24 @@ type Called struct {
 	ProcessID                   feel.Field
 	PropagateAllChildVariables  bool
 	PropagateAllParentVariables bool
+}
+
+// Loop is a multi-instance activity's bpmn:multiInstanceLoopCharacteristics with its
+// zeebe:loopCharacteristics: the activity runs once per item of the input collection,
+// one after the other or all at once.
+type Loop struct {
+	Sequential bool
+	// InputCollection is an expression that gives the list of items.
+	InputCollection feel.Field
+	// InputElement names the variable that holds an instance's item; empty for none.
+	InputElement string
+	// OutputCollection names the variable that collects the instances' output elements;
+	// empty for none.
+	OutputCollection string
+	// OutputElement is an expression evaluated in each instance as it completes.
+	OutputElement feel.Field
+	// CompletionCondition ends the activity early when true; nil for none.
+	CompletionCondition *feel.Field
 }
 
 // Script is a FEEL script of a script task.

@@ -370,6 +370,7 @@ func (pb *processBuilder) loopCharacteristics(n *node, el *Element) {
 		switch {
 		case c.is(nsBPMN, "multiInstanceLoopCharacteristics"):
 			pb.multiInst[el] = true
+			pb.loop(el, c)
 		case c.is(nsBPMN, "standardLoopCharacteristics"):
 			pb.problem(el.ID, "standard loop characteristics are not supported; use multi-instance instead")
 		}
@@ -605,4 +606,54 @@ func isActivity(t ElementType) bool {
 		return true
 	}
 	return false
+}
+
+// loop reads a multi-instance activity's loop characteristics.
+func (pb *processBuilder) loop(el *Element, n *node) {
+	l := &Loop{Sequential: isTrue(n.get("isSequential"))}
+	found := false
+	for _, c := range n.children {
+		switch {
+		case c.is(nsBPMN, "completionCondition"):
+			body := strings.TrimSpace(string(c.text))
+			if body != "" {
+				f := pb.field(el.ID, "completion condition", "="+strings.TrimPrefix(body, "="))
+				l.CompletionCondition = &f
+			}
+		case c.is(nsBPMN, "extensionElements"):
+			for _, z := range c.children {
+				if !z.is(nsZeebe, "loopCharacteristics") {
+					continue
+				}
+				found = true
+				in := strings.TrimSpace(z.get("inputCollection"))
+				if in == "" {
+					pb.problem(el.ID, "the zeebe:loopCharacteristics must have an inputCollection expression")
+				} else {
+					if !strings.HasPrefix(in, "=") {
+						pb.problem(el.ID, "the inputCollection '%s' must be an expression starting with '='", in)
+					}
+					l.InputCollection = pb.field(el.ID, "input collection", in)
+				}
+				l.InputElement = strings.TrimSpace(z.get("inputElement"))
+				l.OutputCollection = strings.TrimSpace(z.get("outputCollection"))
+				out := strings.TrimSpace(z.get("outputElement"))
+				if out != "" {
+					l.OutputElement = pb.field(el.ID, "output element", out)
+				}
+				if (l.OutputCollection == "") != (out == "") {
+					pb.problem(el.ID, "the zeebe:loopCharacteristics must have both outputCollection and outputElement, or neither")
+				}
+				for _, name := range []string{l.InputElement, l.OutputCollection} {
+					if name != "" && !validPath(name) {
+						pb.problem(el.ID, "'%s' is not a variable name", name)
+					}
+				}
+			}
+		}
+	}
+	if !found {
+		pb.problem(el.ID, "a multi-instance activity must have a zeebe:loopCharacteristics with an inputCollection")
+	}
+	el.Loop = l
 }

@@ -72,7 +72,7 @@ var support = map[kind]level{
 	{ElementCallActivity, EventUnspecified}:      runs,
 	{ElementSubProcess, EventUnspecified}:        runs,
 	{ElementEventSubProcess, EventUnspecified}:   runs,
-	{ElementMultiInstanceBody, EventUnspecified}: notYet,
+	{ElementMultiInstanceBody, EventUnspecified}: runs,
 
 	{ElementEventBasedGateway, EventUnspecified}: notYet,
 	{ElementInclusiveGateway, EventUnspecified}:  notYet,

@@ -137,6 +137,13 @@ func (p *processing) applyProcessInstance(key int64, intent string, v *recordpb.
 		}
 		if scope != nil {
 			scope.ActiveChildren--
+			if scope.GetValue().GetBpmnElementType() == miBody {
+				if intent == piCompleted {
+					scope.MiCompleted++
+				} else {
+					scope.MiTerminated++
+				}
+			}
 			tx.PutElementInstance(scope)
 		}
 	case piFlowTaken:

@@ -26,8 +26,8 @@ import (
 // nothing). Every expression is evaluated before anything is written; a failing one
 // raises an incident on the activity and returns false.
 func (p *processing) openBoundaryEvents(el element) bool {
-	if len(el.model.Boundaries) == 0 {
-		return true
+	if len(el.model.Boundaries) == 0 || el.isInner() {
+		return true // an inner instance's boundary events belong to its body
 	}
 	vars := scopeVariables{p: p, scope: el.key}
 	type wait struct {
@@ -170,7 +170,7 @@ func (p *processing) throwErrorFrom(elementInstanceKey int64, code string, varia
 		if !ok {
 			return false
 		}
-		if !el.isProcess() && ei.GetState() == piActivated {
+		if !el.isProcess() && !el.isInner() && ei.GetState() == piActivated {
 			if b := catchError(el.model, code); b != nil {
 				p.triggerBoundary(el, b, variables)
 				return true
@@ -200,7 +200,7 @@ func (p *processing) throwErrorFrom(elementInstanceKey int64, code string, varia
 // boundaryOf returns the boundary event with the id if it is attached to the element,
 // else nil.
 func boundaryOf(el element, id string) *bpmn.Element {
-	if el.isProcess() {
+	if el.isProcess() || el.isInner() {
 		return nil
 	}
 	b := el.proc.Element(id)

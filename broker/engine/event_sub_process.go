@@ -20,6 +20,9 @@ func eventSubProcesses(scope element) []*bpmn.Element {
 	if scope.isProcess() {
 		return scope.proc.EventSubProcesses
 	}
+	if scope.isBody() {
+		return nil
+	}
 	return scope.model.EventSubProcesses
 }
 

@@ -37,6 +37,9 @@ func valueFor(pi *recordpb.ProcessInstanceRecord, m *bpmn.Element, flowScope int
 	v := proto.Clone(pi).(*recordpb.ProcessInstanceRecord)
 	v.ElementId = m.ID
 	v.BpmnElementType = string(m.Type)
+	if m.Loop != nil {
+		v.BpmnElementType = miBody
+	}
 	v.BpmnEventType = eventType(m)
 	v.FlowScopeKey = flowScope
 	return v
@@ -86,7 +89,7 @@ func (p *processing) activateElementCommand() {
 			if s == nil || s.GetState() != piActivated {
 				return // the scope ended meanwhile
 			}
-			if len(el.model.Incoming) > 0 && s.GetActiveFlows() == 0 {
+			if len(el.model.Incoming) > 0 && s.GetActiveFlows() == 0 && s.GetValue().GetBpmnElementType() != miBody {
 				return // a token that a terminate end event ended on its way
 			}
 		}
@@ -108,6 +111,10 @@ func (p *processing) onActivate(el element) {
 			delete(p.startAt, el.key)
 		}
 		p.command(p.tx.NextKey(), piActivateElement, valueFor(el.value, start, el.key))
+		return
+	}
+	if el.isBody() {
+		p.activateBody(el)
 		return
 	}
 	if !p.applyInputs(el) {
@@ -204,8 +211,19 @@ func (p *processing) completeElement(el element) {
 	if ei.GetState() != piCompleting {
 		p.lifecycle(el, piCompleting)
 	}
-	if !el.isProcess() && !p.applyOutputs(el) {
+	if !el.isProcess() && !el.isBody() && !p.applyOutputs(el) {
 		return
+	}
+	var counter int
+	var done bool
+	if el.isInner() {
+		var ok bool
+		if counter, done, ok = p.innerCompleting(el); !ok {
+			return
+		}
+	}
+	if el.isBody() {
+		p.bodyCompleting(el)
 	}
 	if mayWait(el.model) || (el.isProcess() && len(el.proc.EventSubProcesses) > 0) {
 		p.closeEventSubscriptions(el.key)
@@ -218,6 +236,10 @@ func (p *processing) completeElement(el element) {
 	}
 	p.lifecycle(el, piCompleted)
 	if el.isProcess() {
+		return
+	}
+	if el.isInner() {
+		p.innerCompleted(el, counter, done)
 		return
 	}
 	p.leave(el, el.model.Outgoing)

@@ -105,8 +105,12 @@ type ElementInstance struct {
 	Interrupted bool `protobuf:"varint,10,opt,name=interrupted,proto3" json:"interrupted,omitempty"`
 	// ChildInstanceKey is the process instance a call activity created, 0 for none.
 	ChildInstanceKey int64 `protobuf:"varint,11,opt,name=child_instance_key,json=childInstanceKey,proto3" json:"child_instance_key,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// MiCompleted and MiTerminated count a multi-instance body's inner instances that
+	// completed and that were terminated.
+	MiCompleted   int32 `protobuf:"varint,12,opt,name=mi_completed,json=miCompleted,proto3" json:"mi_completed,omitempty"`
+	MiTerminated  int32 `protobuf:"varint,13,opt,name=mi_terminated,json=miTerminated,proto3" json:"mi_terminated,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ElementInstance) Reset() {
@@ -212,6 +216,20 @@ func (x *ElementInstance) GetInterrupted() bool {
 func (x *ElementInstance) GetChildInstanceKey() int64 {
 	if x != nil {
 		return x.ChildInstanceKey
+	}
+	return 0
+}
+
+func (x *ElementInstance) GetMiCompleted() int32 {
+	if x != nil {
+		return x.MiCompleted
+	}
+	return 0
+}
+
+func (x *ElementInstance) GetMiTerminated() int32 {
+	if x != nil {
+		return x.MiTerminated
 	}
 	return 0
 }
@@ -727,7 +745,7 @@ const file_weft_state_v1_state_proto_rawDesc = "" +
 	"\x19weft/state/v1/state.proto\x12\rweft.state.v1\x1a\x1bweft/record/v1/record.proto\"g\n" +
 	"\aProcess\x125\n" +
 	"\x06record\x18\x01 \x01(\v2\x1d.weft.record.v1.ProcessRecordR\x06record\x12%\n" +
-	"\x0edeployment_key\x18\x02 \x01(\x03R\rdeploymentKey\"\xb0\x03\n" +
+	"\x0edeployment_key\x18\x02 \x01(\x03R\rdeploymentKey\"\xf8\x03\n" +
 	"\x0fElementInstance\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\x03R\x03key\x12\x14\n" +
 	"\x05state\x18\x02 \x01(\tR\x05state\x12;\n" +
@@ -740,7 +758,9 @@ const file_weft_state_v1_state_proto_rawDesc = "" +
 	"\x19event_sub_process_trigger\x18\t \x01(\x03R\x16eventSubProcessTrigger\x12 \n" +
 	"\vinterrupted\x18\n" +
 	" \x01(\bR\vinterrupted\x12,\n" +
-	"\x12child_instance_key\x18\v \x01(\x03R\x10childInstanceKey\"U\n" +
+	"\x12child_instance_key\x18\v \x01(\x03R\x10childInstanceKey\x12!\n" +
+	"\fmi_completed\x18\f \x01(\x05R\vmiCompleted\x12#\n" +
+	"\rmi_terminated\x18\r \x01(\x05R\fmiTerminated\"U\n" +
 	"\vAwaitResult\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\x04R\trequestId\x12'\n" +
