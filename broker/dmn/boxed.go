@@ -35,8 +35,10 @@ func (b *builder) expression(n *node) Expression {
 		if lang := n.get("expressionLanguage"); lang != "" && !isFEEL(lang) {
 			b.problem(label(n), "%s: expression language '%s' is not supported, only FEEL", b.owner, lang)
 		}
-		return &LiteralExpression{ID: n.get("id"), TypeRef: typeRef, Text: text,
+		l := &LiteralExpression{ID: n.get("id"), TypeRef: typeRef, Text: text,
 			expr: b.compile(label(n), text), typ: b.resolveType(typeRef)}
+		l.compileErr = b.lastErr
+		return l
 	case "decisionTable":
 		return b.decisionTable(n)
 	case "context":
@@ -367,7 +369,12 @@ func (f *FunctionDefinition) apply(ev *evaluation, sc *scope, args []feel.Value)
 		if i < len(args) {
 			v = args[i]
 		}
-		inner.bind(p.Name, ev.conform(v, p.typ))
+		c := ev.conform(v, p.typ)
+		if c.Kind() == feel.KindNull && v.Kind() != feel.KindNull {
+			// An argument of the wrong type: the function is not invoked.
+			return feel.Null{}, nil
+		}
+		inner.bind(p.Name, c)
 	}
 	return evalExpr(ev, f.Body, inner)
 }
@@ -399,8 +406,12 @@ func (c *Conditional) eval(ev *evaluation, sc *scope) (feel.Value, error) {
 	if err != nil {
 		return nil, err
 	}
+	b, ok := cond.(feel.Bool)
+	if !ok && cond.Kind() != feel.KindNull {
+		return feel.Null{}, nil // the condition must be a boolean
+	}
 	branch := c.Else
-	if feel.IsTrue(cond) {
+	if ok && bool(b) {
 		branch = c.Then
 	}
 	v, err := evalExpr(ev, branch, sc)
@@ -448,7 +459,11 @@ func (f *Filter) eval(ev *evaluation, sc *scope) (feel.Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		if feel.IsTrue(m) {
+		b, ok := m.(feel.Bool)
+		if !ok && m.Kind() != feel.KindNull {
+			return feel.Null{}, nil // the match must be a boolean
+		}
+		if ok && bool(b) {
 			out = append(out, item)
 		}
 	}
@@ -482,6 +497,7 @@ func (it *Iterator) eval(ev *evaluation, sc *scope) (feel.Value, error) {
 	}
 	out := feel.List{}
 	var result feel.Value = feel.Bool(it.Kind == "every")
+	nonBoolean := false
 	for _, item := range list {
 		inner := newScope(sc)
 		inner.bind(it.Variable, item)
@@ -495,24 +511,25 @@ func (it *Iterator) eval(ev *evaluation, sc *scope) (feel.Value, error) {
 		switch it.Kind {
 		case "for":
 			out = append(out, v)
-		case "some":
-			if feel.IsTrue(v) {
-				return ev.conform(feel.Bool(true), it.typ), nil
-			}
-			if b, ok := v.(feel.Bool); !ok || bool(b) {
-				result = feel.Null{}
-			}
-		case "every":
-			if b, ok := v.(feel.Bool); ok && !bool(b) {
-				return ev.conform(feel.Bool(false), it.typ), nil
-			}
-			if !feel.IsTrue(v) {
-				result = feel.Null{}
+		default:
+			// Every item is tested: one result that is not a boolean makes
+			// the whole expression null, even after a deciding one.
+			b, ok := v.(feel.Bool)
+			switch {
+			case !ok:
+				nonBoolean = true
+			case it.Kind == "some" && bool(b):
+				result = feel.Bool(true)
+			case it.Kind == "every" && !bool(b):
+				result = feel.Bool(false)
 			}
 		}
 	}
 	if it.Kind == "for" {
 		return ev.conform(out, it.typ), nil
+	}
+	if nonBoolean {
+		return feel.Null{}, nil
 	}
 	return ev.conform(result, it.typ), nil
 }
@@ -527,7 +544,7 @@ func evalExpr(ev *evaluation, e Expression, sc *scope) (feel.Value, error) {
 
 func (l *LiteralExpression) eval(ev *evaluation, sc *scope) (feel.Value, error) {
 	if l.expr == nil {
-		return nil, fmt.Errorf("expression '%s' did not compile", strings.TrimSpace(l.Text))
+		return nil, fmt.Errorf("expression '%s' did not compile: %w", strings.TrimSpace(l.Text), l.compileErr)
 	}
 	v, err := l.expr.Evaluate(sc)
 	if err != nil {

@@ -228,7 +228,7 @@ func (f *bkmFunc) call(ev *evaluation, args []feel.Value) (feel.Value, error) {
 	if err != nil {
 		return nil, fmt.Errorf("business knowledge model '%s': %w", f.bkm.Name, err)
 	}
-	return v, nil
+	return ev.conform(v, resultType(f.bkm.typ)), nil
 }
 
 // serviceFunc calls a decision service: its parameters are its input
@@ -285,10 +285,11 @@ func (d *Definitions) runService(svc *DecisionService, args map[string]feel.Valu
 		}
 		entries = append(entries, feel.Entry{Key: out.Name, Value: v})
 	}
+	var v feel.Value = feel.NewContext(entries...)
 	if len(entries) == 1 {
-		return entries[0].Value, nil
+		v = entries[0].Value
 	}
-	return feel.NewContext(entries...), nil
+	return sub.conform(v, resultType(svc.typ)), nil
 }
 
 // EvaluateService evaluates a decision service by name or id with its

@@ -102,6 +102,7 @@ type BusinessKnowledgeModel struct {
 	TypeRef           string
 	Logic             *FunctionDefinition
 	RequiredKnowledge []Invocable
+	typ               *typeInfo
 }
 
 // InvocableName returns the BKM's name.
@@ -119,6 +120,7 @@ type DecisionService struct {
 	EncapsulatedDecisions []*Decision
 	InputDecisions        []*Decision
 	InputData             []*InputData
+	typ                   *typeInfo
 }
 
 // InvocableName returns the decision service's name.
@@ -135,9 +137,10 @@ type ItemDefinition struct {
 	IsCollection  bool
 	AllowedValues string
 	Components    []*ItemDefinition
-	// Function is set for a function item (a typeRef naming a function
-	// type); its parameters are not checked.
-	Function bool
+	// Function is set for a function item; FunctionOutput is its
+	// outputTypeRef. Its parameters are not checked.
+	Function       bool
+	FunctionOutput string
 
 	allowed unaryTests
 }
@@ -158,6 +161,8 @@ type LiteralExpression struct {
 	Text    string
 	expr    *feel.Expression
 	typ     *typeInfo
+	// compileErr is why expr is nil, in lenient mode.
+	compileErr error
 }
 
 // ExpressionType returns "LITERAL_EXPRESSION".

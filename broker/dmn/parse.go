@@ -74,6 +74,9 @@ type builder struct {
 	owner string
 	// lenient keeps expressions that do not compile out of problems.
 	lenient bool
+	// lastErr is the error of the last compile, kept by literal expressions
+	// for the evaluations that reach them in lenient mode.
+	lastErr error
 }
 
 // compileProblem reports FEEL that does not compile.
@@ -137,9 +140,10 @@ func (b *builder) build(root *node) {
 		}
 		b.requireName(c, d.Name)
 		d.typ = b.resolveType(d.TypeRef)
-		if d.ID != "" {
-			defs.decisionsByID[d.ID] = d
+		if d.ID == "" {
+			d.ID = d.Name // lenient mode only: strict mode reports the missing id
 		}
+		defs.decisionsByID[d.ID] = d
 		if d.Name != "" {
 			if other, dup := defs.decisionsByName[d.Name]; dup {
 				b.problem(label(c), "decision name '%s' is also the name of decision '%s'", d.Name, other.ID)
@@ -157,6 +161,7 @@ func (b *builder) build(root *node) {
 			k.TypeRef = typeRefOf(v)
 		}
 		b.requireName(c, k.Name)
+		k.typ = b.resolveType(k.TypeRef)
 		bkmNodes[k] = c
 		invocables[k.ID] = k
 		defs.bkmsByName[k.Name] = k
@@ -169,6 +174,7 @@ func (b *builder) build(root *node) {
 			s.TypeRef = typeRefOf(v)
 		}
 		b.requireName(c, s.Name)
+		s.typ = b.resolveType(s.TypeRef)
 		serviceNodes[s] = c
 		invocables[s.ID] = s
 		defs.servicesByName[s.Name] = s
@@ -313,7 +319,7 @@ func (b *builder) checkIDs(root *node) {
 	for _, c := range root.children {
 		switch c.name.Local {
 		case "decision", "inputData", "businessKnowledgeModel", "decisionService":
-			if c.get("id") == "" {
+			if c.get("id") == "" && !b.lenient {
 				b.problem(c.get("name"), "%s has no id", c.name.Local)
 			}
 		}
@@ -402,8 +408,9 @@ func (b *builder) itemDefinition(n *node) *ItemDefinition {
 	for _, c := range n.all("itemComponent") {
 		item.Components = append(item.Components, b.itemDefinition(c))
 	}
-	if n.child("functionItem") != nil {
+	if fi := n.child("functionItem"); fi != nil {
 		item.Function = true
+		item.FunctionOutput = strings.TrimSpace(fi.get("outputTypeRef"))
 	}
 	return item
 }
@@ -435,6 +442,7 @@ func (b *builder) compile(id, text string) *feel.Expression {
 		src = "null"
 	}
 	e, err := feel.Compile(src)
+	b.lastErr = err
 	if err != nil {
 		b.compileProblem(id, "%s: expression '%s' does not compile: %v", b.owner, strings.TrimSpace(text), err)
 		return nil

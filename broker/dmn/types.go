@@ -19,6 +19,8 @@ type typeInfo struct {
 	components []component
 	allowed    unaryTests
 	function   bool
+	// output is a function type's result type.
+	output *typeInfo
 }
 
 type component struct {
@@ -114,7 +116,7 @@ func (b *builder) itemType(item *ItemDefinition, named bool) *typeInfo {
 			base.components = append(base.components, component{name: c.Name, typ: b.itemType(c, false)})
 		}
 	case item.Function:
-		base = &typeInfo{name: item.Name, kind: "function", function: true}
+		base = &typeInfo{name: item.Name, kind: "function", function: true, output: b.resolveType(item.FunctionOutput)}
 	default:
 		base = b.resolveType(item.TypeRef)
 	}
@@ -133,6 +135,16 @@ func (b *builder) itemType(item *ItemDefinition, named bool) *typeInfo {
 		*t = elem
 	}
 	return t
+}
+
+// resultType is the type of a function's results given the typeRef of the
+// BKM or decision service variable: a function type's output type. Any
+// other type says nothing about the result.
+func resultType(t *typeInfo) *typeInfo {
+	if t == nil || !t.function {
+		return nil
+	}
+	return t.output
 }
 
 // conform returns v when it conforms to t, after DMN's singleton-list
