@@ -323,8 +323,11 @@ func (t unaryTest) eval(ev *evaluator, sc *scope, input Value) (Value, error) {
 	case tokEq:
 		return equalValue(input, v), nil
 	}
-	// An expression test holds when it is true, equals the input, or is a
-	// list that holds the input.
+	// An expression test holds when it is true, equals the input, is a list
+	// that holds the input or a range that contains it.
+	if r, ok := v.(Range); ok {
+		return r.Contains(input), nil
+	}
 	if IsTrue(v) {
 		return Bool(true), nil
 	}

@@ -207,7 +207,7 @@ func (p *parser) comparison() (node, *SyntaxError) {
 // inTests reads the tests after 'in': one test, or a parenthesised list of
 // tests separated by commas.
 func (p *parser) inTests() ([]unaryTest, *SyntaxError) {
-	if p.peek().kind != tokLParen {
+	if p.peek().kind != tokLParen || p.rangeAhead() {
 		test, err := p.unaryTest(false)
 		if err != nil {
 			return nil, err
@@ -376,6 +376,10 @@ func (p *parser) postfix() (node, *SyntaxError) {
 				return nil, err
 			}
 		case tokLBracket:
+			if !startsOperand(p.peekAt(1)) {
+				// "]1..x[": the bracket closes an open range.
+				return n, nil
+			}
 			p.advance()
 			index, err := p.expression()
 			if err != nil {
@@ -412,6 +416,9 @@ func (p *parser) primary() (node, *SyntaxError) {
 		if err != nil {
 			return nil, err
 		}
+		if p.peek().kind == tokDotDot {
+			return p.rangeEnd(t, n, false)
+		}
 		if _, err := p.expect(tokRParen, "to close '('"); err != nil {
 			return nil, err
 		}
@@ -420,6 +427,21 @@ func (p *parser) primary() (node, *SyntaxError) {
 		return p.list()
 	case tokLBrace:
 		return p.context()
+	case tokRBracket:
+		// ]a..b] and ]a..b[: a range whose start is excluded.
+		p.advance()
+		if err := p.enter(); err != nil {
+			return nil, err
+		}
+		defer p.leave()
+		start, err := p.expression()
+		if err != nil {
+			return nil, err
+		}
+		if p.peek().kind != tokDotDot {
+			return nil, p.errorAt(p.peek(), "expected '..' in the range but found %s", p.peek().describe())
+		}
+		return p.rangeEnd(t, start, false)
 	case tokName:
 		return p.name()
 	case tokEOF:
@@ -437,8 +459,8 @@ func (p *parser) list() (node, *SyntaxError) {
 			if err != nil {
 				return nil, err
 			}
-			if t := p.peek(); t.kind == tokDotDot {
-				return nil, p.errorAt(t, "ranges are not supported yet")
+			if p.peek().kind == tokDotDot && len(items) == 0 {
+				return p.rangeEnd(open, item, true)
 			}
 			items = append(items, item)
 			if p.peek().kind != tokComma {
@@ -712,4 +734,73 @@ func (p *parser) iterationExpression() (node, *SyntaxError) {
 		return p.checked(&forNode{iters: iters, body: body, d: d}, at)
 	}
 	return p.checked(&quantifiedNode{every: at.text == "every", iters: iters, cond: body, d: d}, at)
+}
+
+// rangeEnd reads "..end" and the closing bracket of a range whose start has
+// been read: ']' includes the end, ')' and '[' exclude it.
+func (p *parser) rangeEnd(open token, start node, startIncluded bool) (node, *SyntaxError) {
+	p.advance() // '..'
+	end, err := p.expression()
+	if err != nil {
+		return nil, err
+	}
+	closing := p.peek()
+	var endIncluded bool
+	switch closing.kind {
+	case tokRBracket:
+		endIncluded = true
+	case tokRParen, tokLBracket:
+	default:
+		return nil, p.errorAt(closing, "expected ']', ')' or '[' to close the range but found %s", closing.describe())
+	}
+	p.advance()
+	return p.checked(&rangeNode{start: start, end: end, startIncluded: startIncluded, endIncluded: endIncluded, d: maxDepth(start, end)}, open)
+}
+
+// startsOperand reports whether t may begin an expression. A '[' followed by
+// anything else cannot open a filter, so it closes a range instead.
+func startsOperand(t token) bool {
+	switch t.kind {
+	case tokEOF, tokComma, tokRParen, tokRBracket, tokRBrace, tokColon, tokDotDot:
+		return false
+	case tokName:
+		if t.escaped {
+			return true
+		}
+		switch t.text {
+		case "and", "or", "then", "else", "return", "satisfies", "in", "between":
+			return false
+		}
+	}
+	return true
+}
+
+// rangeAhead reports whether the '(' at the current position opens a range:
+// a '..' before its matching ')' outside any inner brackets.
+func (p *parser) rangeAhead() bool {
+	depth := 0
+	for k := 0; ; k++ {
+		t := p.peekAt(k)
+		switch t.kind {
+		case tokEOF:
+			return false
+		case tokLParen, tokLBrace:
+			depth++
+		case tokRParen, tokRBrace:
+			depth--
+			if depth == 0 {
+				return false
+			}
+		case tokLBracket, tokRBracket:
+			// Brackets inside may open or close ranges; a '..' at depth 1
+			// is only possible before the first of them.
+			if depth == 1 {
+				return false
+			}
+		case tokDotDot:
+			if depth == 1 {
+				return true
+			}
+		}
+	}
 }

@@ -40,7 +40,8 @@ func TestSyntaxErrors(t *testing.T) {
 		{"\"\xff\"", 1, 2, "invalid UTF-8 in string"},
 		{"é + ¤¤ + ·", 1, 10, "unexpected character '·'"},
 		// Constructs of fuller FEEL that are not supported yet.
-		{`[1..3]`, 1, 3, "ranges are not supported yet"},
+		{`[1..3`, 1, 6, "expected ']', ')' or '[' to close the range"},
+		{`]1, 3[`, 1, 3, "expected '..' in the range"},
 		{`for i in [1] i`, 1, 14, "expected 'return' in 'for' but found 'i'"},
 		{`some i in [1] return i`, 1, 15, "expected 'satisfies' in 'some' but found 'return'"},
 		{`every i in [1], 2 in [2] satisfies true`, 1, 17, "expected a name after 'every' but found number 2"},

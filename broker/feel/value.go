@@ -17,15 +17,29 @@ const (
 	KindString
 	KindList
 	KindContext
+	KindDate
+	KindTime
+	KindDateTime
+	KindDaysTimeDuration
+	KindYearsMonthsDuration
+	KindRange
+	KindFunction
 )
 
 var kindNames = [...]string{
-	KindNull:    "null",
-	KindBoolean: "boolean",
-	KindNumber:  "number",
-	KindString:  "string",
-	KindList:    "list",
-	KindContext: "context",
+	KindNull:                "null",
+	KindBoolean:             "boolean",
+	KindNumber:              "number",
+	KindString:              "string",
+	KindList:                "list",
+	KindContext:             "context",
+	KindDate:                "date",
+	KindTime:                "time",
+	KindDateTime:            "date and time",
+	KindDaysTimeDuration:    "days and time duration",
+	KindYearsMonthsDuration: "years and months duration",
+	KindRange:               "range",
+	KindFunction:            "function",
 }
 
 // String returns FEEL's name for the kind, as `instance of` uses it.
@@ -37,7 +51,8 @@ func (k Kind) String() string {
 }
 
 // Value is a FEEL value. The implementations are the types of this package:
-// Null, Bool, Number, String, List and *Context. Values are immutable once
+// Null, Bool, Number, String, List, *Context, Date, Time, DateTime,
+// DaysTimeDuration, YearsMonthsDuration, Range and *Function. Values are immutable once
 // built, and a Value held in a List or Context is never a nil interface.
 // Inspect a Value with a type switch or Kind, not with ==: a List is a slice
 // and does not compare.
