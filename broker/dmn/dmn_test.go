@@ -1,0 +1,217 @@
+package dmn
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/weftlabs/weft/broker/feel"
+)
+
+func loadModel(t *testing.T, name string) *Definitions {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defs, err := Parse(name, data)
+	if err != nil {
+		t.Fatalf("parse %s: %v", name, err)
+	}
+	return defs
+}
+
+func evalJSON(t *testing.T, defs *Definitions, id, vars string) (*Result, error) {
+	t.Helper()
+	v := feel.MapVariables{}
+	if vars != "" {
+		val, err := feel.FromJSON([]byte(vars))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range val.(*feel.Context).Entries() {
+			raw, _ := feel.ToJSON(e.Value)
+			v[e.Key] = raw
+		}
+	}
+	return defs.Evaluate(id, v)
+}
+
+func TestHitPolicies(t *testing.T) {
+	defs := loadModel(t, "hitpolicies.dmn")
+	tests := []struct {
+		decision, vars, want string
+		rules                []string
+	}{
+		{"unique", `{"score": 10}`, `"low"`, []string{"u1"}},
+		{"unique", `{"score": 60}`, `"mid"`, []string{"u2"}},
+		{"unique", `{"score": null}`, `null`, nil},
+		{"first", `{"score": 20}`, `"above 10"`, []string{"f1"}},
+		{"first", `{"score": 7}`, `"above 5"`, []string{"f2"}},
+		{"first", `{"score": 1}`, `"any"`, []string{"f3"}},
+		{"priority", `{"score": 60}`, `"high"`, []string{"p2"}},
+		{"priority", `{"score": 30}`, `"medium"`, []string{"p3"}},
+		{"priority", `{"score": 0}`, `null`, nil},
+		{"outputOrder", `{"score": 60}`, `["high","medium","low"]`, []string{"oo2", "oo3", "oo1"}},
+		{"ruleOrder", `{"score": 60}`, `["low","high","medium"]`, []string{"ro1", "ro2", "ro3"}},
+		{"ruleOrder", `{"score": -1}`, `[]`, nil},
+		{"any", `{"score": 50}`, `true`, []string{"a1"}},
+		{"collect", `{"score": 60}`, `[10,5,7]`, []string{"c1", "c2", "c3"}},
+		{"collectSum", `{"score": 60}`, `22`, []string{"cs1", "cs2", "cs3"}},
+		{"collectSum", `{"score": 0}`, `null`, nil},
+		{"collectMin", `{"score": 60}`, `5`, []string{"cmin1", "cmin2", "cmin3"}},
+		{"collectMax", `{"score": 60}`, `50`, []string{"cmax1", "cmax2"}},
+		{"collectCount", `{"score": 60}`, `2`, []string{"cc1", "cc2"}},
+		{"collectCount", `{"score": 0}`, `0`, nil},
+		{"multiOutput", `{"score": 70}`, `{"grade":"pass","pass":true}`, []string{"mo1"}},
+		{"multiOutput", `{"score": -5}`, `{"grade":"none","pass":false}`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.decision+" "+tt.vars, func(t *testing.T) {
+			res, err := evalJSON(t, defs, tt.decision, tt.vars)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.OutputJSON != tt.want {
+				t.Fatalf("output %s, want %s", res.OutputJSON, tt.want)
+			}
+			last := res.Evaluated[len(res.Evaluated)-1]
+			if last.DecisionType != "DECISION_TABLE" || last.DecisionID != tt.decision {
+				t.Fatalf("evaluated %+v", last)
+			}
+			var rules []string
+			for _, r := range last.MatchedRules {
+				rules = append(rules, r.ID)
+			}
+			if strings.Join(rules, ",") != strings.Join(tt.rules, ",") {
+				t.Fatalf("matched rules %v, want %v", rules, tt.rules)
+			}
+			if len(last.Inputs) != 1 {
+				t.Fatalf("inputs %+v", last.Inputs)
+			}
+		})
+	}
+}
+
+func TestHitPolicyViolations(t *testing.T) {
+	defs := loadModel(t, "hitpolicies.dmn")
+	for _, tt := range []struct{ decision, vars, msg string }{
+		{"unique", `{"score": 80}`, "hit policy UNIQUE: 2 rules match ('u2', 'u3')"},
+		{"any", `{"score": 95}`, "hit policy ANY"},
+	} {
+		res, err := evalJSON(t, defs, tt.decision, tt.vars)
+		var ee *EvalError
+		if !errors.As(err, &ee) || ee.DecisionID != tt.decision || !strings.Contains(err.Error(), tt.msg) {
+			t.Fatalf("%s: error %v, want an EvalError naming the decision and %q", tt.decision, err, tt.msg)
+		}
+		if res == nil || res.FailedDecisionID != tt.decision {
+			t.Fatalf("%s: result %+v", tt.decision, res)
+		}
+	}
+}
+
+func TestMatchedRuleDetails(t *testing.T) {
+	defs := loadModel(t, "hitpolicies.dmn")
+	res, err := evalJSON(t, defs, "multiOutput", `{"score": 70}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := res.Evaluated[0]
+	if d.Inputs[0].ID != "i12" || d.Inputs[0].Name != "Score" || d.Inputs[0].Value.String() != "70" {
+		t.Fatalf("inputs %+v", d.Inputs)
+	}
+	r := d.MatchedRules[0]
+	if r.ID != "mo1" || r.Index != 1 || len(r.Outputs) != 2 || r.Outputs[1].ID != "o12b" || r.Outputs[1].Name != "pass" || r.Outputs[1].Value.String() != "true" {
+		t.Fatalf("rule %+v", r)
+	}
+}
+
+func TestBoxedExpressions(t *testing.T) {
+	defs := loadModel(t, "boxed.dmn")
+	tests := []struct{ decision, vars, want string }{
+		{"interest", `{"Loan Request": {"amount": 1000, "rate": 5}}`, `50`},
+		{"summary", `{"Loan Request": {"amount": 1000, "rate": 5}}`, `{"Total Due":1050,"double":null,"Twice":2100,"Label":"big"}`},
+		{"finalEntry", ``, `42`},
+		{"relation", ``, `[{"term":12,"rate":1.5},{"term":24,"rate":2.5}]`},
+		{"list", ``, `[2,"two"]`},
+		{"colorOK", `{"color": "red"}`, `"red"`},
+		{"colorOK", `{"color": "blue"}`, `null`},
+		{"wrongType", ``, `null`},
+		{"singleton", ``, `"only"`},
+		{"nameCount", `{"names": "solo"}`, `1`},
+		{"nameCount", `{"names": ["a", "b"]}`, `2`},
+		{"interest", `{"Loan Request": {"amount": "x", "rate": 5}}`, `null`},
+		{"cond", `{"Loan Request": {"amount": 1000, "rate": 5}}`, `"large"`},
+		{"forEach", ``, `[1,4,9]`},
+		{"filtered", ``, `[5,10]`},
+		{"every", ``, `true`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.decision+" "+tt.vars, func(t *testing.T) {
+			res, err := evalJSON(t, defs, tt.decision, tt.vars)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.OutputJSON != tt.want {
+				t.Fatalf("output %s, want %s", res.OutputJSON, tt.want)
+			}
+		})
+	}
+}
+
+func TestEvaluatedDecisionsInOrder(t *testing.T) {
+	defs := loadModel(t, "boxed.dmn")
+	res, err := evalJSON(t, defs, "summary", `{"Loan Request": {"amount": 10, "rate": 10}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range res.Evaluated {
+		got = append(got, d.DecisionID+":"+d.DecisionType+":"+d.OutputJSON)
+	}
+	want := []string{"interest:INVOCATION:1", `summary:CONTEXT:{"Total Due":11,"double":null,"Twice":22,"Label":"small"}`}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("evaluated %v, want %v", got, want)
+	}
+	if res.DecisionID != "summary" || res.DecisionName != "Loan Summary" {
+		t.Fatalf("result %+v", res)
+	}
+}
+
+func TestConcurrentEvaluation(t *testing.T) {
+	defs := loadModel(t, "hitpolicies.dmn")
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 200; i++ {
+				res, err := defs.Evaluate("collectSum", feel.MapVariables{"score": []byte("60")})
+				if err != nil {
+					errs <- err
+					return
+				}
+				if res.OutputJSON != "22" {
+					errs <- errors.New("output " + res.OutputJSON)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+func TestUnknownDecision(t *testing.T) {
+	defs := loadModel(t, "hitpolicies.dmn")
+	if _, err := defs.Evaluate("nope", nil); !errors.Is(err, ErrNoSuchDecision) {
+		t.Fatalf("error %v", err)
+	}
+}

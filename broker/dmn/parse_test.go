@@ -1,0 +1,102 @@
+package dmn
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+const head = `<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="defs" name="d" namespace="n">`
+
+func TestValidationErrors(t *testing.T) {
+	tests := []struct{ name, body, want string }{
+		{"duplicate id", `<decision id="a" name="A"><literalExpression><text>1</text></literalExpression></decision>
+			<decision id="a" name="B"><literalExpression><text>1</text></literalExpression></decision>`,
+			"element 'a': the id is used by more than one element"},
+		{"missing id", `<decision name="A"><literalExpression><text>1</text></literalExpression></decision>`,
+			"element 'A': decision has no id"},
+		{"unknown required decision", `<decision id="a" name="A"><informationRequirement><requiredDecision href="#zz"/></informationRequirement>
+			<literalExpression><text>1</text></literalExpression></decision>`,
+			"element 'a': required decision 'zz' does not exist"},
+		{"cycle", `<decision id="a" name="A"><informationRequirement><requiredDecision href="#b"/></informationRequirement><literalExpression><text>1</text></literalExpression></decision>
+			<decision id="b" name="B"><informationRequirement><requiredDecision href="#a"/></informationRequirement><literalExpression><text>1</text></literalExpression></decision>`,
+			"decision requirements form a cycle"},
+		{"bad FEEL", `<decision id="a" name="A"><literalExpression id="le"><text>1 +</text></literalExpression></decision>`,
+			"element 'le': decision 'a': expression '1 +' does not compile"},
+		{"bad input entry", `<decision id="a" name="A"><decisionTable id="t"><input id="i"><inputExpression><text>x</text></inputExpression></input>
+			<output id="o"/><rule id="r"><inputEntry id="ie"><text>&gt;&gt;</text></inputEntry><outputEntry><text>1</text></outputEntry></rule></decisionTable></decision>`,
+			"element 'ie': decision 'a': unary tests '>>' do not compile"},
+		{"wrong entry count", `<decision id="a" name="A"><decisionTable id="t"><input id="i"><inputExpression><text>x</text></inputExpression></input>
+			<output id="o"/><rule id="r"><outputEntry><text>1</text></outputEntry></rule></decisionTable></decision>`,
+			"element 'r': decision 'a': rule has 0 input entries for 1 inputs"},
+		{"bad hit policy", `<decision id="a" name="A"><decisionTable id="t" hitPolicy="SOMETIMES"><output id="o"/></decisionTable></decision>`,
+			"unknown hit policy 'SOMETIMES'"},
+		{"aggregation without collect", `<decision id="a" name="A"><decisionTable id="t" hitPolicy="FIRST" aggregation="SUM"><output id="o"/></decisionTable></decision>`,
+			"aggregation SUM needs hit policy COLLECT"},
+		{"unknown knowledge", `<decision id="a" name="A"><knowledgeRequirement><requiredKnowledge href="#k"/></knowledgeRequirement><literalExpression><text>1</text></literalExpression></decision>`,
+			"required knowledge 'k' does not exist"},
+		{"other language", `<decision id="a" name="A"><literalExpression id="le" expressionLanguage="javascript"><text>1</text></literalExpression></decision>`,
+			"expression language 'javascript' is not supported"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("test.dmn", []byte(head+tt.body+`</definitions>`))
+			var ve *ValidationError
+			if !errors.As(err, &ve) {
+				t.Fatalf("error %v, want a ValidationError", err)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %q does not contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseRejects(t *testing.T) {
+	if _, err := Parse("x", []byte(`<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"/>`)); !errors.Is(err, ErrNotDMN) {
+		t.Fatalf("BPMN: %v", err)
+	}
+	if _, err := Parse("x", []byte(`<definitions`)); err == nil || !strings.Contains(err.Error(), "malformed XML") {
+		t.Fatalf("malformed: %v", err)
+	}
+	deep := strings.Repeat("<context>", 300) + strings.Repeat("</context>", 300)
+	if _, err := Parse("x", []byte(head+deep+`</definitions>`)); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("deep: %v", err)
+	}
+	entity := `<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>` + head +
+		`<decision id="a" name="A"><literalExpression><text>"&b;"</text></literalExpression></decision></definitions>`
+	if _, err := Parse("x", []byte(entity)); err == nil {
+		t.Fatal("entity expansion: accepted")
+	}
+}
+
+func TestDMNVersions(t *testing.T) {
+	for ns, version := range dmnNamespaces {
+		src := `<definitions xmlns="` + ns + `" id="d" name="d" namespace="n"><decision id="a" name="A"><literalExpression><text>1 + 1</text></literalExpression></decision></definitions>`
+		defs, err := Parse("x", []byte(src))
+		if err != nil {
+			t.Fatalf("%s: %v", ns, err)
+		}
+		if defs.Version != version {
+			t.Fatalf("%s: version %s", ns, defs.Version)
+		}
+		res, err := defs.Evaluate("a", nil)
+		if err != nil || res.OutputJSON != "2" {
+			t.Fatalf("%s: %v %v", ns, res, err)
+		}
+	}
+}
+
+func FuzzParseDMN(f *testing.F) {
+	f.Add([]byte(head + `<decision id="a" name="A"><literalExpression><text>1</text></literalExpression></decision></definitions>`))
+	f.Add([]byte(head + `<decision id="a" name="A"><decisionTable><input><inputExpression><text>x</text></inputExpression></input><output/><rule><inputEntry><text>-</text></inputEntry><outputEntry><text>1</text></outputEntry></rule></decisionTable></decision></definitions>`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		defs, err := Parse("fuzz", data)
+		if err != nil {
+			return
+		}
+		for _, d := range defs.Decisions {
+			_, _ = defs.Evaluate(d.ID, nil)
+		}
+	})
+}
