@@ -23,7 +23,7 @@ func newNameSet() *nameSet { return &nameSet{seen: map[string]bool{}} }
 // add records name when FEEL needs it quoted.
 func (s *nameSet) add(name string) {
 	name = strings.TrimSpace(name)
-	if name == "" || s.seen[name] || !needsQuoting(name) || strings.ContainsAny(name, "`.\"") {
+	if name == "" || s.seen[name] || !needsQuoting(name) || strings.ContainsAny(name, "`\"") {
 		return
 	}
 	s.seen[name] = true

@@ -197,7 +197,10 @@ func tckEqual(actual, expected feel.Value) bool {
 type tckOutcome struct {
 	cases, passed    int
 	results, rpassed int
-	failures         []string
+	// uncompiled counts result nodes that expect an error and pass
+	// because the expression does not compile.
+	uncompiled int
+	failures   []string
 }
 
 func TestTCK(t *testing.T) {
@@ -209,7 +212,8 @@ func TestTCK(t *testing.T) {
 	var summary []string
 	for _, level := range tckLevels {
 		out := runTCKLevel(t, filepath.Join(root, level))
-		line := fmt.Sprintf("%s: %d/%d test cases, %d/%d result nodes", level, out.passed, out.cases, out.rpassed, out.results)
+		line := fmt.Sprintf("%s: %d/%d test cases, %d/%d result nodes (%d of them expect an error and get one because an expression does not compile)",
+			level, out.passed, out.cases, out.rpassed, out.results, out.uncompiled)
 		summary = append(summary, line)
 		t.Log(line)
 		total.cases += out.cases
@@ -344,7 +348,14 @@ func runTCKCase(defs *Definitions, tc tckCase, fail func(string, ...any), out *t
 			}
 		}
 		switch {
-		case rn.ErrorResult && (evalErr != nil || tckEqual(actual, expected)):
+		case rn.ErrorResult && evalErr != nil:
+			// The error the case expects; count those that are only a
+			// construct our FEEL does not compile yet.
+			out.rpassed++
+			if strings.Contains(evalErr.Error(), "did not compile") {
+				out.uncompiled++
+			}
+		case rn.ErrorResult && tckEqual(actual, expected):
 			out.rpassed++
 		case evalErr != nil:
 			fail("%s: %v", rn.Name, evalErr)
