@@ -215,3 +215,24 @@ func TestUnknownDecision(t *testing.T) {
 		t.Fatalf("error %v", err)
 	}
 }
+
+// A model as the Camunda Modeler writes it: no input data, no variables;
+// a required decision's result is known by the decision's id.
+func TestCamundaStyleModel(t *testing.T) {
+	defs := loadModel(t, "dinner.dmn")
+	res, err := defs.Evaluate("dish", feel.MapVariables{"month": []byte("1"), "guestCount": []byte("10")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.OutputJSON != `"Stew"` {
+		t.Fatalf("output %s", res.OutputJSON)
+	}
+	if len(res.Evaluated) != 2 || res.Evaluated[0].DecisionID != "season" || res.Evaluated[0].OutputJSON != `"Winter"` ||
+		res.Evaluated[0].MatchedRules[0].ID != "winter" || res.Evaluated[1].Inputs[1].Name != "Guests" {
+		t.Fatalf("evaluated %+v", res.Evaluated)
+	}
+	res, err = defs.Evaluate("dish", feel.MapVariables{"month": []byte("7"), "guestCount": []byte("2")})
+	if err != nil || res.OutputJSON != `"Salad"` {
+		t.Fatalf("summer: %v %v", res, err)
+	}
+}

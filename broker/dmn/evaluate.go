@@ -151,7 +151,14 @@ func (ev *evaluation) decision(d *Decision) (feel.Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		sc.bind(dep.Name, v)
+		if dep.VariableName != "" {
+			sc.bind(dep.VariableName, v)
+			continue
+		}
+		sc.bind(dep.ID, v)
+		if dep.Name != "" {
+			sc.bind(dep.Name, v)
+		}
 	}
 	for _, in := range d.RequiredInputs {
 		v, _, err := ev.root.lookup(in.Name)

@@ -59,6 +59,11 @@ func (d *Definitions) DecisionService(nameOrID string) (*DecisionService, bool) 
 type Decision struct {
 	ID   string
 	Name string
+	// VariableName names the decision's result in the decisions that
+	// require it: its variable's name. A decision without a variable (as
+	// the Camunda Modeler writes decision tables) is known by its id and
+	// by its name.
+	VariableName string
 	// TypeRef is the type of the decision's variable; a value that does
 	// not conform to it becomes null.
 	TypeRef string

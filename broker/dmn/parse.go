@@ -134,8 +134,9 @@ func (b *builder) build(root *node) {
 		d := &Decision{ID: c.get("id"), Name: c.get("name")}
 		if v := c.child("variable"); v != nil {
 			d.TypeRef = typeRefOf(v)
-			if name := v.get("name"); name != "" && d.Name == "" {
-				d.Name = name
+			d.VariableName = strings.TrimSpace(v.get("name"))
+			if d.Name == "" {
+				d.Name = d.VariableName
 			}
 		}
 		b.requireName(c, d.Name)

@@ -146,19 +146,13 @@ func (t *DecisionTable) run(ev *evaluation, sc *scope, trace *tableTrace) (feel.
 		if err != nil {
 			return nil, fmt.Errorf("input '%s': %w", inputLabel(in), err)
 		}
+		// Input values are compiled (a model with bad ones is rejected) but
+		// not enforced, as in Zeebe: a value outside them matches no rule
+		// that tests for them, rather than failing the decision.
 		v = ev.conform(v, in.typ)
-		if in.values != nil && v.Kind() != feel.KindNull {
-			ok, err := in.values.Test(v, sc)
-			if err != nil {
-				return nil, fmt.Errorf("input '%s': %w", inputLabel(in), err)
-			}
-			if !feel.IsTrue(ok) {
-				return nil, fmt.Errorf("input '%s': value %s is not one of the input values %s", inputLabel(in), v, in.InputValues)
-			}
-		}
 		inputs[i] = v
 		if trace != nil {
-			trace.inputs = append(trace.inputs, EvaluatedInput{ID: in.ID, Name: inputLabel(in), Value: v})
+			trace.inputs = append(trace.inputs, EvaluatedInput{ID: in.ID, Name: in.Label, Value: v})
 		}
 	}
 	var hits []hit
@@ -226,6 +220,8 @@ func inputLabel(in *TableInput) string {
 	return strings.TrimSpace(in.Expression)
 }
 
+// outputName is the name Zeebe reports for an output: its name, else its
+// label, else "".
 func outputName(out *TableOutput) string {
 	if out.Name != "" {
 		return out.Name
