@@ -111,8 +111,9 @@ type inNode struct {
 }
 
 // unaryTest is one test of an in-expression. op is tokLt, tokLe, tokGt or
-// tokGe for a comparison with the input, tokEq for a boolean literal compared
-// with the input, and tokEOF for an expression test.
+// tokGe for a comparison with the input, tokEq ("= e", or a boolean
+// literal) and tokNe ("!= e") for equality with the input, and tokEOF for an
+// expression test.
 type unaryTest struct {
 	op   tokenKind
 	expr node

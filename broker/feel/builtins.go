@@ -17,13 +17,16 @@ type builtin struct {
 	// fail, when set, replaces invoke for functions that can fail the whole
 	// evaluation (assert): a non-empty message becomes an EvalError.
 	fail func(args []Value) (Value, string)
+	// withEval, when set, replaces invoke for functions that need the
+	// evaluation: its clock, its random source, or calling a function value.
+	withEval func(ev *evaluator, args []Value) (Value, error)
 }
 
 // builtins holds the functions implemented so far, by name, each with its
 // overloads in the order they are tried.
 var builtins = func() map[string][]builtin {
 	m := map[string][]builtin{}
-	for _, group := range []map[string][]builtin{coreBuiltins, listBuiltins, stringBuiltins, numericBuiltins, contextBuiltins} {
+	for _, group := range []map[string][]builtin{coreBuiltins, listBuiltins, stringBuiltins, numericBuiltins, contextBuiltins, temporalBuiltins} {
 		for name, overloads := range group {
 			m[name] = overloads
 		}
@@ -85,7 +88,7 @@ var knownFunctions = []string{
 	"overlaps after", "finishes", "finished by", "includes", "during",
 	"starts", "started by", "coincides",
 	// temporal
-	"day of year", "day name", "month name", "week of year", "day of week",
+	"day of year", "week of year", "day of week", "month of year",
 	"last day of month", "now", "today", "is",
 }
 

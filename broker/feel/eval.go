@@ -96,6 +96,9 @@ func (n *pathNode) eval(ev *evaluator, sc *scope) (Value, error) {
 // pathOf reads key from a context; on a list it reads key from every item.
 // Anything else has no entries: null.
 func pathOf(v Value, key string) Value {
+	if p, ok := temporalProperty(v, key); ok {
+		return p
+	}
 	switch t := v.(type) {
 	case *Context:
 		if e, ok := t.Get(key); ok {
@@ -212,8 +215,13 @@ func (n *negateNode) eval(ev *evaluator, sc *scope) (Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	if num, ok := v.(Number); ok {
-		return num.neg(), nil
+	switch x := v.(type) {
+	case Number:
+		return x.neg(), nil
+	case DaysTimeDuration, YearsMonthsDuration:
+		if n, ok := negateDuration(x); ok {
+			return n, nil
+		}
 	}
 	return Null{}, nil
 }
@@ -322,6 +330,8 @@ func (t unaryTest) eval(ev *evaluator, sc *scope, input Value) (Value, error) {
 		return compareValues(t.op, input, v), nil
 	case tokEq:
 		return equalValue(input, v), nil
+	case tokNe:
+		return compare(tokNe, input, v), nil
 	}
 	// An expression test holds when it is true, equals the input, is a list
 	// that holds the input or a range that contains it.
@@ -336,6 +346,12 @@ func (t unaryTest) eval(ev *evaluator, sc *scope, input Value) (Value, error) {
 	}
 	if list, ok := v.(List); ok {
 		for _, item := range list {
+			if r, ok := item.(Range); ok {
+				if IsTrue(r.Contains(input)) {
+					return Bool(true), nil
+				}
+				continue
+			}
 			if eq, ok := valuesEqual(input, item); ok && eq {
 				return Bool(true), nil
 			}
@@ -377,6 +393,18 @@ func (n *callNode) eval(ev *evaluator, sc *scope) (Value, error) {
 		}
 	default:
 		copy(args, values)
+	}
+	if fn.withEval != nil {
+		v, err := fn.withEval(ev, args)
+		if err != nil {
+			return nil, err
+		}
+		if l, ok := v.(List); ok {
+			if err := ev.step(len(l)); err != nil {
+				return nil, err
+			}
+		}
+		return v, nil
 	}
 	if fn.fail != nil {
 		v, msg := fn.fail(args)

@@ -26,6 +26,10 @@ func FuzzFEEL(f *testing.F) {
 		`round half up(2.5, 0) + sqrt(2) + log(3) + exp(1)`, `context put(a, ["b", "c"], 1)`,
 		`get value(context merge([a, {e: 1}]), "e")`, `get or else(assert(x, x > 0), 0)`,
 		`median(min(items), max(items), mean(items))`, `index of(insert before(items, 1, 3), 3)`,
+		`@"2019-03-31T02:30:00@Europe/Paris" + @"P1M" - @"PT25H"`, `date(2020, 2, 29) - @"P1Y"`,
+		`string(time(10, 30, 15.5, duration("-PT5H")))`, `@"P1Y11M" * -2.5 / @"P2M"`,
+		`week of year(today()) + day of year(now()) + last day of month(@"2020-02-01")`,
+		`x in [1..10], ]1..x[, (a.b[1]..5)`, `[1..5].start included`, `@"10:00:00@UTC".time offset`,
 	} {
 		f.Add(seed)
 	}

@@ -141,6 +141,9 @@ func appendJSON(b []byte, v Value) []byte {
 		}
 		return append(b, '}')
 	default:
+		if out, ok := appendTemporalJSON(b, v); ok {
+			return out
+		}
 		return append(b, "null"...)
 	}
 }

@@ -35,6 +35,7 @@ const (
 	tokLe
 	tokGt
 	tokGe
+	tokTemporal
 )
 
 var tokenNames = [...]string{
@@ -63,6 +64,7 @@ var tokenNames = [...]string{
 	tokLe:       "'<='",
 	tokGt:       "'>'",
 	tokGe:       "'>='",
+	tokTemporal: "temporal literal",
 }
 
 func (k tokenKind) String() string { return tokenNames[k] }
@@ -130,7 +132,16 @@ func lex(src string) ([]token, *SyntaxError) {
 			i += end + 2
 			continue
 		case c == '@':
-			return nil, newSyntaxError(src, start, "temporal literals (@\"...\") are not supported yet")
+			if i+1 >= len(src) || src[i+1] != '"' {
+				return nil, newSyntaxError(src, start, "expected a string after '@'")
+			}
+			text, end, err := scanString(src, i+1)
+			if err != nil {
+				return nil, err
+			}
+			i = end
+			toks = append(toks, token{kind: tokTemporal, pos: start, text: text})
+			continue
 		case c == '?':
 			toks = append(toks, token{kind: tokName, pos: start, text: "?"})
 			i++

@@ -34,6 +34,8 @@ func valuesEqual(a, b Value) (equal, comparable bool) {
 		return true, true
 	case Range:
 		return rangeEqual(x, b.(Range)), true
+	case Date, Time, DateTime, DaysTimeDuration, YearsMonthsDuration:
+		return temporalEqual(a, b)
 	case *Context:
 		y := b.(*Context)
 		if x.Len() != y.Len() {
@@ -170,6 +172,9 @@ func cmpUint16(a, b uint16) int {
 // strings; any other operand, null included, makes the result null, as does
 // division by zero or an overflow.
 func arithmetic(op tokenKind, a, b Value) Value {
+	if v, ok := temporalArithmetic(op, a, b); ok {
+		return v
+	}
 	if op == tokPlus {
 		if x, ok := a.(String); ok {
 			if y, ok := b.(String); ok {
@@ -232,7 +237,3 @@ func or3(a, b Value) Value {
 	}
 	return Null{}
 }
-
-// orderTemporal orders dates, times, dates and times and durations; it is
-// replaced when temporal values exist.
-func orderTemporal(a, b Value) (int, bool) { return 0, false }

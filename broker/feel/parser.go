@@ -240,7 +240,7 @@ func (p *parser) inTests() ([]unaryTest, *SyntaxError) {
 func (p *parser) unaryTest(full bool) (unaryTest, *SyntaxError) {
 	t := p.peek()
 	switch t.kind {
-	case tokLt, tokLe, tokGt, tokGe:
+	case tokLt, tokLe, tokGt, tokGe, tokEq, tokNe:
 		p.advance()
 		e, err := p.additive()
 		if err != nil {
@@ -360,6 +360,13 @@ func (p *parser) postfix() (node, *SyntaxError) {
 				return nil, p.errorAt(key, "expected a name after '.' but found %s", key.describe())
 			}
 			p.advance()
+			name := key.text
+			// Properties whose names have two words.
+			if next := p.peek(); next.kind == tokName && !next.escaped && !key.escaped &&
+				((name == "time" && next.text == "offset") || ((name == "start" || name == "end") && next.text == "included")) {
+				p.advance()
+				name += " " + next.text
+			}
 			if p.peek().kind == tokLParen {
 				args, _, err := p.arguments()
 				if err != nil {
@@ -372,7 +379,7 @@ func (p *parser) postfix() (node, *SyntaxError) {
 				}
 				continue
 			}
-			if n, err = p.checked(&pathNode{target: n, key: key.text, d: maxDepth(n)}, t); err != nil {
+			if n, err = p.checked(&pathNode{target: n, key: name, d: maxDepth(n)}, t); err != nil {
 				return nil, err
 			}
 		case tokLBracket:
@@ -410,6 +417,14 @@ func (p *parser) primary() (node, *SyntaxError) {
 	case tokString:
 		p.advance()
 		return &literalNode{value: String(t.text)}, nil
+	case tokTemporal:
+		p.advance()
+		// A literal that is no valid date, time or duration (@"2024-06-31")
+		// is null, as in feel-scala.
+		if v, ok := parseTemporal(t.text); ok {
+			return &literalNode{value: v}, nil
+		}
+		return &literalNode{value: Null{}}, nil
 	case tokLParen:
 		p.advance()
 		n, err := p.expression()
