@@ -546,7 +546,7 @@ func (l *LiteralExpression) eval(ev *evaluation, sc *scope) (feel.Value, error) 
 	if l.expr == nil {
 		return nil, fmt.Errorf("expression '%s' did not compile: %w", strings.TrimSpace(l.Text), l.compileErr)
 	}
-	v, err := l.expr.Evaluate(sc)
+	v, err := l.expr.Evaluate(ev.vars(sc))
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/weftlabs/weft/broker/feel"
 )
@@ -234,5 +235,21 @@ func TestCamundaStyleModel(t *testing.T) {
 	res, err = defs.Evaluate("dish", feel.MapVariables{"month": []byte("7"), "guestCount": []byte("2")})
 	if err != nil || res.OutputJSON != `"Salad"` {
 		t.Fatalf("summer: %v %v", res, err)
+	}
+}
+
+func TestClockFromVariables(t *testing.T) {
+	src := head + `<decision id="d" name="D"><literalExpression><text>string(today())</text></literalExpression></decision></definitions>`
+	defs, err := Parse("clock.dmn", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2024, 2, 29, 12, 0, 0, 0, time.UTC)
+	res, err := defs.Evaluate("d", feel.WithClock(nil, now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.OutputJSON != `"2024-02-29"` {
+		t.Fatalf("output %s", res.OutputJSON)
 	}
 }

@@ -3,6 +3,7 @@ package dmn
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/weftlabs/weft/broker/feel"
 )
@@ -66,7 +67,9 @@ type EvaluatedOutput struct {
 
 // Evaluate evaluates the decision with the given id and every decision it
 // requires, against vars (the input data and any other names, by name, as
-// JSON; vars may be nil). On failure it returns an *EvalError naming the
+// JSON; vars may be nil). Variables that also implement feel.Clock or
+// feel.RandomSource (see feel.WithClock) fix now(), today(), random number()
+// and uuid(): a replicated engine passes the record's timestamp. On failure it returns an *EvalError naming the
 // decision that failed, together with a Result holding the decisions
 // evaluated before it. Evaluate is safe to call from many goroutines.
 func (d *Definitions) Evaluate(decisionID string, vars feel.Variables) (*Result, error) {
@@ -74,7 +77,7 @@ func (d *Definitions) Evaluate(decisionID string, vars feel.Variables) (*Result,
 	if !ok {
 		return nil, fmt.Errorf("%w: '%s'", ErrNoSuchDecision, decisionID)
 	}
-	return d.evaluate(dec, &scope{ext: vars})
+	return d.evaluate(dec, &scope{ext: vars}, vars)
 }
 
 // EvaluateValues is Evaluate with the inputs given as FEEL values by name.
@@ -83,11 +86,12 @@ func (d *Definitions) EvaluateValues(decisionID string, inputs map[string]feel.V
 	if !ok {
 		return nil, fmt.Errorf("%w: '%s'", ErrNoSuchDecision, decisionID)
 	}
-	return d.evaluate(dec, &scope{names: inputs})
+	return d.evaluate(dec, &scope{names: inputs}, nil)
 }
 
-func (d *Definitions) evaluate(dec *Decision, root *scope) (result *Result, err error) {
+func (d *Definitions) evaluate(dec *Decision, root *scope, env feel.Variables) (result *Result, err error) {
 	ev := &evaluation{defs: d, root: root, values: map[*Decision]feel.Value{}, trace: true}
+	ev.environment(env)
 	result = &Result{DecisionID: dec.ID, DecisionName: dec.Name}
 	defer func() {
 		if r := recover(); r != nil {
@@ -128,6 +132,34 @@ type evaluation struct {
 	trace     bool
 	evaluated []EvaluatedDecision
 	depth     int
+	// now and random, when the caller's variables supply them, fix FEEL's
+	// now(), today(), random number() and uuid() for the whole evaluation.
+	now    *time.Time
+	random feel.RandomSource
+}
+
+// vars is what FEEL expressions see of sc, with the caller's clock and
+// randomness.
+func (ev *evaluation) vars(sc *scope) feel.Variables {
+	var v feel.Variables = sc
+	if ev.now != nil {
+		v = feel.WithClock(v, *ev.now)
+	}
+	if ev.random != nil {
+		v = feel.WithRandom(v, ev.random)
+	}
+	return v
+}
+
+// environment takes the clock and randomness of the caller's variables.
+func (ev *evaluation) environment(vars feel.Variables) {
+	if c, ok := vars.(feel.Clock); ok {
+		now := c.Now()
+		ev.now = &now
+	}
+	if r, ok := vars.(feel.RandomSource); ok {
+		ev.random = r
+	}
 }
 
 func (ev *evaluation) enter() error {
@@ -264,14 +296,17 @@ func (f *serviceFunc) call(ev *evaluation, args []feel.Value) (feel.Value, error
 			named[name] = args[i]
 		}
 	}
-	return ev.defs.runService(f.svc, named, ev.depth)
+	return ev.defs.runService(f.svc, named, ev)
 }
 
 // runService evaluates a decision service with its parameters by name: the
 // input decisions take the given values instead of being evaluated.
-func (d *Definitions) runService(svc *DecisionService, args map[string]feel.Value, depth int) (feel.Value, error) {
+func (d *Definitions) runService(svc *DecisionService, args map[string]feel.Value, caller *evaluation) (feel.Value, error) {
 	root := &scope{names: map[string]feel.Value{}}
-	sub := &evaluation{defs: d, root: root, values: map[*Decision]feel.Value{}, depth: depth}
+	sub := &evaluation{defs: d, root: root, values: map[*Decision]feel.Value{}}
+	if caller != nil {
+		sub.depth, sub.now, sub.random = caller.depth, caller.now, caller.random
+	}
 	for _, dec := range svc.InputDecisions {
 		v := args[dec.Name]
 		if v == nil {
@@ -307,7 +342,7 @@ func (d *Definitions) EvaluateService(nameOrID string, args map[string]feel.Valu
 	if !ok {
 		return nil, fmt.Errorf("no decision service '%s'", nameOrID)
 	}
-	return d.runService(svc, args, 0)
+	return d.runService(svc, args, nil)
 }
 
 // valuesEqual compares two FEEL values structurally: numbers by value,

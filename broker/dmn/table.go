@@ -142,7 +142,7 @@ func (t *DecisionTable) run(ev *evaluation, sc *scope, trace *tableTrace) (feel.
 		if in.expr == nil {
 			return nil, fmt.Errorf("input expression '%s' did not compile", strings.TrimSpace(in.Expression))
 		}
-		v, err := in.expr.Evaluate(sc)
+		v, err := in.expr.Evaluate(ev.vars(sc))
 		if err != nil {
 			return nil, fmt.Errorf("input '%s': %w", inputLabel(in), err)
 		}
@@ -165,7 +165,7 @@ func (t *DecisionTable) run(ev *evaluation, sc *scope, trace *tableTrace) (feel.
 			if test == nil {
 				return nil, fmt.Errorf("rule '%s': input entry '%s' did not compile", r.ID, strings.TrimSpace(r.InputEntries[i]))
 			}
-			ok, err := test.Test(inputs[i], sc)
+			ok, err := test.Test(inputs[i], ev.vars(sc))
 			if err != nil {
 				return nil, fmt.Errorf("rule '%s': %w", r.ID, err)
 			}
@@ -182,7 +182,7 @@ func (t *DecisionTable) run(ev *evaluation, sc *scope, trace *tableTrace) (feel.
 			if j >= len(r.outputs) || r.outputs[j] == nil {
 				return nil, fmt.Errorf("rule '%s': output entry did not compile", r.ID)
 			}
-			v, err := r.outputs[j].Evaluate(sc)
+			v, err := r.outputs[j].Evaluate(ev.vars(sc))
 			if err != nil {
 				return nil, fmt.Errorf("rule '%s': %w", r.ID, err)
 			}
@@ -350,7 +350,7 @@ func (t *DecisionTable) defaults(ev *evaluation, sc *scope) (feel.Value, bool, e
 			continue
 		}
 		has = true
-		v, err := out.deflt.Evaluate(sc)
+		v, err := out.deflt.Evaluate(ev.vars(sc))
 		if err != nil {
 			return nil, false, err
 		}
