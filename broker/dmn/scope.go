@@ -56,6 +56,17 @@ func (s *scope) function(name string) (callable, bool) {
 	return nil, false
 }
 
+// Value hands out a name in scope as a FEEL value, without the JSON round
+// trip that loses dates, times, durations, ranges and functions. FEEL does
+// not ask for it yet; Variable serves until it does.
+func (s *scope) Value(name string) (feel.Value, bool) {
+	v, ok, err := s.lookup(name)
+	if err != nil || !ok {
+		return nil, false
+	}
+	return v, true
+}
+
 // Variable hands FEEL the JSON of a name in scope.
 func (s *scope) Variable(name string) ([]byte, bool) {
 	for c := s; c != nil; c = c.parent {
