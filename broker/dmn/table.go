@@ -369,19 +369,26 @@ func (t *DecisionTable) defaults(ev *evaluation, sc *scope) (feel.Value, bool, e
 	return feel.NewContext(entries...), true, nil
 }
 
+// aggregators are FEEL's sum, min and max applied to the variable
+// `?values`, a name no model can write unquoted.
+var aggregators = func() map[Aggregation]*feel.Expression {
+	m := map[Aggregation]*feel.Expression{}
+	for op, name := range map[Aggregation]string{AggregationSum: "sum", AggregationMin: "min", AggregationMax: "max"} {
+		if e, err := feel.Compile(name + "(`?values`)"); err == nil {
+			m[op] = e
+		}
+	}
+	return m
+}()
+
 // aggregate sums, or picks the least or greatest of, the values, as FEEL's
 // sum, min and max do: null when a value does not fit or there is none.
 func aggregate(op Aggregation, values feel.List) feel.Value {
-	name := map[Aggregation]string{AggregationSum: "sum", AggregationMin: "min", AggregationMax: "max"}[op]
-	e, err := feel.Compile(name + "(`?values`)")
-	if err != nil {
+	e := aggregators[op]
+	if e == nil {
 		return feel.Null{}
 	}
-	raw, err := feel.ToJSON(values)
-	if err != nil {
-		return feel.Null{}
-	}
-	v, err := e.Evaluate(feel.MapVariables{"?values": raw})
+	v, err := e.Evaluate(&scope{names: map[string]feel.Value{"?values": values}})
 	if err != nil {
 		return feel.Null{}
 	}
