@@ -546,7 +546,11 @@ func (l *LiteralExpression) eval(ev *evaluation, sc *scope) (feel.Value, error) 
 	if l.expr == nil {
 		return nil, fmt.Errorf("expression '%s' did not compile: %w", strings.TrimSpace(l.Text), l.compileErr)
 	}
-	v, err := l.expr.Evaluate(ev.vars(sc))
+	vars, err := ev.vars(sc)
+	if err != nil {
+		return nil, err
+	}
+	v, err := l.expr.Evaluate(vars)
 	if err != nil {
 		return nil, err
 	}

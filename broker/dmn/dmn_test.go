@@ -253,3 +253,19 @@ func TestClockFromVariables(t *testing.T) {
 		t.Fatalf("output %s", res.OutputJSON)
 	}
 }
+
+func TestWorkLimit(t *testing.T) {
+	src := head + `<decision id="d" name="D"><for iteratorVariable="i">
+		<in><literalExpression><text>for x in 1..2000 return x</text></literalExpression></in>
+		<return><literalExpression><text>i</text></literalExpression></return></for></decision></definitions>`
+	defs, err := Parse("loop.dmn", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := maxFEELEvaluations
+	maxFEELEvaluations = 1000
+	defer func() { maxFEELEvaluations = saved }()
+	if _, err := defs.Evaluate("d", nil); err == nil || !strings.Contains(err.Error(), "FEEL evaluations") {
+		t.Fatalf("error %v", err)
+	}
+}

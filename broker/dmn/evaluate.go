@@ -136,11 +136,27 @@ type evaluation struct {
 	// now(), today(), random number() and uuid() for the whole evaluation.
 	now    *time.Time
 	random feel.RandomSource
+	// work counts FEEL evaluations; a decision service called from the
+	// evaluation shares the count.
+	work *int
 }
 
-// vars is what FEEL expressions see of sc, with the caller's clock and
-// randomness.
-func (ev *evaluation) vars(sc *scope) feel.Variables {
+// maxFEELEvaluations bounds the FEEL evaluations of one Evaluate call
+// (each bounded by FEEL itself): a model that iterates boxed loops over
+// huge lists fails with an error instead of running for hours.
+// It is a variable only so that a test can lower it.
+var maxFEELEvaluations = 1_000_000
+
+// vars is what a FEEL evaluation sees of sc, with the caller's clock and
+// randomness. Each call counts against maxFEELEvaluations.
+func (ev *evaluation) vars(sc *scope) (feel.Variables, error) {
+	if ev.work == nil {
+		ev.work = new(int)
+	}
+	*ev.work++
+	if *ev.work > maxFEELEvaluations {
+		return nil, fmt.Errorf("the evaluation takes more than %d FEEL evaluations", maxFEELEvaluations)
+	}
 	var v feel.Variables = sc
 	if ev.now != nil {
 		v = feel.WithClock(v, *ev.now)
@@ -148,7 +164,7 @@ func (ev *evaluation) vars(sc *scope) feel.Variables {
 	if ev.random != nil {
 		v = feel.WithRandom(v, ev.random)
 	}
-	return v
+	return v, nil
 }
 
 // environment takes the clock and randomness of the caller's variables.
@@ -305,7 +321,7 @@ func (d *Definitions) runService(svc *DecisionService, args map[string]feel.Valu
 	root := &scope{names: map[string]feel.Value{}}
 	sub := &evaluation{defs: d, root: root, values: map[*Decision]feel.Value{}}
 	if caller != nil {
-		sub.depth, sub.now, sub.random = caller.depth, caller.now, caller.random
+		sub.depth, sub.now, sub.random, sub.work = caller.depth, caller.now, caller.random, caller.work
 	}
 	for _, dec := range svc.InputDecisions {
 		v := args[dec.Name]

@@ -142,7 +142,11 @@ func (t *DecisionTable) run(ev *evaluation, sc *scope, trace *tableTrace) (feel.
 		if in.expr == nil {
 			return nil, fmt.Errorf("input expression '%s' did not compile", strings.TrimSpace(in.Expression))
 		}
-		v, err := in.expr.Evaluate(ev.vars(sc))
+		vars, err := ev.vars(sc)
+		if err != nil {
+			return nil, err
+		}
+		v, err := in.expr.Evaluate(vars)
 		if err != nil {
 			return nil, fmt.Errorf("input '%s': %w", inputLabel(in), err)
 		}
@@ -165,7 +169,11 @@ func (t *DecisionTable) run(ev *evaluation, sc *scope, trace *tableTrace) (feel.
 			if test == nil {
 				return nil, fmt.Errorf("rule '%s': input entry '%s' did not compile", r.ID, strings.TrimSpace(r.InputEntries[i]))
 			}
-			ok, err := test.Test(inputs[i], ev.vars(sc))
+			vars, err := ev.vars(sc)
+			if err != nil {
+				return nil, err
+			}
+			ok, err := test.Test(inputs[i], vars)
 			if err != nil {
 				return nil, fmt.Errorf("rule '%s': %w", r.ID, err)
 			}
@@ -182,7 +190,11 @@ func (t *DecisionTable) run(ev *evaluation, sc *scope, trace *tableTrace) (feel.
 			if j >= len(r.outputs) || r.outputs[j] == nil {
 				return nil, fmt.Errorf("rule '%s': output entry did not compile", r.ID)
 			}
-			v, err := r.outputs[j].Evaluate(ev.vars(sc))
+			vars, err := ev.vars(sc)
+			if err != nil {
+				return nil, err
+			}
+			v, err := r.outputs[j].Evaluate(vars)
 			if err != nil {
 				return nil, fmt.Errorf("rule '%s': %w", r.ID, err)
 			}
@@ -350,7 +362,11 @@ func (t *DecisionTable) defaults(ev *evaluation, sc *scope) (feel.Value, bool, e
 			continue
 		}
 		has = true
-		v, err := out.deflt.Evaluate(ev.vars(sc))
+		vars, err := ev.vars(sc)
+		if err != nil {
+			return nil, false, err
+		}
+		v, err := out.deflt.Evaluate(vars)
 		if err != nil {
 			return nil, false, err
 		}
