@@ -185,7 +185,11 @@ func (ev *evaluation) conforms(v feel.Value, t *typeInfo, depth int) (feel.Value
 		return out, ev.allowedOK(out, t)
 	}
 	if list, ok := v.(feel.List); ok && t.kind != "list" && t.kind != "" && len(list) == 1 {
-		// A singleton list where an item is expected is its item.
+		// A singleton list where an item is expected is its item, once:
+		// [[10]] is not a number.
+		if _, nested := list[0].(feel.List); nested {
+			return nil, false
+		}
 		return ev.conforms(list[0], t, depth+1)
 	}
 	if t.kind != "" && v.Kind().String() != t.kind {
