@@ -77,6 +77,11 @@ type builder struct {
 	// lastErr is the error of the last compile, kept by literal expressions
 	// for the evaluations that reach them in lenient mode.
 	lastErr error
+	// fns are the BKMs in scope of the logic being built, with their FEEL
+	// source; fnSrc and fnNodes hold every BKM's (see bridge.go).
+	fns     []feelFunction
+	fnSrc   map[*BusinessKnowledgeModel]string
+	fnNodes map[*BusinessKnowledgeModel]*node
 }
 
 // compileProblem reports FEEL that does not compile.
@@ -243,12 +248,16 @@ func (b *builder) build(root *node) {
 	b.checkCycles()
 
 	// Logic.
+	b.bkmSources(bkmNodes)
 	for _, d := range defs.Decisions {
 		b.owner = "decision '" + label(decisionNodes[d]) + "'"
+		b.fns = b.knowledgeSources(d.RequiredKnowledge, map[*BusinessKnowledgeModel]bool{})
 		d.Logic = b.expressionIn(decisionNodes[d])
 	}
-	for k, c := range bkmNodes {
+	for _, k := range defs.BusinessKnowledgeModels {
+		c := bkmNodes[k]
 		b.owner = "business knowledge model '" + label(c) + "'"
+		b.fns = b.knowledgeSources(k.RequiredKnowledge, map[*BusinessKnowledgeModel]bool{k: true})
 		logic := c.child("encapsulatedLogic")
 		if logic == nil {
 			k.Logic = &FunctionDefinition{Kind: "FEEL"}
@@ -257,6 +266,7 @@ func (b *builder) build(root *node) {
 		k.Logic = b.functionDefinition(logic)
 	}
 	b.owner = ""
+	b.fns = nil
 }
 
 // knowledge resolves the knowledgeRequirements of a decision or BKM.
@@ -441,6 +451,10 @@ func (b *builder) compile(id, text string) *feel.Expression {
 	src := b.defs.names.quote(strings.TrimSpace(text))
 	if src == "" {
 		src = "null"
+	}
+	if e, ok := b.compileWithFunctions(src); ok {
+		b.lastErr = nil
+		return e
 	}
 	e, err := feel.Compile(src)
 	b.lastErr = err

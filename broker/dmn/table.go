@@ -314,17 +314,21 @@ func (t *DecisionTable) byPriority(hits []hit) []hit {
 // result builds the table's value from the selected hits.
 func (t *DecisionTable) result(ev *evaluation, sc *scope, hits []hit) (feel.Value, error) {
 	single := t.HitPolicy == HitUnique || t.HitPolicy == HitAny || t.HitPolicy == HitFirst || t.HitPolicy == HitPriority
-	if len(hits) == 0 && (single || t.Aggregation == AggregationNone) {
+	if len(hits) == 0 {
+		// No rule matched: the default output entries, if any. An
+		// aggregation's default is its value, a list's default its item.
 		if d, ok, err := t.defaults(ev, sc); err != nil || ok {
-			if ok && !single {
+			if ok && !single && t.Aggregation == AggregationNone {
 				return feel.List{d}, err
 			}
 			return d, err
 		}
-		if single {
+		switch {
+		case single:
 			return feel.Null{}, nil
+		case t.Aggregation == AggregationNone:
+			return feel.List{}, nil
 		}
-		return feel.List{}, nil
 	}
 	row := func(h hit) feel.Value {
 		if len(t.Outputs) == 1 {

@@ -1,0 +1,263 @@
+package dmn
+
+import (
+	"strings"
+
+	"github.com/weftlabs/weft/broker/feel"
+)
+
+// FEEL calls of business knowledge models.
+//
+// A FEEL expression calls a BKM by name: PMT(amount, rate, term). broker/feel
+// cannot look up a function outside the expression (its variables are JSON),
+// so the model gives FEEL the BKM as FEEL source instead: an expression that
+// names a BKM in scope is compiled inside a context that defines it,
+//
+//	{PMT: function(p, r, n) (p*r/12)/(1-(1+r/12)**-n), `?dmn value`: PMT(...)}.`?dmn value`
+//
+// which FEEL evaluates with its own function definitions. This works for
+// BKMs whose logic has a FEEL form (literal expressions, contexts, lists,
+// relations, invocations, function definitions); a BKM whose logic is a
+// decision table is reached only through a boxed invocation. Parameter
+// types are not checked on this path, and the BKM body sees the caller's
+// names behind its parameters. When FEEL cannot compile the wrapped form
+// (no function definitions yet), the expression is compiled as written.
+
+// valueKey is the context entry that carries the wrapped expression's value.
+const valueKey = "`?dmn value`"
+
+// feelFunction is a BKM's name with its FEEL source.
+type feelFunction struct {
+	name string
+	src  string
+}
+
+// bkmSources computes the FEEL source of every BKM that has one.
+func (b *builder) bkmSources(nodes map[*BusinessKnowledgeModel]*node) {
+	b.fnSrc = map[*BusinessKnowledgeModel]string{}
+	b.fnNodes = nodes
+	for _, k := range b.defs.BusinessKnowledgeModels {
+		b.bkmSource(k, map[*BusinessKnowledgeModel]bool{})
+	}
+}
+
+// bkmSource returns k's source as a FEEL function definition, or "" when
+// its logic has no FEEL form.
+func (b *builder) bkmSource(k *BusinessKnowledgeModel, active map[*BusinessKnowledgeModel]bool) string {
+	if src, ok := b.fnSrc[k]; ok {
+		return src
+	}
+	if active[k] {
+		return "" // a BKM requiring itself, directly or not: boxed invocation only
+	}
+	active[k] = true
+	defer delete(active, k)
+	n := b.fnNodes[k]
+	logic := n.child("encapsulatedLogic")
+	src := ""
+	if logic != nil {
+		src, _ = b.functionSource(logic, b.knowledgeSources(k.RequiredKnowledge, active))
+	}
+	b.fnSrc[k] = src
+	return src
+}
+
+// knowledgeSources lists the BKMs of knowledge that have a FEEL form.
+func (b *builder) knowledgeSources(knowledge []Invocable, active map[*BusinessKnowledgeModel]bool) []feelFunction {
+	var out []feelFunction
+	for _, inv := range knowledge {
+		k, ok := inv.(*BusinessKnowledgeModel)
+		if !ok {
+			continue
+		}
+		if src := b.bkmSource(k, active); src != "" {
+			out = append(out, feelFunction{name: k.Name, src: src})
+		}
+	}
+	return out
+}
+
+// functionSource renders a functionDefinition (or encapsulatedLogic)
+// element as "function(a, b) body", with fns defined around the body.
+func (b *builder) functionSource(n *node, fns []feelFunction) (string, bool) {
+	if kind := n.get("kind"); kind != "" && kind != "FEEL" {
+		return "", false
+	}
+	var params []string
+	for _, p := range n.all("formalParameter") {
+		params = append(params, feelName(p.get("name")))
+	}
+	body := "null"
+	for _, c := range n.children {
+		if expressionTags[c.name.Local] {
+			src, ok := b.exprSource(c)
+			if !ok {
+				return "", false
+			}
+			body = src
+			break
+		}
+	}
+	return "function(" + strings.Join(params, ", ") + ") " + wrapSource(body, fns), true
+}
+
+// exprSource renders a value expression element as FEEL, when it has a
+// FEEL form.
+func (b *builder) exprSource(n *node) (string, bool) {
+	switch n.name.Local {
+	case "literalExpression":
+		text := strings.TrimSpace(n.textOf("text"))
+		if text == "" {
+			return "null", true
+		}
+		return "(" + b.defs.names.quote(text) + ")", true
+	case "context":
+		var entries []string
+		result := ""
+		for _, e := range n.all("contextEntry") {
+			var value *node
+			for _, c := range e.children {
+				if expressionTags[c.name.Local] {
+					value = c
+					break
+				}
+			}
+			src := "null"
+			if value != nil {
+				var ok bool
+				if src, ok = b.exprSource(value); !ok {
+					return "", false
+				}
+			}
+			v := e.child("variable")
+			if v == nil || v.get("name") == "" {
+				result = src
+				break
+			}
+			entries = append(entries, feelName(v.get("name"))+": "+src)
+		}
+		if result != "" {
+			entries = append(entries, valueKey+": "+result)
+			return "{" + strings.Join(entries, ", ") + "}." + valueKey, true
+		}
+		return "{" + strings.Join(entries, ", ") + "}", true
+	case "list":
+		var items []string
+		for _, c := range n.children {
+			if expressionTags[c.name.Local] {
+				src, ok := b.exprSource(c)
+				if !ok {
+					return "", false
+				}
+				items = append(items, src)
+			}
+		}
+		return "[" + strings.Join(items, ", ") + "]", true
+	case "relation":
+		var cols []string
+		for _, c := range n.all("column") {
+			cols = append(cols, feelName(c.get("name")))
+		}
+		var rows []string
+		for _, row := range n.all("row") {
+			var cells []string
+			i := 0
+			for _, c := range row.children {
+				if !expressionTags[c.name.Local] {
+					continue
+				}
+				if i >= len(cols) {
+					return "", false
+				}
+				src, ok := b.exprSource(c)
+				if !ok {
+					return "", false
+				}
+				cells = append(cells, cols[i]+": "+src)
+				i++
+			}
+			rows = append(rows, "{"+strings.Join(cells, ", ")+"}")
+		}
+		return "[" + strings.Join(rows, ", ") + "]", true
+	case "invocation":
+		name := ""
+		for _, c := range n.children {
+			if c.name.Local == "literalExpression" {
+				name = strings.TrimSpace(c.textOf("text"))
+				break
+			}
+		}
+		if name == "" {
+			return "", false
+		}
+		var args []string
+		for _, bind := range n.all("binding") {
+			p := bind.child("parameter")
+			if p == nil {
+				return "", false
+			}
+			src := "null"
+			for _, c := range bind.children {
+				if expressionTags[c.name.Local] {
+					var ok bool
+					if src, ok = b.exprSource(c); !ok {
+						return "", false
+					}
+					break
+				}
+			}
+			args = append(args, feelName(p.get("name"))+": "+src)
+		}
+		return feelName(strings.Trim(name, "`")) + "(" + strings.Join(args, ", ") + ")", true
+	case "functionDefinition":
+		src, ok := b.functionSource(n, nil)
+		if !ok {
+			return "", false
+		}
+		return "(" + src + ")", true
+	}
+	return "", false
+}
+
+// feelName writes a name so that FEEL reads it as one name.
+func feelName(name string) string {
+	name = strings.TrimSpace(name)
+	if needsQuoting(name) {
+		return "`" + name + "`"
+	}
+	return name
+}
+
+// wrapSource defines fns around src. Only the functions src names are
+// defined (each function's own source already defines what it needs).
+func wrapSource(src string, fns []feelFunction) string {
+	var entries []string
+	for _, f := range fns {
+		if strings.Contains(src, f.name) {
+			entries = append(entries, feelName(f.name)+": "+f.src)
+		}
+	}
+	if len(entries) == 0 {
+		return src
+	}
+	entries = append(entries, valueKey+": "+src)
+	return "{" + strings.Join(entries, ", ") + "}." + valueKey
+}
+
+// compileWithFunctions compiles src with the BKMs in scope defined around
+// it, or reports false when there are none to define or FEEL cannot
+// compile the result.
+func (b *builder) compileWithFunctions(src string) (*feel.Expression, bool) {
+	if len(b.fns) == 0 {
+		return nil, false
+	}
+	wrapped := wrapSource(src, b.fns)
+	if wrapped == src {
+		return nil, false
+	}
+	e, err := feel.Compile(wrapped)
+	if err != nil {
+		return nil, false
+	}
+	return e, true
+}
