@@ -67,6 +67,8 @@ func TestHitPolicies(t *testing.T) {
 		{"collectMax", `{"score": 60}`, `50`, []string{"cmax1", "cmax2"}},
 		{"collectCount", `{"score": 60}`, `2`, []string{"cc1", "cc2"}},
 		{"collectCount", `{"score": 0}`, `0`, nil},
+		{"collectMaxDefault", `{"score": 5}`, `10`, []string{"cmd1"}},
+		{"collectMaxDefault", `{"score": -5}`, `-1`, nil},
 		{"multiOutput", `{"score": 70}`, `{"grade":"pass","pass":true}`, []string{"mo1"}},
 		{"multiOutput", `{"score": -5}`, `{"grade":"none","pass":false}`, nil},
 	}
