@@ -26,7 +26,7 @@ type builtin struct {
 // overloads in the order they are tried.
 var builtins = func() map[string][]builtin {
 	m := map[string][]builtin{}
-	for _, group := range []map[string][]builtin{coreBuiltins, listBuiltins, stringBuiltins, numericBuiltins, contextBuiltins, temporalBuiltins} {
+	for _, group := range []map[string][]builtin{coreBuiltins, listBuiltins, stringBuiltins, numericBuiltins, contextBuiltins, temporalBuiltins, rangeBuiltins, moreBuiltins} {
 		for name, overloads := range group {
 			m[name] = overloads
 		}

@@ -135,6 +135,7 @@ var listBuiltins = map[string][]builtin{
 		}
 		return flattenList(List{}, list)
 	}}},
+	"sort": {{params: []string{"list", "precedes"}, withEval: builtinSort}},
 	"string join": {
 		{params: []string{"list"}, invoke: func(args []Value) Value {
 			return joinStrings(args[0], String(""), String(""), String(""))
@@ -465,4 +466,41 @@ func builtinAny(args []Value) Value {
 		}
 	}
 	return acc
+}
+
+// builtinSort is sort(list, precedes): a stable sort by a function of two
+// items that is true when the first comes before the second. A precedes
+// that is not a function, or a list item the function cannot order, makes
+// the result null.
+func builtinSort(ev *evaluator, args []Value) (Value, error) {
+	list, ok := args[0].(List)
+	f, ok2 := args[1].(*Function)
+	if !ok || !ok2 {
+		return Null{}, nil
+	}
+	out := append(List{}, list...)
+	var failure error
+	undecided := false
+	sort.SliceStable(out, func(i, j int) bool {
+		if failure != nil {
+			return false
+		}
+		v, err := ev.callFunction(f, out[i], out[j])
+		if err != nil {
+			failure = err
+			return false
+		}
+		b, isBool := v.(Bool)
+		if !isBool {
+			undecided = true
+		}
+		return bool(b)
+	})
+	switch {
+	case failure != nil:
+		return nil, failure
+	case undecided:
+		return Null{}, nil
+	}
+	return out, nil
 }

@@ -106,8 +106,26 @@ func (n Number) rem(o Number) (Number, bool) {
 	return decimalOp(decimalContext.Rem, n, o)
 }
 
+// absBuiltin is abs of a number or, since feel-scala 1.14, of a duration.
 func absBuiltin(param string) builtin {
-	return numberBuiltin(param, func(n Number) Value { return n.abs() })
+	return builtin{params: []string{param}, invoke: func(args []Value) Value {
+		switch x := args[0].(type) {
+		case Number:
+			return x.abs()
+		case DaysTimeDuration:
+			if a, ok := x.abs(); ok {
+				return a
+			}
+		case YearsMonthsDuration:
+			if x.months < 0 && x.months != math.MinInt64 {
+				return YearsMonthsDuration{months: -x.months}
+			}
+			if x.months >= 0 {
+				return x
+			}
+		}
+		return Null{}
+	}}
 }
 
 var numericBuiltins = map[string][]builtin{

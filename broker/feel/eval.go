@@ -9,9 +9,11 @@ type evaluator struct {
 	vars  Variables
 	cache map[string]Value
 	// steps counts the work done so far against maxSteps: one per item that
-	// for, some and every visit, and one per item of every list a built-in
-	// function returns.
+	// for, some and every visit, one per item of every list a built-in
+	// function returns, and one per call of a user function.
 	steps int
+	// calls is the depth of nested user function calls.
+	calls int
 }
 
 // maxSteps bounds the work of one evaluation, so that a hostile expression
@@ -361,21 +363,40 @@ func (t unaryTest) eval(ev *evaluator, sc *scope, input Value) (Value, error) {
 }
 
 func (n *callNode) eval(ev *evaluator, sc *scope) (Value, error) {
-	fn, slots, ok := findBuiltin(n.name, n.argNames, len(n.args))
+	values, err := evalArgs(ev, sc, n.args)
+	if err != nil {
+		return nil, err
+	}
+	// A function bound in the expression (a context entry, a parameter)
+	// hides a built-in of the same name.
+	if f := lookupFunction(sc, n.name); f != nil {
+		return f.call(ev, values, n.argNames)
+	}
+	return callBuiltin(ev, n.name, values, n.argNames)
+}
+
+func evalArgs(ev *evaluator, sc *scope, args []node) ([]Value, error) {
+	values := make([]Value, len(args))
+	for i, arg := range args {
+		v, err := arg.eval(ev, sc)
+		if err != nil {
+			return nil, err
+		}
+		values[i] = v
+	}
+	return values, nil
+}
+
+// callBuiltin invokes the built-in overload that fits the arguments; none
+// fitting is null.
+func callBuiltin(ev *evaluator, name string, values []Value, argNames []string) (Value, error) {
+	fn, slots, ok := findBuiltin(name, argNames, len(values))
 	if !ok {
 		return Null{}, nil
 	}
 	args := make([]Value, len(fn.params))
 	for i := range args {
 		args[i] = Null{}
-	}
-	values := make([]Value, len(n.args))
-	for i, arg := range n.args {
-		v, err := arg.eval(ev, sc)
-		if err != nil {
-			return nil, err
-		}
-		values[i] = v
 	}
 	switch {
 	case slots != nil:
@@ -394,26 +415,21 @@ func (n *callNode) eval(ev *evaluator, sc *scope) (Value, error) {
 	default:
 		copy(args, values)
 	}
-	if fn.withEval != nil {
-		v, err := fn.withEval(ev, args)
-		if err != nil {
+	var v Value
+	switch {
+	case fn.withEval != nil:
+		var err error
+		if v, err = fn.withEval(ev, args); err != nil {
 			return nil, err
 		}
-		if l, ok := v.(List); ok {
-			if err := ev.step(len(l)); err != nil {
-				return nil, err
-			}
-		}
-		return v, nil
-	}
-	if fn.fail != nil {
-		v, msg := fn.fail(args)
-		if msg != "" {
+	case fn.fail != nil:
+		var msg string
+		if v, msg = fn.fail(args); msg != "" {
 			return nil, &EvalError{Source: ev.src, Message: msg}
 		}
-		return v, nil
+	default:
+		v = fn.invoke(args)
 	}
-	v := fn.invoke(args)
 	if l, ok := v.(List); ok {
 		if err := ev.step(len(l)); err != nil {
 			return nil, err
@@ -422,7 +438,19 @@ func (n *callNode) eval(ev *evaluator, sc *scope) (Value, error) {
 	return v, nil
 }
 
-func (n *qualifiedCallNode) eval(*evaluator, *scope) (Value, error) {
+// qualifiedCallNode invokes a function held in a context entry: a.f(x).
+func (n *qualifiedCallNode) eval(ev *evaluator, sc *scope) (Value, error) {
+	target, err := n.target.eval(ev, sc)
+	if err != nil {
+		return nil, err
+	}
+	values, err := evalArgs(ev, sc, n.args)
+	if err != nil {
+		return nil, err
+	}
+	if f, ok := pathOf(target, n.name).(*Function); ok {
+		return f.call(ev, values, nil)
+	}
 	return Null{}, nil
 }
 

@@ -29,6 +29,10 @@ func FuzzFEEL(f *testing.F) {
 		`@"2019-03-31T02:30:00@Europe/Paris" + @"P1M" - @"PT25H"`, `date(2020, 2, 29) - @"P1Y"`,
 		`string(time(10, 30, 15.5, duration("-PT5H")))`, `@"P1Y11M" * -2.5 / @"P2M"`,
 		`week of year(today()) + day of year(now()) + last day of month(@"2020-02-01")`,
+		`{f: function(a, b) a * b, g: function(n) if n > 0 then g(n - 1) + f(n, 2) else 0, r: g(x)}.r`,
+		`sort(items, function(a, b) a > b)[1] instance of number`, `(function(x) function(y) x + y)(1)(2)`,
+		`x instance of list<context<a: number>> or x instance of function<Any> -> Null`,
+		`overlaps before([1..x], (2..9]) and includes([@"P1D"..@"P3D"], @"PT30H") and after(5, 2)`,
 		`x in [1..10], ]1..x[, (a.b[1]..5)`, `[1..5].start included`, `@"10:00:00@UTC".time offset`,
 	} {
 		f.Add(seed)

@@ -199,7 +199,12 @@ func (p *parser) comparison() (node, *SyntaxError) {
 		}
 		return p.checked(&inNode{x: left, tests: tests, d: maxDepth(nodes...)}, t)
 	case isKeyword(t, "instance") && isKeyword(p.peekAt(1), "of"):
-		return nil, p.errorAt(t, "'instance of' is not supported yet")
+		p.pos += 2
+		typ, err := p.feelType()
+		if err != nil {
+			return nil, err
+		}
+		return p.checked(&instanceOfNode{x: left, typ: typ, d: maxDepth(left)}, t)
 	}
 	return left, nil
 }
@@ -398,6 +403,16 @@ func (p *parser) postfix() (node, *SyntaxError) {
 			if n, err = p.checked(&filterNode{target: n, index: index, d: maxDepth(n, index)}, t); err != nil {
 				return nil, err
 			}
+		case tokLParen:
+			// Calling what an expression returns: f(1)(2).
+			args, names, err := p.arguments()
+			if err != nil {
+				return nil, err
+			}
+			nodes := append([]node{n}, args...)
+			if n, err = p.checked(&valueCallNode{target: n, args: args, names: names, d: maxDepth(nodes...)}, t); err != nil {
+				return nil, err
+			}
 		default:
 			return n, nil
 		}
@@ -537,7 +552,9 @@ func (p *parser) name() (node, *SyntaxError) {
 		case "if":
 			return p.ifExpression()
 		case "function":
-			return nil, p.errorAt(t, "function definitions are not supported yet")
+			if p.peekAt(1).kind == tokLParen {
+				return p.functionDefinition()
+			}
 		}
 		if reservedNames[t.text] {
 			return nil, p.errorAt(t, "expected an operand but found %s", t.describe())

@@ -39,19 +39,20 @@ func TestSyntaxErrors(t *testing.T) {
 		{`a = true false`, 1, 10, "unexpected 'false'"},
 		{"\"\xff\"", 1, 2, "invalid UTF-8 in string"},
 		{"é + ¤¤ + ·", 1, 10, "unexpected character '·'"},
-		// Constructs of fuller FEEL that are not supported yet.
+		// Ranges, iterations, functions and types.
 		{`[1..3`, 1, 6, "expected ']', ')' or '[' to close the range"},
 		{`]1, 3[`, 1, 3, "expected '..' in the range"},
 		{`for i in [1] i`, 1, 14, "expected 'return' in 'for' but found 'i'"},
 		{`some i in [1] return i`, 1, 15, "expected 'satisfies' in 'some' but found 'return'"},
 		{`every i in [1], 2 in [2] satisfies true`, 1, 17, "expected a name after 'every' but found number 2"},
 		{`for i in 1..) return i`, 1, 13, "expected an operand but found ')'"},
-		{`function(a) a`, 1, 1, "function definitions are not supported yet"},
-		{`x instance of number`, 1, 3, "'instance of' is not supported yet"},
+		{`function(a) external {}`, 1, 13, "external functions are not supported"},
+		{`function(a b) a`, 1, 12, "expected ')' after the parameters"},
+		{`x instance of 1`, 1, 15, "expected a type but found number 1"},
+		{`x instance of list<number`, 1, 26, "expected '>' to close the type"},
+		{`x instance of function<number> number`, 1, 32, "expected '->'"},
 		{`@x`, 1, 1, "expected a string after '@'"},
 		{`@"2020-01-01`, 1, 2, "unterminated string"},
-		{`stddev([1])`, 1, 1, "function 'stddev' is not supported yet"},
-		{`sort([1], null)`, 1, 1, "function 'sort' is not supported yet"},
 	} {
 		t.Run(tc.src, func(t *testing.T) {
 			_, err := Compile(tc.src)

@@ -42,7 +42,7 @@ func (d Date) Time() time.Time { return d.t }
 func (Date) Kind() Kind { return KindDate }
 
 // String returns the date as ISO 8601 writes it: "2019-03-31".
-func (d Date) String() string { return string(appendDate(nil, d.t)) }
+func (d Date) String() string { return string(appendDate(nil, d.t, false)) }
 
 func (Date) isValue() {}
 
@@ -96,7 +96,7 @@ func (dt DateTime) Time() time.Time { return dt.t }
 // String returns FEEL's form: "2019-03-31T10:30:00", with "+02:00", "Z" or
 // "@Europe/Paris" after it when it has an offset or a zone.
 func (dt DateTime) String() string {
-	b := appendDate(nil, dt.t)
+	b := appendDate(nil, dt.t, false)
 	b = append(b, 'T')
 	b = appendClock(b, clockNanos(dt.t), true)
 	switch {
@@ -300,16 +300,18 @@ func (d YearsMonthsDuration) javaString() string {
 
 const minInt64 = -1 << 63
 
-// appendDate writes yyyy-MM-dd; years beyond four digits get a sign, as
-// ISO 8601 and Java write them.
-func appendDate(b []byte, t time.Time) []byte {
+// appendDate writes yyyy-MM-dd. With plus, a year beyond four digits gets a
+// '+', as Java's toString writes it; FEEL's own form has none.
+func appendDate(b []byte, t time.Time, plus bool) []byte {
 	y, m, d := t.Date()
 	switch {
 	case y < 0:
 		b = append(b, '-')
 		b = appendPadded(b, int64(-y), 4)
 	case y > 9999:
-		b = append(b, '+')
+		if plus {
+			b = append(b, '+')
+		}
 		b = strconv.AppendInt(b, int64(y), 10)
 	default:
 		b = appendPadded(b, int64(y), 4)
@@ -401,7 +403,7 @@ func appendTemporalJSON(b []byte, v Value) ([]byte, bool) {
 	var s string
 	switch t := v.(type) {
 	case Date:
-		s = t.String()
+		s = string(appendDate(nil, t.t, true))
 	case Time:
 		if t.zoned {
 			s = t.String()
@@ -409,7 +411,7 @@ func appendTemporalJSON(b []byte, v Value) ([]byte, bool) {
 			s = string(appendClock(nil, t.nanos, false))
 		}
 	case DateTime:
-		bs := appendDate(nil, t.t)
+		bs := appendDate(nil, t.t, true)
 		bs = append(bs, 'T')
 		bs = appendClock(bs, clockNanos(t.t), false)
 		if t.zoned {

@@ -12,14 +12,11 @@ import (
 // duration() and @"..." literals accept. Anything else is not a temporal
 // value (null, or a syntax error for a literal).
 
-// parseDateText reads "2019-03-31", "-0044-03-15" or "+10000-01-01".
+// parseDateText reads "2019-03-31", "-0044-03-15" or "10000-01-01".
 func parseDateText(s string) (Date, bool) {
 	neg := false
-	switch {
-	case strings.HasPrefix(s, "-"):
+	if strings.HasPrefix(s, "-") {
 		neg, s = true, s[1:]
-	case strings.HasPrefix(s, "+"):
-		s = s[1:]
 	}
 	dash := strings.IndexByte(s, '-')
 	if dash < 4 || dash > 9 || (dash > 4 && s[0] == '0') || len(s) != dash+6 || s[dash+3] != '-' {

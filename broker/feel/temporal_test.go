@@ -21,6 +21,8 @@ func TestTemporalLiteralsAndConstructors(t *testing.T) {
 		{`date("-0044-03-15")`, `"-0044-03-15"`},
 		{`date("999999999-12-31")`, `"+999999999-12-31"`},
 		{`date("01999-12-31")`, `null`},
+		{`date("+2019-12-31")`, `null`},
+		{`string(date("999999999-12-31"))`, `"999999999-12-31"`},
 		{`date(date and time("2019-03-31T23:59:59@Europe/Paris"))`, `"2019-03-31"`},
 		{`date(null)`, `null`},
 		{`date(1)`, `null`},
