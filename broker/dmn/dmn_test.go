@@ -271,3 +271,22 @@ func TestWorkLimit(t *testing.T) {
 		t.Fatalf("error %v", err)
 	}
 }
+
+func TestInstanceOfModelTypes(t *testing.T) {
+	src := head + `<itemDefinition name="tPoint"><itemComponent name="x"><typeRef>number</typeRef></itemComponent><itemComponent name="y"><typeRef>number</typeRef></itemComponent></itemDefinition>
+		<itemDefinition name="tPoints" isCollection="true"><typeRef>tPoint</typeRef></itemDefinition>
+		<decision id="a" name="A"><literalExpression><text>{x: 1, y: 2} instance of tPoint</text></literalExpression></decision>
+		<decision id="b" name="B"><literalExpression><text>[{x: 1, y: 2}] instance of tPoints and not({x: 1} instance of tPoint)</text></literalExpression></decision>
+		<decision id="c" name="C"><literalExpression><text>@"P1D" instance of days and time duration and {tPoint: 1} instance of context&lt;tPoint: number&gt;</text></literalExpression></decision>
+		</definitions>`
+	defs, err := Parse("types.dmn", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"a", "b", "c"} {
+		res, err := defs.Evaluate(id, nil)
+		if err != nil || res.OutputJSON != "true" {
+			t.Errorf("%s: %v %v", id, res, err)
+		}
+	}
+}

@@ -448,7 +448,7 @@ func isTrue(s string) bool {
 // compile compiles FEEL text of the model, reporting a problem that names
 // the owning element and the expression.
 func (b *builder) compile(id, text string) *feel.Expression {
-	src := b.defs.names.quote(strings.TrimSpace(text))
+	src := b.resolveInstanceOf(b.defs.names.quote(strings.TrimSpace(text)))
 	if src == "" {
 		src = "null"
 	}
