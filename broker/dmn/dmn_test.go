@@ -290,3 +290,33 @@ func TestInstanceOfModelTypes(t *testing.T) {
 		}
 	}
 }
+
+func TestBKMCalledFromFEEL(t *testing.T) {
+	src := head + `
+		<businessKnowledgeModel id="k1" name="Monthly Rate"><encapsulatedLogic><formalParameter name="yearly rate"/><literalExpression><text>yearly rate / 12</text></literalExpression></encapsulatedLogic></businessKnowledgeModel>
+		<businessKnowledgeModel id="k2" name="Payment">
+			<knowledgeRequirement><requiredKnowledge href="#k1"/></knowledgeRequirement>
+			<encapsulatedLogic><formalParameter name="p"/><formalParameter name="r"/><formalParameter name="n"/>
+				<context>
+					<contextEntry><variable name="m"/><literalExpression><text>Monthly Rate(r)</text></literalExpression></contextEntry>
+					<contextEntry><literalExpression><text>p * m / (1 - (1 + m) ** -n)</text></literalExpression></contextEntry>
+				</context>
+			</encapsulatedLogic></businessKnowledgeModel>
+		<decision id="d" name="D"><variable name="D" typeRef="number"/>
+			<knowledgeRequirement><requiredKnowledge href="#k2"/></knowledgeRequirement>
+			<literalExpression><text>decimal(Payment(10000, 0.12, 12), 2)</text></literalExpression></decision>
+		<decision id="named" name="Named">
+			<knowledgeRequirement><requiredKnowledge href="#k1"/></knowledgeRequirement>
+			<literalExpression><text>Monthly Rate(yearly rate: 24)</text></literalExpression></decision>
+		</definitions>`
+	defs, err := Parse("bkm.dmn", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]string{"d": "888.49", "named": "2"} {
+		res, err := defs.Evaluate(id, nil)
+		if err != nil || res.OutputJSON != want {
+			t.Errorf("%s: %v %v, want %s", id, res, err, want)
+		}
+	}
+}

@@ -2,6 +2,8 @@ package dmn
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -90,6 +92,12 @@ func TestDMNVersions(t *testing.T) {
 func FuzzParseDMN(f *testing.F) {
 	f.Add([]byte(head + `<decision id="a" name="A"><literalExpression><text>1</text></literalExpression></decision></definitions>`))
 	f.Add([]byte(head + `<decision id="a" name="A"><decisionTable><input><inputExpression><text>x</text></inputExpression></input><output/><rule><inputEntry><text>-</text></inputEntry><outputEntry><text>1</text></outputEntry></rule></decisionTable></decision></definitions>`))
+	f.Add([]byte(head + `<itemDefinition name="t"><typeRef>number</typeRef></itemDefinition><businessKnowledgeModel id="k" name="f k"><encapsulatedLogic><formalParameter name="a b"/><literalExpression><text>a b instance of t</text></literalExpression></encapsulatedLogic></businessKnowledgeModel><decision id="a" name="A"><knowledgeRequirement><requiredKnowledge href="#k"/></knowledgeRequirement><literalExpression><text>f k(1)</text></literalExpression></decision></definitions>`))
+	for _, name := range []string{"hitpolicies.dmn", "boxed.dmn", "dinner.dmn"} {
+		if data, err := os.ReadFile(filepath.Join("testdata", name)); err == nil {
+			f.Add(data)
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		defs, err := Parse("fuzz", data)
 		if err != nil {
