@@ -1,6 +1,7 @@
 package dmn
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/weftlabs/weft/broker/feel"
@@ -84,8 +85,10 @@ func (b *builder) functionSource(n *node, fns []feelFunction) (string, bool) {
 		return "", false
 	}
 	var params []string
+	var types []*typeInfo
 	for _, p := range n.all("formalParameter") {
 		params = append(params, feelName(p.get("name")))
+		types = append(types, b.resolveType(typeRefOf(p)))
 	}
 	body := "null"
 	for _, c := range n.children {
@@ -98,7 +101,51 @@ func (b *builder) functionSource(n *node, fns []feelFunction) (string, bool) {
 			break
 		}
 	}
-	return "function(" + strings.Join(params, ", ") + ") " + wrapSource(body, fns), true
+	return "function(" + strings.Join(params, ", ") + ") " + typedParams(params, types, wrapSource(body, fns)), true
+}
+
+// typedParams makes body see each typed parameter coerced to its type, and
+// the call null when an argument does not conform, as a boxed invocation
+// has it.
+func typedParams(params []string, types []*typeInfo, body string) string {
+	var entries, checks, rebinds []string
+	for i, p := range params {
+		if coerceSource(p, types[i]) == p {
+			continue
+		}
+		arg := fmt.Sprintf("`?dmn arg %d`", i)
+		entries = append(entries, arg+": "+coerceSource(p, types[i]))
+		checks = append(checks, "("+p+" = null or "+arg+" != null)")
+		rebinds = append(rebinds, p+": "+arg)
+	}
+	if len(entries) == 0 {
+		return body
+	}
+	inner := "{" + strings.Join(rebinds, ", ") + ", " + valueKey + ": " + body + "}." + valueKey
+	entries = append(entries, valueKey+": if "+strings.Join(checks, " and ")+" then "+inner+" else null")
+	return "{" + strings.Join(entries, ", ") + "}." + valueKey
+}
+
+// coerceSource wraps src so that its value is coerced to t as DMN coerces
+// (see conform): a conforming value stays, a singleton list where an item
+// is expected becomes its item, an item where a list is expected becomes a
+// singleton list, anything else null. Allowed values are not checked.
+func coerceSource(src string, t *typeInfo) string {
+	typ := feelTypeOf(t, 0)
+	if typ == "Any" {
+		return src
+	}
+	v := "`?dmn coerced`"
+	var test string
+	if t.collection {
+		test = "if " + v + " = null then null else if " + v + " instance of " + typ + " then " + v +
+			" else if " + v + " instance of " + feelTypeOf(t.elem, 0) + " then [" + v + "] else null"
+	} else {
+		test = "if " + v + " = null then null else if " + v + " instance of " + typ + " then " + v +
+			" else if " + v + " instance of list<Any> and count(" + v + ") = 1 and " + v + "[1] instance of " + typ +
+			" then " + v + "[1] else null"
+	}
+	return "{" + v + ": " + src + ", " + valueKey + ": " + test + "}." + valueKey
 }
 
 // exprSource renders a value expression element as FEEL, when it has a
@@ -110,7 +157,8 @@ func (b *builder) exprSource(n *node) (string, bool) {
 		if text == "" {
 			return "null", true
 		}
-		return "(" + b.defs.names.quote(text) + ")", true
+		src := "(" + b.resolveInstanceOf(b.defs.names.quote(text)) + ")"
+		return coerceSource(src, b.resolveType(n.get("typeRef"))), true
 	case "context":
 		var entries []string
 		result := ""
