@@ -13,6 +13,16 @@
 // Numbers are exact decimals rounded to 34 significant digits, as Java's
 // DECIMAL128 does, so 0.1 + 0.2 is exactly 0.3.
 //
-// A compiled [Expression] is immutable and may be evaluated from many
-// goroutines at once.
+// The values include dates, times, dates and times and durations (written
+// to JSON as strings in Java's toString form, as Zeebe does), ranges and
+// function values. [CompileUnaryTests] compiles the unary tests of DMN
+// decision table cells.
+//
+// now() and today() read a [Clock], and uuid() and random number() a
+// [RandomSource], that the caller passes with the variables ([WithClock],
+// [WithRandom]); a replicated engine must pass the same ones on every
+// replica, or not rely on these functions.
+//
+// A compiled [Expression] or [UnaryTests] is immutable and may be evaluated
+// from many goroutines at once.
 package feel

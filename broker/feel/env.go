@@ -44,6 +44,14 @@ func (e *environment) Now() time.Time {
 	return time.Now().UTC()
 }
 
+// VariableValue hands out a value when the wrapped variables can.
+func (e *environment) VariableValue(name string) (Value, bool) {
+	if vv, ok := e.Variables.(ValueVariables); ok {
+		return vv.VariableValue(name)
+	}
+	return nil, false
+}
+
 // Uint64 draws from the source.
 func (e *environment) Uint64() uint64 {
 	if e.random != nil {

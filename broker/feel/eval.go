@@ -65,6 +65,11 @@ func (ev *evaluator) variable(name string) (Value, error) {
 		return v, nil
 	}
 	var v Value = Null{}
+	if vv, isValues := ev.vars.(ValueVariables); isValues {
+		if val, ok := vv.VariableValue(name); ok {
+			return ev.remember(name, val), nil
+		}
+	}
 	if ev.vars != nil {
 		raw, ok := ev.vars.Variable(name)
 		if ok {
@@ -74,11 +79,19 @@ func (ev *evaluator) variable(name string) (Value, error) {
 			}
 		}
 	}
+	return ev.remember(name, v), nil
+}
+
+// remember caches a variable's value for the rest of the evaluation.
+func (ev *evaluator) remember(name string, v Value) Value {
+	if v == nil {
+		v = Null{}
+	}
 	if ev.cache == nil {
 		ev.cache = make(map[string]Value)
 	}
 	ev.cache[name] = v
-	return v, nil
+	return v
 }
 
 func (n *literalNode) eval(*evaluator, *scope) (Value, error) { return n.value, nil }

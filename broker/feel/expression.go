@@ -60,3 +60,35 @@ func (m MapVariables) Variable(name string) ([]byte, bool) {
 	raw, ok := m[name]
 	return raw, ok
 }
+
+// ValueVariables is implemented by Variables that can hand out FEEL values
+// directly, such as the results of other DMN decisions: a date stays a date
+// instead of becoming a string in JSON. The evaluator asks VariableValue
+// first, from the evaluating goroutine, at most once per name and
+// evaluation; ok=false falls back to Variable.
+type ValueVariables interface {
+	Variables
+	VariableValue(name string) (v Value, ok bool)
+}
+
+// Values is Variables over FEEL values. A nil Value is null.
+type Values map[string]Value
+
+// VariableValue returns the value stored under name.
+func (m Values) VariableValue(name string) (Value, bool) {
+	v, ok := m[name]
+	if ok && v == nil {
+		v = Null{}
+	}
+	return v, ok
+}
+
+// Variable returns the value stored under name as JSON.
+func (m Values) Variable(name string) ([]byte, bool) {
+	v, ok := m[name]
+	if !ok {
+		return nil, false
+	}
+	raw, _ := ToJSON(v)
+	return raw, true
+}

@@ -317,3 +317,39 @@ func TestNowAndTodayUseTheClock(t *testing.T) {
 		t.Errorf("now() without a clock = %v", v)
 	}
 }
+
+func TestValueVariables(t *testing.T) {
+	d, _ := NewDate(2024, time.February, 29)
+	vars := Values{
+		"due":   d,
+		"limit": DaysTimeDurationOf(36 * time.Hour),
+		"r":     Range{Start: IntNumber(1), End: IntNumber(5), StartIncluded: true},
+		"none":  nil,
+	}
+	for _, tc := range []struct{ src, want string }{
+		{`due + @"P1Y"`, `"2025-02-28"`},
+		{`due.weekday`, `4`},
+		{`string(limit)`, `"P1DT12H"`},
+		{`5 in r`, `false`},
+		{`none = null`, `true`},
+		{`missing`, `null`},
+	} {
+		if got := evalJSON(t, tc.src, vars); got != tc.want {
+			t.Errorf("%s = %s, want %s", tc.src, got, tc.want)
+		}
+		// The same through a clock wrapper.
+		if got := evalJSON(t, tc.src, WithClock(vars, time.Unix(0, 0).UTC())); got != tc.want {
+			t.Errorf("with a clock: %s = %s, want %s", tc.src, got, tc.want)
+		}
+	}
+	if raw, ok := vars.Variable("due"); !ok || string(raw) != `"2024-02-29"` {
+		t.Errorf("Values.Variable(due) = %s, %v", raw, ok)
+	}
+	u, err := CompileUnaryTests(`[due - @"P1D"..due]`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := u.Test(d, vars); err != nil || got != Bool(true) {
+		t.Errorf("unary test with value variables = %v, %v", got, err)
+	}
+}
