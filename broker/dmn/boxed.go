@@ -340,8 +340,8 @@ type Parameter struct {
 // ExpressionType returns "FUNCTION_DEFINITION".
 func (*FunctionDefinition) ExpressionType() string { return "FUNCTION_DEFINITION" }
 
-// eval of a function definition outside a context entry yields null: FEEL
-// values cannot carry functions yet.
+// eval of a function definition outside a context entry yields null: a
+// FEEL function value cannot be made from a boxed one.
 func (f *FunctionDefinition) eval(*evaluation, *scope) (feel.Value, error) {
 	return feel.Null{}, nil
 }

@@ -6,12 +6,13 @@ import (
 
 // scope is the names an expression sees: the entries of enclosing boxed
 // contexts, a function's parameters, a decision's requirements, and at the
-// root the caller's variables. It implements feel.Variables, handing FEEL
-// each value as JSON.
+// root the caller's variables. It implements feel.ValueVariables, so FEEL
+// receives values as they are (a date stays a date).
 //
 // Invocables (BKMs, decision services, boxed function definitions) live
-// beside the values in funcs: FEEL values cannot carry functions yet, so
-// only boxed invocations can call them.
+// beside the values in funcs, for boxed invocations: FEEL cannot call a
+// function it did not define itself (see bridge.go for how FEEL text calls
+// BKMs).
 type scope struct {
 	parent *scope
 	names  map[string]feel.Value
@@ -31,6 +32,11 @@ func (s *scope) lookup(name string) (feel.Value, bool, error) {
 			return v, true, nil
 		}
 		if c.ext != nil {
+			if vv, ok := c.ext.(feel.ValueVariables); ok {
+				if v, ok := vv.VariableValue(name); ok {
+					return v, true, nil
+				}
+			}
 			if raw, ok := c.ext.Variable(name); ok {
 				v, err := feel.FromJSON(raw)
 				if err != nil {
@@ -56,15 +62,33 @@ func (s *scope) function(name string) (callable, bool) {
 	return nil, false
 }
 
-// Value hands out a name in scope as a FEEL value, without the JSON round
-// trip that loses dates, times, durations, ranges and functions. FEEL does
-// not ask for it yet; Variable serves until it does.
-func (s *scope) Value(name string) (feel.Value, bool) {
-	v, ok, err := s.lookup(name)
-	if err != nil || !ok {
-		return nil, false
+// VariableValue hands out a name in scope as a FEEL value (feel's
+// ValueVariables), without the JSON round trip that would turn dates,
+// durations, ranges and functions into strings or nulls. A caller's
+// variable that is not valid JSON is left to Variable, so that FEEL
+// reports it.
+func (s *scope) VariableValue(name string) (feel.Value, bool) {
+	for c := s; c != nil; c = c.parent {
+		if v, ok := c.names[name]; ok {
+			return v, true
+		}
+		if c.ext == nil {
+			continue
+		}
+		if vv, ok := c.ext.(feel.ValueVariables); ok {
+			if v, ok := vv.VariableValue(name); ok {
+				return v, true
+			}
+		}
+		if raw, ok := c.ext.Variable(name); ok {
+			v, err := feel.FromJSON(raw)
+			if err != nil {
+				return nil, false
+			}
+			return v, true
+		}
 	}
-	return v, true
+	return nil, false
 }
 
 // Variable hands FEEL the JSON of a name in scope.
