@@ -2,6 +2,7 @@ package dmn
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/weftlabs/weft/broker/feel"
@@ -71,6 +72,7 @@ func (b *builder) expression(n *node) Expression {
 			}
 			inv.Bindings = append(inv.Bindings, Binding{Parameter: p.get("name"), Value: b.expressionIn(bind)})
 		}
+		inv.feelCall = compileValueCall(inv.Bindings)
 		return inv
 	case "relation":
 		r := &Relation{ID: n.get("id"), TypeRef: typeRef, typ: b.resolveType(typeRef)}
@@ -100,7 +102,9 @@ func (b *builder) expression(n *node) Expression {
 		}
 		return l
 	case "functionDefinition":
-		return b.functionDefinition(n)
+		f := b.functionDefinition(n)
+		f.value = b.functionValue(n)
+		return f
 	case "conditional":
 		c := &Conditional{ID: n.get("id"), TypeRef: typeRef, typ: b.resolveType(typeRef)}
 		c.If = b.part(n, "if")
@@ -186,8 +190,13 @@ func (c *BoxedContext) eval(ev *evaluation, sc *scope) (feel.Value, error) {
 	var entries []feel.Entry
 	for _, e := range c.Entries {
 		if fd, ok := e.Value.(*FunctionDefinition); ok && e.Name != "" {
+			v, err := fd.eval(ev, inner)
+			if err != nil {
+				return nil, err
+			}
 			inner.bindFunc(e.Name, &closure{def: fd, sc: inner})
-			entries = append(entries, feel.Entry{Key: e.Name, Value: feel.Null{}})
+			inner.bind(e.Name, v)
+			entries = append(entries, feel.Entry{Key: e.Name, Value: v})
 			continue
 		}
 		v, err := evalExpr(ev, e.Value, inner)
@@ -212,6 +221,53 @@ type Invocation struct {
 	Function string
 	Bindings []Binding
 	typ      *typeInfo
+	// feelCall calls a FEEL function value held under Function's name (a
+	// function a FEEL expression defined) with the bindings as named
+	// arguments.
+	feelCall *feel.Expression
+}
+
+// Names through which an invocation hands FEEL the function value and the
+// arguments; the backticks make them names no model can write unquoted.
+const (
+	calleeName = "?dmn callee"
+	argPrefix  = "?dmn arg "
+)
+
+func compileValueCall(bindings []Binding) *feel.Expression {
+	args := make([]string, len(bindings))
+	for i, bnd := range bindings {
+		args[i] = feelName(bnd.Parameter) + ": `" + argPrefix + strconv.Itoa(i) + "`"
+	}
+	e, err := feel.Compile("(`" + calleeName + "`)(" + strings.Join(args, ", ") + ")")
+	if err != nil {
+		return nil
+	}
+	return e
+}
+
+// callValue invokes a FEEL function value with the bindings.
+func (inv *Invocation) callValue(ev *evaluation, sc *scope, fn feel.Value) (feel.Value, error) {
+	if inv.feelCall == nil {
+		return feel.Null{}, nil
+	}
+	call := &scope{parent: sc, names: map[string]feel.Value{calleeName: fn}}
+	for i, bnd := range inv.Bindings {
+		v, err := evalExpr(ev, bnd.Value, sc)
+		if err != nil {
+			return nil, err
+		}
+		call.names[argPrefix+strconv.Itoa(i)] = v
+	}
+	vars, err := ev.vars(call)
+	if err != nil {
+		return nil, err
+	}
+	v, err := inv.feelCall.Evaluate(vars)
+	if err != nil {
+		return nil, err
+	}
+	return ev.conform(v, inv.typ), nil
 }
 
 // Binding is one parameter of an invocation.
@@ -224,8 +280,12 @@ type Binding struct {
 func (*Invocation) ExpressionType() string { return "INVOCATION" }
 
 func (inv *Invocation) eval(ev *evaluation, sc *scope) (feel.Value, error) {
-	fn, ok := sc.function(strings.Trim(inv.Function, "`"))
+	name := strings.Trim(inv.Function, "`")
+	fn, ok := sc.function(name)
 	if !ok {
+		if v, found, err := sc.lookup(name); err == nil && found && v.Kind() == feel.KindFunction {
+			return inv.callValue(ev, sc, v)
+		}
 		return nil, fmt.Errorf("invocation of '%s': no such function in scope", inv.Function)
 	}
 	params := fn.params()
@@ -328,6 +388,9 @@ type FunctionDefinition struct {
 	Body       Expression
 	// unsupported is set for kinds other than FEEL (Java, PMML).
 	unsupported string
+	// value, when the definition has a FEEL form, makes the function as a
+	// FEEL value, which FEEL expressions can call (see bridge.go).
+	value *feel.Expression
 }
 
 // Parameter is a function's formal parameter.
@@ -340,10 +403,17 @@ type Parameter struct {
 // ExpressionType returns "FUNCTION_DEFINITION".
 func (*FunctionDefinition) ExpressionType() string { return "FUNCTION_DEFINITION" }
 
-// eval of a function definition outside a context entry yields null: a
-// FEEL function value cannot be made from a boxed one.
-func (f *FunctionDefinition) eval(*evaluation, *scope) (feel.Value, error) {
-	return feel.Null{}, nil
+// eval makes the function as a FEEL value, or null when it has no FEEL
+// form (a body that is a decision table).
+func (f *FunctionDefinition) eval(ev *evaluation, sc *scope) (feel.Value, error) {
+	if f.value == nil {
+		return feel.Null{}, nil
+	}
+	vars, err := ev.vars(sc)
+	if err != nil {
+		return nil, err
+	}
+	return f.value.Evaluate(vars)
 }
 
 func (f *FunctionDefinition) paramNames() []string {

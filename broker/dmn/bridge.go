@@ -292,6 +292,24 @@ func wrapSource(src string, fns []feelFunction) string {
 	return "{" + strings.Join(entries, ", ") + "}." + valueKey
 }
 
+// functionValue compiles a boxed function definition as a FEEL function
+// expression, or returns nil when it has no FEEL form.
+func (b *builder) functionValue(n *node) *feel.Expression {
+	src, ok := b.functionSource(n, nil)
+	if !ok {
+		return nil
+	}
+	src = "(" + src + ")"
+	if e, ok := b.compileWithFunctions(src); ok {
+		return e
+	}
+	e, err := feel.Compile(src)
+	if err != nil {
+		return nil
+	}
+	return e
+}
+
 // compileWithFunctions compiles src with the BKMs in scope defined around
 // it, or reports false when there are none to define or FEEL cannot
 // compile the result.

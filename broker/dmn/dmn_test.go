@@ -320,3 +320,24 @@ func TestBKMCalledFromFEEL(t *testing.T) {
 		}
 	}
 }
+
+func TestFunctionValuesInContexts(t *testing.T) {
+	src := head + `<decision id="d" name="D"><context>
+		<contextEntry><variable name="add"/><literalExpression><text>function(a, b) a + b</text></literalExpression></contextEntry>
+		<contextEntry><variable name="twice"/><functionDefinition><formalParameter name="x"/><literalExpression><text>x * 2</text></literalExpression></functionDefinition></contextEntry>
+		<contextEntry><variable name="sum"/><invocation><literalExpression><text>add</text></literalExpression>
+			<binding><parameter name="a"/><literalExpression><text>1</text></literalExpression></binding>
+			<binding><parameter name="b"/><literalExpression><text>2</text></literalExpression></binding></invocation></contextEntry>
+		<contextEntry><variable name="doubled"/><invocation><literalExpression><text>twice</text></literalExpression>
+			<binding><parameter name="x"/><literalExpression><text>sum</text></literalExpression></binding></invocation></contextEntry>
+		<contextEntry><literalExpression><text>[sum, doubled]</text></literalExpression></contextEntry>
+		</context></decision></definitions>`
+	defs, err := Parse("fn.dmn", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := defs.Evaluate("d", nil)
+	if err != nil || res.OutputJSON != "[3,6]" {
+		t.Fatalf("%v %v", res, err)
+	}
+}
