@@ -63,19 +63,94 @@ func (b *builder) bkmSource(k *BusinessKnowledgeModel, active map[*BusinessKnowl
 	return src
 }
 
-// knowledgeSources lists the BKMs of knowledge that have a FEEL form.
+// knowledgeSources lists the BKMs and decision services of knowledge that
+// have a FEEL form.
 func (b *builder) knowledgeSources(knowledge []Invocable, active map[*BusinessKnowledgeModel]bool) []feelFunction {
 	var out []feelFunction
 	for _, inv := range knowledge {
-		k, ok := inv.(*BusinessKnowledgeModel)
-		if !ok {
-			continue
+		src := ""
+		switch k := inv.(type) {
+		case *BusinessKnowledgeModel:
+			src = b.bkmSource(k, active)
+		case *DecisionService:
+			src = b.serviceSource(k, active)
 		}
-		if src := b.bkmSource(k, active); src != "" {
-			out = append(out, feelFunction{name: k.Name, src: src})
+		if src != "" {
+			out = append(out, feelFunction{name: inv.InvocableName(), src: src})
 		}
 	}
 	return out
+}
+
+// serviceSource returns a decision service as a FEEL function definition:
+// its parameters bound, the decisions it evaluates as context entries in
+// dependency order, its output decision (or a context of them) the value.
+// It is "" when a decision it evaluates has no FEEL form.
+func (b *builder) serviceSource(s *DecisionService, active map[*BusinessKnowledgeModel]bool) string {
+	if src, ok := b.svcSrc[s]; ok {
+		return src
+	}
+	b.svcSrc[s] = "" // a service reached again while it is built has no form
+	if len(s.OutputDecisions) == 0 {
+		return ""
+	}
+	inputs := map[*Decision]bool{}
+	var params []string
+	var types []*typeInfo
+	for _, in := range s.InputData {
+		params = append(params, feelName(in.Name))
+		types = append(types, in.typ)
+	}
+	for _, d := range s.InputDecisions {
+		inputs[d] = true
+		params = append(params, feelName(d.Name))
+		types = append(types, d.typ)
+	}
+	var order []*Decision
+	seen := map[*Decision]bool{}
+	var visit func(d *Decision)
+	visit = func(d *Decision) {
+		if seen[d] || inputs[d] {
+			return
+		}
+		seen[d] = true
+		for _, dep := range d.RequiredDecisions {
+			visit(dep)
+		}
+		order = append(order, d)
+	}
+	for _, d := range s.OutputDecisions {
+		visit(d)
+	}
+	var entries []string
+	for _, d := range order {
+		src := "null"
+		if n := b.decisionNodes[d]; n != nil {
+			for _, c := range n.children {
+				if expressionTags[c.name.Local] {
+					var ok bool
+					if src, ok = b.exprSource(c); !ok {
+						return ""
+					}
+					break
+				}
+			}
+		}
+		src = coerceSource(wrapSource(src, b.knowledgeSources(d.RequiredKnowledge, active)), d.typ)
+		entries = append(entries, feelName(d.Name)+": "+src)
+	}
+	result := feelName(s.OutputDecisions[0].Name)
+	if len(s.OutputDecisions) > 1 {
+		var outs []string
+		for _, d := range s.OutputDecisions {
+			outs = append(outs, feelName(d.Name)+": "+feelName(d.Name))
+		}
+		result = "{" + strings.Join(outs, ", ") + "}"
+	}
+	body := "{" + strings.Join(append(entries, valueKey+": "+result), ", ") + "}." + valueKey
+	src := "function(" + strings.Join(params, ", ") + ") " + coerceSource(typedParams(params, types, body), resultType(s.typ))
+	b.svcSrc[s] = src
+	return src
 }
 
 // functionSource renders a functionDefinition (or encapsulatedLogic)

@@ -341,3 +341,34 @@ func TestFunctionValuesInContexts(t *testing.T) {
 		t.Fatalf("%v %v", res, err)
 	}
 }
+
+func TestDecisionServiceCalledFromFEEL(t *testing.T) {
+	src := head + `
+		<decisionService id="s" name="Greet"><outputDecision href="#greeting"/><inputData href="#who"/><inputDecision href="#salutation"/></decisionService>
+		<inputData id="who" name="who"><variable name="who" typeRef="string"/></inputData>
+		<decision id="salutation" name="salutation"><variable name="salutation" typeRef="string"/><literalExpression><text>"Hello"</text></literalExpression></decision>
+		<decision id="greeting" name="greeting"><variable name="greeting" typeRef="string"/>
+			<informationRequirement><requiredDecision href="#salutation"/></informationRequirement>
+			<informationRequirement><requiredInput href="#who"/></informationRequirement>
+			<literalExpression><text>salutation + " " + who</text></literalExpression></decision>
+		<decision id="d" name="D"><knowledgeRequirement><requiredKnowledge href="#s"/></knowledgeRequirement>
+			<literalExpression><text>Greet("Ann", "Hi") + ", " + Greet(salutation: "Bye", who: "Bob")</text></literalExpression></decision>
+		<decision id="boxed" name="Boxed"><knowledgeRequirement><requiredKnowledge href="#s"/></knowledgeRequirement>
+			<invocation><literalExpression><text>Greet</text></literalExpression>
+				<binding><parameter name="who"/><literalExpression><text>"Cy"</text></literalExpression></binding></invocation></decision>
+		</definitions>`
+	defs, err := Parse("svc.dmn", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]string{"d": `"Hi Ann, Bye Bob"`, "boxed": `null`} {
+		res, err := defs.Evaluate(id, nil)
+		if err != nil || res.OutputJSON != want {
+			t.Errorf("%s: %v %v, want %s", id, res, err, want)
+		}
+	}
+	v, err := defs.EvaluateService("Greet", map[string]feel.Value{"who": feel.String("Dee"), "salutation": feel.String("Yo")})
+	if err != nil || v.String() != `"Yo Dee"` {
+		t.Fatalf("service: %v %v", v, err)
+	}
+}

@@ -287,16 +287,16 @@ func (f *bkmFunc) call(ev *evaluation, args []feel.Value) (feel.Value, error) {
 }
 
 // serviceFunc calls a decision service: its parameters are its input
-// decisions, then its input data.
+// data, then its input decisions (the order the DMN TCK uses).
 type serviceFunc struct{ svc *DecisionService }
 
 func (f *serviceFunc) params() []string {
 	var names []string
-	for _, d := range f.svc.InputDecisions {
-		names = append(names, d.Name)
-	}
 	for _, in := range f.svc.InputData {
 		names = append(names, in.Name)
+	}
+	for _, d := range f.svc.InputDecisions {
+		names = append(names, d.Name)
 	}
 	return names
 }

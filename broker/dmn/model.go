@@ -115,7 +115,7 @@ func (b *BusinessKnowledgeModel) InvocableName() string { return b.Name }
 func (b *BusinessKnowledgeModel) invocableID() string   { return b.ID }
 
 // DecisionService exposes some decisions as one function: its parameters
-// are its input decisions then its input data (by name), its value the
+// are its input data then its input decisions (by name), its value the
 // output decision's value, or a context of them when there are several.
 type DecisionService struct {
 	ID                    string

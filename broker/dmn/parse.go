@@ -82,6 +82,10 @@ type builder struct {
 	fns     []feelFunction
 	fnSrc   map[*BusinessKnowledgeModel]string
 	fnNodes map[*BusinessKnowledgeModel]*node
+	// svcSrc holds the decision services' FEEL source, decisionNodes the
+	// decisions' elements it is made from.
+	svcSrc        map[*DecisionService]string
+	decisionNodes map[*Decision]*node
 }
 
 // compileProblem reports FEEL that does not compile.
@@ -248,6 +252,8 @@ func (b *builder) build(root *node) {
 	b.checkCycles()
 
 	// Logic.
+	b.decisionNodes = decisionNodes
+	b.svcSrc = map[*DecisionService]string{}
 	b.bkmSources(bkmNodes)
 	for _, d := range defs.Decisions {
 		b.owner = "decision '" + label(decisionNodes[d]) + "'"
