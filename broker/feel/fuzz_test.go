@@ -86,3 +86,41 @@ func FuzzFEEL(f *testing.F) {
 		_ = v1.String()
 	})
 }
+
+// FuzzUnaryTests checks that compiling and applying unary tests never
+// panics and fails only with the documented error types.
+func FuzzUnaryTests(f *testing.F) {
+	for _, seed := range []string{
+		`-`, ``, `< 5`, `[1..10], > 100`, `not(1, 2)`, `"a", "b"`, `? > x`, `count(?) > 1`,
+		`]1..x[`, `null`, `not(< 0), = 3, != 4`, `[@"2019-01-01"..@"2019-12-31"]`, `not(x) = true`,
+	} {
+		f.Add(seed)
+	}
+	vars := MapVariables{"x": []byte(`5`)}
+	inputs := []Value{Null{}, IntNumber(5), String("a"), List{IntNumber(1)}, Bool(true)}
+	f.Fuzz(func(t *testing.T, src string) {
+		u, err := CompileUnaryTests(src)
+		if err != nil {
+			var se *SyntaxError
+			if !errors.As(err, &se) {
+				t.Fatalf("CompileUnaryTests error %T %v", err, err)
+			}
+			return
+		}
+		for _, in := range inputs {
+			v, err := u.Test(in, vars)
+			if err != nil {
+				var ee *EvalError
+				if !errors.As(err, &ee) {
+					t.Fatalf("Test error %T %v", err, err)
+				}
+				continue
+			}
+			switch v.(type) {
+			case Bool, Null:
+			default:
+				t.Fatalf("Test(%v) = %v, want a boolean or null", in, v)
+			}
+		}
+	})
+}
