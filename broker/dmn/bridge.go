@@ -57,7 +57,11 @@ func (b *builder) bkmSource(k *BusinessKnowledgeModel, active map[*BusinessKnowl
 	logic := n.child("encapsulatedLogic")
 	src := ""
 	if logic != nil {
-		src, _ = b.functionSource(logic, b.knowledgeSources(k.RequiredKnowledge, active))
+		fns := b.knowledgeSources(k.RequiredKnowledge, active)
+		saved := b.names
+		b.names = b.scopedNames(n, invocableNames(k.RequiredKnowledge)...)
+		src, _ = b.functionSource(logic, fns)
+		b.names = saved
 	}
 	b.fnSrc[k] = src
 	return src
@@ -126,15 +130,19 @@ func (b *builder) serviceSource(s *DecisionService, active map[*BusinessKnowledg
 	for _, d := range order {
 		src := "null"
 		if n := b.decisionNodes[d]; n != nil {
+			saved := b.names
+			b.names = b.scopedNames(n, requirementNames(d)...)
 			for _, c := range n.children {
 				if expressionTags[c.name.Local] {
 					var ok bool
 					if src, ok = b.exprSource(c); !ok {
+						b.names = saved
 						return ""
 					}
 					break
 				}
 			}
+			b.names = saved
 		}
 		src = coerceSource(wrapSource(src, b.knowledgeSources(d.RequiredKnowledge, active)), d.typ)
 		entries = append(entries, feelName(d.Name)+": "+src)
@@ -232,7 +240,7 @@ func (b *builder) exprSource(n *node) (string, bool) {
 		if text == "" {
 			return "null", true
 		}
-		src := "(" + b.resolveInstanceOf(b.defs.names.quote(text)) + ")"
+		src := "(" + b.resolveInstanceOf(b.names.quote(text)) + ")"
 		return coerceSource(src, b.resolveType(n.get("typeRef"))), true
 	case "context":
 		var entries []string

@@ -372,3 +372,36 @@ func TestDecisionServiceCalledFromFEEL(t *testing.T) {
 		t.Fatalf("service: %v %v", v, err)
 	}
 }
+
+// A name that reads as an expression ("Person.Age", "a-b") is a name only
+// where it is defined; elsewhere the text is a path or a difference.
+func TestScopedExpressionLikeNames(t *testing.T) {
+	src := head + `
+		<inputData id="p" name="Person"><variable name="Person"/></inputData>
+		<inputData id="a" name="a"><variable name="a" typeRef="number"/></inputData>
+		<inputData id="b" name="b"><variable name="b" typeRef="number"/></inputData>
+		<inputData id="ab" name="a-b"><variable name="a-b" typeRef="number"/></inputData>
+		<businessKnowledgeModel id="k" name="Describe"><encapsulatedLogic><formalParameter name="Person.Age"/>
+			<literalExpression><text>Person.Age + 1</text></literalExpression></encapsulatedLogic></businessKnowledgeModel>
+		<decision id="d" name="D"><informationRequirement><requiredInput href="#p"/></informationRequirement>
+			<knowledgeRequirement><requiredKnowledge href="#k"/></knowledgeRequirement>
+			<invocation><literalExpression><text>Describe</text></literalExpression>
+				<binding><parameter name="Person.Age"/><literalExpression><text>Person.Age</text></literalExpression></binding></invocation></decision>
+		<decision id="diff" name="Diff"><informationRequirement><requiredInput href="#a"/></informationRequirement>
+			<informationRequirement><requiredInput href="#b"/></informationRequirement>
+			<literalExpression><text>a-b</text></literalExpression></decision>
+		<decision id="named" name="Named"><informationRequirement><requiredInput href="#ab"/></informationRequirement>
+			<literalExpression><text>a-b</text></literalExpression></decision>
+		</definitions>`
+	defs, err := Parse("scope.dmn", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := feel.MapVariables{"Person": []byte(`{"Age": 41}`), "a": []byte("5"), "b": []byte("3"), "a-b": []byte("100")}
+	for id, want := range map[string]string{"d": "42", "diff": "2", "named": "100"} {
+		res, err := defs.Evaluate(id, vars)
+		if err != nil || res.OutputJSON != want {
+			t.Errorf("%s: %v %v, want %s", id, res, err, want)
+		}
+	}
+}

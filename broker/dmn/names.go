@@ -20,6 +20,15 @@ type nameSet struct {
 
 func newNameSet() *nameSet { return &nameSet{seen: map[string]bool{}} }
 
+// clone returns a copy that can take more names.
+func (s *nameSet) clone() *nameSet {
+	c := &nameSet{names: append([]string(nil), s.names...), seen: make(map[string]bool, len(s.seen))}
+	for k := range s.seen {
+		c.seen[k] = true
+	}
+	return c
+}
+
 // add records name when FEEL needs it quoted.
 func (s *nameSet) add(name string) {
 	name = strings.TrimSpace(name)

@@ -74,6 +74,9 @@ type builder struct {
 	owner string
 	// lenient keeps expressions that do not compile out of problems.
 	lenient bool
+	// names are the names quoted in the expressions being built: the
+	// model's, with those of the current decision or BKM (scopedNames).
+	names *nameSet
 	// lastErr is the error of the last compile, kept by literal expressions
 	// for the evaluations that reach them in lenient mode.
 	lastErr error
@@ -122,6 +125,7 @@ func (b *builder) build(root *node) {
 	}
 	b.collectNames(root)
 	defs.names.seal()
+	b.names = defs.names
 	for _, item := range defs.ItemDefinitions {
 		b.compileAllowed(item)
 	}
@@ -258,12 +262,14 @@ func (b *builder) build(root *node) {
 	for _, d := range defs.Decisions {
 		b.owner = "decision '" + label(decisionNodes[d]) + "'"
 		b.fns = b.knowledgeSources(d.RequiredKnowledge, map[*BusinessKnowledgeModel]bool{})
+		b.names = b.scopedNames(decisionNodes[d], requirementNames(d)...)
 		d.Logic = b.expressionIn(decisionNodes[d])
 	}
 	for _, k := range defs.BusinessKnowledgeModels {
 		c := bkmNodes[k]
 		b.owner = "business knowledge model '" + label(c) + "'"
 		b.fns = b.knowledgeSources(k.RequiredKnowledge, map[*BusinessKnowledgeModel]bool{k: true})
+		b.names = b.scopedNames(c, invocableNames(k.RequiredKnowledge)...)
 		logic := c.child("encapsulatedLogic")
 		if logic == nil {
 			k.Logic = &FunctionDefinition{Kind: "FEEL"}
@@ -273,6 +279,7 @@ func (b *builder) build(root *node) {
 	}
 	b.owner = ""
 	b.fns = nil
+	b.names = defs.names
 }
 
 // knowledge resolves the knowledgeRequirements of a decision or BKM.
@@ -392,24 +399,93 @@ func (b *builder) checkCycles() {
 	// itself is legal FEEL); evaluation bounds the call depth instead.
 }
 
-// collectNames gathers the names FEEL text may use unquoted.
+// collectNames gathers the names FEEL text may use unquoted, for every
+// expression of the model: those that FEEL could not read otherwise (with
+// spaces), and the item components, which follow a dot. A name that FEEL
+// would read as an expression ("Person.Gender", "a-b") is quoted only in
+// the scopes that define it (see scopedNames).
 func (b *builder) collectNames(root *node) {
 	var walk func(n *node, depth int)
 	walk = func(n *node, depth int) {
 		switch n.name.Local {
-		case "decision", "inputData", "businessKnowledgeModel", "decisionService",
-			"variable", "formalParameter", "parameter", "column", "itemComponent", "itemDefinition":
+		case "itemComponent", "itemDefinition":
 			b.defs.names.add(n.get("name"))
-		case "output":
-			b.defs.names.add(n.get("name"))
-		case "for", "some", "every":
-			b.defs.names.add(n.get("iteratorVariable"))
+		}
+		for _, name := range definedNames(n) {
+			if !readsAsExpression(name) {
+				b.defs.names.add(name)
+			}
 		}
 		for _, c := range n.children {
 			walk(c, depth+1)
 		}
 	}
 	walk(root, 0)
+}
+
+// definedNames returns the names element n defines. An invocation's binding
+// names the callee's parameter, which is no name of the caller's scope.
+func definedNames(n *node) []string {
+	switch n.name.Local {
+	case "decision", "inputData", "businessKnowledgeModel", "decisionService",
+		"variable", "formalParameter", "column", "output":
+		return []string{n.get("name")}
+	case "for", "some", "every":
+		return []string{n.get("iteratorVariable")}
+	}
+	return nil
+}
+
+// readsAsExpression reports whether FEEL reads name, unquoted, as an
+// expression of several names (a path, a difference...).
+func readsAsExpression(name string) bool {
+	return strings.ContainsAny(name, ".-+*/<>=!")
+}
+
+// scopedNames returns the names for the expressions under n: the model's,
+// with the expression-like names n's subtree defines and those of extra
+// (the owner's requirements).
+func (b *builder) scopedNames(n *node, extra ...string) *nameSet {
+	set := b.defs.names.clone()
+	var walk func(n *node)
+	walk = func(n *node) {
+		for _, name := range definedNames(n) {
+			if readsAsExpression(name) {
+				set.add(name)
+			}
+		}
+		for _, c := range n.children {
+			walk(c)
+		}
+	}
+	if n != nil {
+		walk(n)
+	}
+	for _, name := range extra {
+		set.add(name)
+	}
+	set.seal()
+	return set
+}
+
+// requirementNames are the names a decision's requirements bind.
+func requirementNames(d *Decision) []string {
+	var names []string
+	for _, in := range d.RequiredInputs {
+		names = append(names, in.Name)
+	}
+	for _, dep := range d.RequiredDecisions {
+		names = append(names, dep.Name, dep.VariableName)
+	}
+	return append(names, invocableNames(d.RequiredKnowledge)...)
+}
+
+func invocableNames(knowledge []Invocable) []string {
+	var names []string
+	for _, k := range knowledge {
+		names = append(names, k.InvocableName())
+	}
+	return names
 }
 
 func (b *builder) itemDefinition(n *node) *ItemDefinition {
@@ -454,7 +530,7 @@ func isTrue(s string) bool {
 // compile compiles FEEL text of the model, reporting a problem that names
 // the owning element and the expression.
 func (b *builder) compile(id, text string) *feel.Expression {
-	src := b.resolveInstanceOf(b.defs.names.quote(strings.TrimSpace(text)))
+	src := b.resolveInstanceOf(b.names.quote(strings.TrimSpace(text)))
 	if src == "" {
 		src = "null"
 	}
@@ -472,7 +548,7 @@ func (b *builder) compile(id, text string) *feel.Expression {
 }
 
 func (b *builder) compileTests(id, text string) unaryTests {
-	t, err := compileUnaryTests(b.defs.names.quote(text))
+	t, err := compileUnaryTests(b.names.quote(text))
 	if err != nil {
 		b.compileProblem(id, "%s: unary tests '%s' do not compile: %v", b.owner, strings.TrimSpace(text), err)
 		return nil

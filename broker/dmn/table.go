@@ -108,7 +108,7 @@ func (b *builder) decisionTable(n *node) *DecisionTable {
 // priorities evaluates an outputValues list ("high", "medium", "low") to the
 // values in priority order.
 func (b *builder) priorities(id, src string) []feel.Value {
-	e, err := feel.Compile("[" + b.defs.names.quote(src) + "]")
+	e, err := feel.Compile("[" + b.names.quote(src) + "]")
 	if err != nil {
 		return nil
 	}
