@@ -346,8 +346,164 @@ func (b *builder) exprSource(n *node) (string, bool) {
 			return "", false
 		}
 		return "(" + src + ")", true
+	case "decisionTable":
+		return b.tableSource(n)
 	}
 	return "", false
+}
+
+// tableSource renders a decision table as FEEL: its inputs, the outputs of
+// the rules whose tests hold, and the hit policy applied to them. A UNIQUE
+// or ANY table whose rules conflict is null here rather than an error, and
+// PRIORITY and OUTPUT ORDER tables have no FEEL form.
+func (b *builder) tableSource(n *node) (string, bool) {
+	policy := HitPolicy(strings.ToUpper(strings.TrimSpace(n.get("hitPolicy"))))
+	if policy == "" {
+		policy = HitUnique
+	}
+	if policy == HitPriority || policy == HitOutputOrder {
+		return "", false
+	}
+	var entries []string
+	inputs := n.all("input")
+	for i, in := range inputs {
+		ie := in.child("inputExpression")
+		if ie == nil {
+			return "", false
+		}
+		text := strings.TrimSpace(ie.textOf("text"))
+		if text == "" {
+			return "", false
+		}
+		src := coerceSource("("+b.resolveInstanceOf(b.names.quote(text))+")", b.resolveType(typeRefOf(ie)))
+		entries = append(entries, fmt.Sprintf("`?dmn in %d`: %s", i, src))
+	}
+	outputs := n.all("output")
+	if len(outputs) == 0 {
+		return "", false
+	}
+	row := func(texts []string) string {
+		if len(outputs) == 1 {
+			return coerceSource(texts[0], b.resolveType(outputs[0].get("typeRef")))
+		}
+		parts := make([]string, len(outputs))
+		for j, out := range outputs {
+			parts[j] = feelName(out.get("name")) + ": " + coerceSource(texts[j], b.resolveType(out.get("typeRef")))
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	}
+	var hits []string
+	for _, r := range n.all("rule") {
+		tests := r.all("inputEntry")
+		outs := r.all("outputEntry")
+		if len(tests) != len(inputs) || len(outs) != len(outputs) {
+			return "", false
+		}
+		conds := []string{"true"}
+		for i, t := range tests {
+			if c := b.testSource(fmt.Sprintf("`?dmn in %d`", i), t.textOf("text")); c != "" {
+				conds = append(conds, c)
+			}
+		}
+		texts := make([]string, len(outs))
+		for j, o := range outs {
+			texts[j] = "(" + b.resolveInstanceOf(b.names.quote(orNull(o.textOf("text")))) + ")"
+		}
+		hits = append(hits, "if "+strings.Join(conds, " and ")+" then ["+row(texts)+"] else []")
+	}
+	h := "`?dmn hits`"
+	entries = append(entries, h+": concatenate([], "+strings.Join(hits, ", ")+")")
+	deflt := "null"
+	hasDefault := false
+	defaults := make([]string, len(outputs))
+	for j, out := range outputs {
+		defaults[j] = "null"
+		if d := out.child("defaultOutputEntry"); d != nil {
+			defaults[j] = "(" + b.names.quote(orNull(d.textOf("text"))) + ")"
+			hasDefault = true
+		}
+	}
+	if hasDefault {
+		deflt = row(defaults)
+	}
+	var value string
+	switch policy {
+	case HitUnique, HitAny:
+		value = "if count(" + h + ") = 1 then " + h + "[1] else if count(" + h + ") = 0 then " + deflt + " else null"
+		if policy == HitAny {
+			value = "if count(" + h + ") = 0 then " + deflt + " else if count(distinct values(" + h + ")) = 1 then " + h + "[1] else null"
+		}
+	case HitFirst:
+		value = "if count(" + h + ") = 0 then " + deflt + " else " + h + "[1]"
+	case HitRuleOrder, HitCollect:
+		empty := "[]"
+		if hasDefault {
+			empty = "[" + deflt + "]"
+		}
+		switch Aggregation(strings.ToUpper(strings.TrimSpace(n.get("aggregation")))) {
+		case AggregationNone:
+			value = "if count(" + h + ") = 0 then " + empty + " else " + h
+		case AggregationSum:
+			value = "if count(" + h + ") = 0 then " + deflt + " else sum(" + h + ")"
+		case AggregationMin:
+			value = "if count(" + h + ") = 0 then " + deflt + " else min(" + h + ")"
+		case AggregationMax:
+			value = "if count(" + h + ") = 0 then " + deflt + " else max(" + h + ")"
+		case AggregationCount:
+			if !hasDefault {
+				deflt = "0"
+			}
+			value = "if count(" + h + ") = 0 then " + deflt + " else count(" + h + ")"
+		default:
+			return "", false
+		}
+	default:
+		return "", false
+	}
+	entries = append(entries, valueKey+": "+value)
+	src := "{" + strings.Join(entries, ", ") + "}." + valueKey
+	return coerceSource(src, b.resolveType(n.get("typeRef"))), true
+}
+
+// testSource renders the unary tests of an input entry as a FEEL condition
+// on input, or "" for a test that always holds.
+func (b *builder) testSource(input, text string) string {
+	text = strings.TrimSpace(text)
+	if text == "" || text == "-" {
+		return ""
+	}
+	text = b.names.quote(text)
+	if strings.HasPrefix(text, "not(") && strings.HasSuffix(text, ")") && balanced(text[4:len(text)-1]) {
+		return "not(" + input + " in (" + text[4:len(text)-1] + "))"
+	}
+	return "(" + input + " in (" + text + "))"
+}
+
+// balanced reports whether the parentheses of s pair up, so that
+// "not(a), not(b)" is not read as the negation of "a), not(b".
+func balanced(s string) bool {
+	depth := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '"':
+			i = skipString(s, i) - 1
+		case '(':
+			depth++
+		case ')':
+			depth--
+			if depth < 0 {
+				return false
+			}
+		}
+	}
+	return depth == 0
+}
+
+func orNull(text string) string {
+	if strings.TrimSpace(text) == "" {
+		return "null"
+	}
+	return text
 }
 
 // feelName writes a name so that FEEL reads it as one name.

@@ -405,3 +405,62 @@ func TestScopedExpressionLikeNames(t *testing.T) {
 		}
 	}
 }
+
+// A BKM whose logic is a decision table, called from FEEL (through its FEEL
+// form) and by a boxed invocation (natively), gives the same results.
+func TestDecisionTableBKMFromFEEL(t *testing.T) {
+	table := func(policy, agg, defaults string) string {
+		return `<decisionTable hitPolicy="` + policy + `" aggregation="` + agg + `">
+			<input><inputExpression typeRef="number"><text>n</text></inputExpression></input>
+			<input><inputExpression typeRef="string"><text>s</text></inputExpression></input>
+			<output name="v" typeRef="number">` + defaults + `</output>
+			<rule><inputEntry><text>[1..5]</text></inputEntry><inputEntry><text>"a", "b"</text></inputEntry><outputEntry><text>n * 10</text></outputEntry></rule>
+			<rule><inputEntry><text>&gt; 3</text></inputEntry><inputEntry><text>not("a")</text></inputEntry><outputEntry><text>7</text></outputEntry></rule>
+			<rule><inputEntry><text>-</text></inputEntry><inputEntry><text>"z"</text></inputEntry><outputEntry><text>1</text></outputEntry></rule>
+			</decisionTable>`
+	}
+	var bkms, decisions string
+	policies := []struct{ id, policy, agg, defaults string }{
+		{"first", "FIRST", "", ""},
+		{"first_d", "FIRST", "", `<defaultOutputEntry><text>-1</text></defaultOutputEntry>`},
+		{"collect", "COLLECT", "", ""},
+		{"sum", "COLLECT", "SUM", ""},
+		{"count", "COLLECT", "COUNT", ""},
+		{"max", "COLLECT", "MAX", `<defaultOutputEntry><text>0</text></defaultOutputEntry>`},
+		{"ruleorder", "RULE ORDER", "", ""},
+	}
+	for _, p := range policies {
+		bkms += `<businessKnowledgeModel id="k_` + p.id + `" name="t_` + p.id + `"><encapsulatedLogic>
+			<formalParameter name="n" typeRef="number"/><formalParameter name="s" typeRef="string"/>` + table(p.policy, p.agg, p.defaults) + `</encapsulatedLogic></businessKnowledgeModel>`
+		req := `<informationRequirement><requiredInput href="#in_n"/></informationRequirement><informationRequirement><requiredInput href="#in_s"/></informationRequirement>
+			<knowledgeRequirement><requiredKnowledge href="#k_` + p.id + `"/></knowledgeRequirement>`
+		decisions += `<decision id="feel_` + p.id + `" name="feel_` + p.id + `">` + req + `<literalExpression><text>t_` + p.id + `(n, s)</text></literalExpression></decision>`
+		decisions += `<decision id="boxed_` + p.id + `" name="boxed_` + p.id + `">` + req + `<invocation><literalExpression><text>t_` + p.id + `</text></literalExpression>
+			<binding><parameter name="n"/><literalExpression><text>n</text></literalExpression></binding>
+			<binding><parameter name="s"/><literalExpression><text>s</text></literalExpression></binding></invocation></decision>`
+	}
+	src := head + `<inputData id="in_n" name="n"><variable name="n" typeRef="number"/></inputData>
+		<inputData id="in_s" name="s"><variable name="s" typeRef="string"/></inputData>` + bkms + decisions + `</definitions>`
+	defs, err := Parse("tables.dmn", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []struct{ n, s string }{{"2", `"a"`}, {"4", `"b"`}, {"9", `"z"`}, {"0", `"q"`}, {"null", `"a"`}, {"4", `["b"]`}} {
+		vars := feel.MapVariables{"n": []byte(in.n), "s": []byte(in.s)}
+		for _, p := range policies {
+			viaFEEL, err1 := defs.Evaluate("feel_"+p.id, vars)
+			native, err2 := defs.Evaluate("boxed_"+p.id, vars)
+			if err1 != nil || err2 != nil || viaFEEL.OutputJSON != native.OutputJSON {
+				t.Errorf("%s n=%s s=%s: FEEL %v %v, boxed %v %v", p.id, in.n, in.s, viaFEEL, err1, native, err2)
+			}
+		}
+	}
+	res, err := defs.Evaluate("feel_sum", feel.MapVariables{"n": []byte("4"), "s": []byte(`"b"`)})
+	if err != nil || res.OutputJSON != "47" {
+		t.Fatalf("sum: %v %v", res, err)
+	}
+	res, err = defs.Evaluate("feel_collect", feel.MapVariables{"n": []byte("4"), "s": []byte(`"b"`)})
+	if err != nil || res.OutputJSON != "[40,7]" {
+		t.Fatalf("collect: %v %v", res, err)
+	}
+}
