@@ -27,6 +27,12 @@ import (
 // valueKey is the context entry that carries the wrapped expression's value.
 const valueKey = "`?dmn value`"
 
+// maxFunctionSource bounds the FEEL source of one BKM or decision service:
+// each includes the source of what it requires, so a model whose BKMs each
+// require the two before would otherwise grow its sources exponentially.
+// A function beyond the bound has no FEEL form.
+const maxFunctionSource = 32 << 10
+
 // feelFunction is a BKM's name with its FEEL source.
 type feelFunction struct {
 	name string
@@ -62,6 +68,9 @@ func (b *builder) bkmSource(k *BusinessKnowledgeModel, active map[*BusinessKnowl
 		b.names = b.scopedNames(n, invocableNames(k.RequiredKnowledge)...)
 		src, _ = b.functionSource(logic, fns)
 		b.names = saved
+	}
+	if len(src) > maxFunctionSource {
+		src = ""
 	}
 	b.fnSrc[k] = src
 	return src
@@ -157,6 +166,9 @@ func (b *builder) serviceSource(s *DecisionService, active map[*BusinessKnowledg
 	}
 	body := "{" + strings.Join(append(entries, valueKey+": "+result), ", ") + "}." + valueKey
 	src := "function(" + strings.Join(params, ", ") + ") " + coerceSource(typedParams(params, types, body), resultType(s.typ))
+	if len(src) > maxFunctionSource {
+		src = ""
+	}
 	b.svcSrc[s] = src
 	return src
 }

@@ -2,10 +2,12 @@ package dmn
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 const head = `<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="defs" name="d" namespace="n">`
@@ -107,4 +109,31 @@ func FuzzParseDMN(f *testing.F) {
 			_, _ = defs.Evaluate(d.ID, nil)
 		}
 	})
+}
+
+// BKMs that each require the two before them: their FEEL forms would grow
+// exponentially; parsing stays fast and evaluation correct.
+func TestBKMChainStaysBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(head)
+	b.WriteString(`<businessKnowledgeModel id="k0" name="f0"><encapsulatedLogic><formalParameter name="x"/><literalExpression><text>x</text></literalExpression></encapsulatedLogic></businessKnowledgeModel>`)
+	b.WriteString(`<businessKnowledgeModel id="k1" name="f1"><encapsulatedLogic><formalParameter name="x"/><literalExpression><text>x</text></literalExpression></encapsulatedLogic></businessKnowledgeModel>`)
+	const n = 60
+	for i := 2; i <= n; i++ {
+		fmt.Fprintf(&b, `<businessKnowledgeModel id="k%d" name="f%d"><knowledgeRequirement><requiredKnowledge href="#k%d"/></knowledgeRequirement><knowledgeRequirement><requiredKnowledge href="#k%d"/></knowledgeRequirement><encapsulatedLogic><formalParameter name="x"/><literalExpression><text>f%d(x) + f%d(x)</text></literalExpression></encapsulatedLogic></businessKnowledgeModel>`, i, i, i-1, i-2, i-1, i-2)
+	}
+	fmt.Fprintf(&b, `<decision id="d" name="D"><knowledgeRequirement><requiredKnowledge href="#k%d"/></knowledgeRequirement><literalExpression><text>f%d(1)</text></literalExpression></decision>`, 12, 12)
+	b.WriteString(`</definitions>`)
+	start := time.Now()
+	defs, err := Parse("chain.dmn", []byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("parse took %v", d)
+	}
+	res, err := defs.Evaluate("d", nil)
+	if err != nil || res.OutputJSON != "233" {
+		t.Fatalf("%v %v", res, err)
+	}
 }
