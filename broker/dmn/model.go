@@ -78,9 +78,6 @@ type Decision struct {
 	RequiredKnowledge []Invocable
 
 	typ *typeInfo
-	// graph lists this decision's requirements, transitively, each once,
-	// dependencies before dependents and the decision itself last.
-	graph []*Decision
 }
 
 // InputData is a value the caller supplies, bound to Name.

@@ -13,19 +13,25 @@ import (
 // our FEEL parser does not know the scope, so before compiling, every
 // occurrence of a known name outside string literals and comments is
 // wrapped in backticks, which FEEL reads as one name.
+//
+// Names are indexed by their first word, so quoting costs a map lookup per
+// word of the source however many names the model has. A scope's own
+// names sit in a set whose parent holds the model's.
 type nameSet struct {
-	names []string // longest first
-	seen  map[string]bool
+	parent *nameSet
+	// byFirst holds the names by their first word, longest first.
+	byFirst map[string][]string
+	seen    map[string]bool
 }
 
-func newNameSet() *nameSet { return &nameSet{seen: map[string]bool{}} }
+func newNameSet() *nameSet {
+	return &nameSet{byFirst: map[string][]string{}, seen: map[string]bool{}}
+}
 
-// clone returns a copy that can take more names.
-func (s *nameSet) clone() *nameSet {
-	c := &nameSet{names: append([]string(nil), s.names...), seen: make(map[string]bool, len(s.seen))}
-	for k := range s.seen {
-		c.seen[k] = true
-	}
+// child returns an empty set that also matches the names of s.
+func (s *nameSet) child() *nameSet {
+	c := newNameSet()
+	c.parent = s
 	return c
 }
 
@@ -36,17 +42,30 @@ func (s *nameSet) add(name string) {
 		return
 	}
 	s.seen[name] = true
-	s.names = append(s.names, name)
+	w := firstWord(name)
+	s.byFirst[w] = append(s.byFirst[w], name)
 }
 
 // seal orders the names so that the longest match wins.
 func (s *nameSet) seal() {
-	sort.SliceStable(s.names, func(i, j int) bool {
-		if len(s.names[i]) != len(s.names[j]) {
-			return len(s.names[i]) > len(s.names[j])
+	for _, names := range s.byFirst {
+		sort.SliceStable(names, func(i, j int) bool {
+			if len(names[i]) != len(names[j]) {
+				return len(names[i]) > len(names[j])
+			}
+			return names[i] < names[j]
+		})
+	}
+}
+
+// firstWord returns the leading run of name characters of s.
+func firstWord(s string) string {
+	for i, r := range s {
+		if !isNameRune(r) {
+			return s[:i]
 		}
-		return s.names[i] < s.names[j]
-	})
+	}
+	return s
 }
 
 // needsQuoting reports whether FEEL would read name as more than one token.
@@ -68,7 +87,7 @@ func isNameRune(r rune) bool {
 
 // quote wraps the known names in src in backticks.
 func (s *nameSet) quote(src string) string {
-	if s == nil || len(s.names) == 0 {
+	if s == nil || s.empty() {
 		return src
 	}
 	var b strings.Builder
@@ -126,15 +145,38 @@ func (s *nameSet) quote(src string) string {
 	return b.String()
 }
 
-// match returns the length in s of the longest known name at its start,
-// where a space in a name matches any run of white space.
-func (s *nameSet) match(text string) (int, string) {
-	for _, name := range s.names {
-		if n := matchName(text, name); n > 0 {
-			return n, name
+// empty reports whether s and its parents hold no names.
+func (s *nameSet) empty() bool {
+	for c := s; c != nil; c = c.parent {
+		if len(c.seen) > 0 {
+			return false
 		}
 	}
-	return 0, ""
+	return true
+}
+
+// match returns the length in text of the longest known name at its start,
+// where a space in a name matches any run of white space.
+func (s *nameSet) match(text string) (int, string) {
+	w := firstWord(text)
+	best, bestName := 0, ""
+	for c := s; c != nil; c = c.parent {
+		for _, key := range []string{w, ""} {
+			if key == "" && w != "" && len(c.byFirst[""]) == 0 {
+				continue
+			}
+			for _, name := range c.byFirst[key] {
+				if len(name) <= best {
+					break
+				}
+				if n := matchName(text, name); n > 0 {
+					best, bestName = n, name
+					break
+				}
+			}
+		}
+	}
+	return best, bestName
 }
 
 func matchName(text, name string) int {

@@ -350,53 +350,47 @@ func (b *builder) checkIDs(root *node) {
 	}
 }
 
-// checkCycles rejects requirement cycles between decisions and between
-// invocables, and orders each decision's requirement graph.
+// checkCycles rejects requirement cycles between decisions, with one
+// depth-first walk over the whole graph. Knowledge requirements between BKMs
+// may recurse (a BKM calling itself is legal FEEL); evaluation bounds the
+// call depth instead.
 func (b *builder) checkCycles() {
 	const (
-		unvisited = iota
-		active
-		done
+		active = 1
+		done   = 2
 	)
-	state := map[*Decision]int{}
-	var visit func(d *Decision, out *[]*Decision, seen map[*Decision]bool) bool
-	visit = func(d *Decision, out *[]*Decision, seen map[*Decision]bool) bool {
-		switch state[d] {
-		case active:
-			b.problem(d.ID, "decision requirements form a cycle through decision '%s'", d.Name)
-			return false
+	state := make(map[*Decision]int, len(b.defs.Decisions))
+	type frame struct {
+		d    *Decision
+		next int
+	}
+	for _, start := range b.defs.Decisions {
+		if state[start] != 0 {
+			continue
 		}
-		if seen[d] {
-			return true
-		}
-		state[d] = active
-		for _, dep := range d.RequiredDecisions {
-			if !visit(dep, out, seen) {
-				state[d] = done
-				return false
+		// An explicit stack: a long requirement chain must not exhaust the
+		// goroutine stack here.
+		stack := []frame{{d: start}}
+		state[start] = active
+		for len(stack) > 0 {
+			top := &stack[len(stack)-1]
+			if top.next == len(top.d.RequiredDecisions) {
+				state[top.d] = done
+				stack = stack[:len(stack)-1]
+				continue
+			}
+			dep := top.d.RequiredDecisions[top.next]
+			top.next++
+			switch state[dep] {
+			case active:
+				b.problem(dep.ID, "decision requirements form a cycle through decision '%s'", dep.Name)
+				return
+			case 0:
+				state[dep] = active
+				stack = append(stack, frame{d: dep})
 			}
 		}
-		state[d] = done
-		seen[d] = true
-		*out = append(*out, d)
-		return true
 	}
-	for _, d := range b.defs.Decisions {
-		var order []*Decision
-		for k := range state {
-			if state[k] == active {
-				state[k] = unvisited
-			}
-		}
-		if visit(d, &order, map[*Decision]bool{}) {
-			d.graph = order
-		}
-		for k := range state {
-			state[k] = unvisited
-		}
-	}
-	// Knowledge requirements between BKMs may recurse (a BKM calling
-	// itself is legal FEEL); evaluation bounds the call depth instead.
 }
 
 // collectNames gathers the names FEEL text may use unquoted, for every
@@ -446,7 +440,7 @@ func readsAsExpression(name string) bool {
 // with the expression-like names n's subtree defines and those of extra
 // (the owner's requirements).
 func (b *builder) scopedNames(n *node, extra ...string) *nameSet {
-	set := b.defs.names.clone()
+	set := b.defs.names.child()
 	var walk func(n *node)
 	walk = func(n *node) {
 		for _, name := range definedNames(n) {

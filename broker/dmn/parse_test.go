@@ -137,3 +137,32 @@ func TestBKMChainStaysBounded(t *testing.T) {
 		t.Fatalf("%v %v", res, err)
 	}
 }
+
+// Many decisions with multi-word names: quoting stays linear.
+func TestManyNamesParseFast(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(head)
+	const n = 5000
+	for i := 0; i < n; i++ {
+		req := ""
+		text := "1"
+		if i > 0 {
+			req = fmt.Sprintf(`<informationRequirement><requiredDecision href="#d%d"/></informationRequirement>`, i-1)
+			text = fmt.Sprintf("decision number %d + 1", i-1)
+		}
+		fmt.Fprintf(&b, `<decision id="d%d" name="decision number %d">%s<literalExpression><text>%s</text></literalExpression></decision>`, i, i, req, text)
+	}
+	b.WriteString(`</definitions>`)
+	start := time.Now()
+	defs, err := Parse("many.dmn", []byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("parse took %v", d)
+	}
+	res, err := defs.Evaluate(fmt.Sprintf("d%d", n-1), nil)
+	if err != nil || res.OutputJSON != fmt.Sprint(n) || len(res.Evaluated) != n {
+		t.Fatalf("%v %v", res.OutputJSON, err)
+	}
+}
