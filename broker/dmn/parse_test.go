@@ -166,3 +166,15 @@ func TestManyNamesParseFast(t *testing.T) {
 		t.Fatalf("%v %v", res.OutputJSON, err)
 	}
 }
+
+func TestDeepTypeRefIsBounded(t *testing.T) {
+	typeRef := strings.Repeat("list&lt;", 100000) + "number" + strings.Repeat("&gt;", 100000)
+	src := head + `<decision id="a" name="A"><variable name="A" typeRef="` + typeRef + `"/><literalExpression><text>[[1]]</text></literalExpression></decision></definitions>`
+	defs, err := Parse("deep.dmn", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := defs.Evaluate("a", nil); err != nil {
+		t.Fatal(err)
+	}
+}

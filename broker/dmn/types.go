@@ -80,7 +80,7 @@ func (b *builder) resolveType(typeRef string) *typeInfo {
 		b.resolved[typeRef] = t
 		return t
 	}
-	if strings.HasPrefix(name, "list<") && strings.HasSuffix(name, ">") {
+	if strings.HasPrefix(name, "list<") && strings.HasSuffix(name, ">") && strings.Count(name, "<") <= 32 {
 		elem := b.resolveType(name[len("list<") : len(name)-1])
 		return &typeInfo{name: name, kind: "list", collection: true, elem: elem}
 	}
