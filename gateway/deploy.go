@@ -7,7 +7,7 @@ import (
 	"github.com/weftlabs/weft/proto/gen/recordpb"
 )
 
-// DeployResource deploys BPMN (and later DMN) resources as one deployment on partition 1,
+// DeployResource deploys BPMN and DMN resources as one deployment on partition 1,
 // which distributes it to the other partitions. Resource names are passed and returned
 // unchanged.
 func (s *Server) DeployResource(ctx context.Context, req *gatewaypb.DeployResourceRequest) (*gatewaypb.DeployResourceResponse, error) {
@@ -23,6 +23,24 @@ func (s *Server) DeployResource(ctx context.Context, req *gatewaypb.DeployResour
 	for _, p := range deployment.GetProcessesMetadata() {
 		resp.Deployments = append(resp.Deployments, &gatewaypb.Deployment{
 			Metadata: &gatewaypb.Deployment_Process{Process: processMetadata(p)},
+		})
+	}
+	for _, d := range deployment.GetDecisionsMetadata() {
+		resp.Deployments = append(resp.Deployments, &gatewaypb.Deployment{
+			Metadata: &gatewaypb.Deployment_Decision{Decision: &gatewaypb.DecisionMetadata{
+				DmnDecisionId: d.GetDecisionId(), DmnDecisionName: d.GetDecisionName(), Version: d.GetVersion(),
+				DecisionKey: d.GetDecisionKey(), DmnDecisionRequirementsId: d.GetDecisionRequirementsId(),
+				DecisionRequirementsKey: d.GetDecisionRequirementsKey(),
+			}},
+		})
+	}
+	for _, d := range deployment.GetDecisionRequirementsMetadata() {
+		resp.Deployments = append(resp.Deployments, &gatewaypb.Deployment{
+			Metadata: &gatewaypb.Deployment_DecisionRequirements{DecisionRequirements: &gatewaypb.DecisionRequirementsMetadata{
+				DmnDecisionRequirementsId: d.GetDecisionRequirementsId(), DmnDecisionRequirementsName: d.GetDecisionRequirementsName(),
+				Version: d.GetDecisionRequirementsVersion(), DecisionRequirementsKey: d.GetDecisionRequirementsKey(),
+				ResourceName: d.GetResourceName(),
+			}},
 		})
 	}
 	return resp, nil

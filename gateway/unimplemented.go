@@ -9,11 +9,6 @@ import (
 	"github.com/weftlabs/weft/proto/gen/gatewaypb"
 )
 
-// EvaluateDecision is not implemented yet: it answers UNIMPLEMENTED.
-func (s *Server) EvaluateDecision(context.Context, *gatewaypb.EvaluateDecisionRequest) (*gatewaypb.EvaluateDecisionResponse, error) {
-	return nil, notImplemented("EvaluateDecision")
-}
-
 // ModifyProcessInstance is not implemented yet: it answers UNIMPLEMENTED.
 func (s *Server) ModifyProcessInstance(context.Context, *gatewaypb.ModifyProcessInstanceRequest) (*gatewaypb.ModifyProcessInstanceResponse, error) {
 	return nil, notImplemented("ModifyProcessInstance")

@@ -54,6 +54,15 @@ func (pb *processBuilder) extensions(n *node, el *Element) {
 				a := pb.assignment(el)
 				a.DueDate = pb.optionalField(el.ID, "due date", c.get("dueDate"))
 				a.FollowUpDate = pb.optionalField(el.ID, "follow-up date", c.get("followUpDate"))
+			case "calledDecision":
+				id, result := strings.TrimSpace(c.get("decisionId")), strings.TrimSpace(c.get("resultVariable"))
+				if id == "" {
+					pb.problem(el.ID, "the zeebe:calledDecision must name a decisionId")
+				}
+				if result == "" {
+					pb.problem(el.ID, "the zeebe:calledDecision must name a resultVariable")
+				}
+				el.Decision = &CalledDecision{DecisionID: pb.field(el.ID, "decision id", id), ResultVariable: result}
 			case "calledElement":
 				id := strings.TrimSpace(c.get("processId"))
 				if id == "" {

@@ -149,6 +149,8 @@ type Element struct {
 	Script *Script
 	// Loop is a multi-instance activity's loop characteristics; nil for other elements.
 	Loop *Loop
+	// Decision is a business rule task's zeebe:calledDecision; nil for other elements.
+	Decision *CalledDecision
 	// Called is a call activity's zeebe:calledElement; nil for other elements.
 	Called *Called
 	// Assignment is a user task's zeebe:assignmentDefinition and related attributes,
@@ -180,6 +182,13 @@ type Loop struct {
 	OutputElement feel.Field
 	// CompletionCondition ends the activity early when true; nil for none.
 	CompletionCondition *feel.Field
+}
+
+// CalledDecision is the DMN decision a business rule task evaluates (its id static or
+// an expression) and the variable that takes the result.
+type CalledDecision struct {
+	DecisionID     feel.Field
+	ResultVariable string
 }
 
 // Script is a FEEL script of a script task.

@@ -91,8 +91,11 @@ func (pb *processBuilder) validate() {
 			if pb.taskDefined[el] && el.Script != nil {
 				pb.problem(el.ID, "a script task must have either a zeebe:script or a zeebe:taskDefinition, not both")
 			}
-			if el.Type == ElementBusinessRuleTask && !pb.taskDefined[el] {
-				pb.problem(el.ID, "a business rule task without a zeebe:taskDefinition (zeebe:calledDecision) is not supported yet")
+			if el.Type == ElementBusinessRuleTask && !pb.taskDefined[el] && el.Decision == nil {
+				pb.problem(el.ID, "a business rule task must have a zeebe:calledDecision or a zeebe:taskDefinition")
+			}
+			if el.Type == ElementBusinessRuleTask && pb.taskDefined[el] && el.Decision != nil {
+				pb.problem(el.ID, "a business rule task must have either a zeebe:calledDecision or a zeebe:taskDefinition, not both")
 			}
 		case ElementExclusiveGateway, ElementInclusiveGateway:
 			if len(el.Outgoing) > 1 {

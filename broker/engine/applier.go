@@ -57,6 +57,14 @@ func (p *processing) apply(r *recordpb.Record) {
 		p.applyProcessMessageSubscription(r.GetKey(), r.GetIntent(), v.ProcessMessageSubscription)
 	case *recordpb.Record_MessageSubscription:
 		p.applyMessageSubscription(r.GetKey(), r.GetIntent(), v.MessageSubscription)
+	case *recordpb.Record_DecisionRequirements:
+		if r.GetIntent() == "CREATED" {
+			tx.PutDecisionRequirements(v.DecisionRequirements)
+		}
+	case *recordpb.Record_Decision:
+		if r.GetIntent() == "CREATED" {
+			tx.PutDecision(v.Decision)
+		}
 	case *recordpb.Record_Timer:
 		switch r.GetIntent() {
 		case "CREATED":

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/weftlabs/weft/broker/bpmn"
+	"github.com/weftlabs/weft/broker/dmn"
 	"github.com/weftlabs/weft/proto/gen/recordpb"
 )
 
@@ -15,7 +16,7 @@ import (
 // each new or changed process a new version, and finds unchanged ones again.
 func (p *processing) deploy() {
 	d := p.cmd.GetDeployment()
-	if p.cmd.GetKey() > 0 && len(d.GetProcessesMetadata()) > 0 {
+	if p.cmd.GetKey() > 0 && (len(d.GetProcessesMetadata()) > 0 || len(d.GetDecisionRequirementsMetadata()) > 0) {
 		p.receiveDeployment()
 		return
 	}
@@ -28,14 +29,30 @@ func (p *processing) deploy() {
 		proc *bpmn.Process
 	}
 	var all []parsed
+	var drgs []parsedDMN
 	var problems []string
 	seen := map[string]string{}
+	seenDecisions := map[string]string{}
 	for _, res := range d.GetResources() {
 		name := res.GetResourceName()
 		switch strings.ToLower(path.Ext(name)) {
 		case ".bpmn", ".xml":
+		case ".dmn":
+			defs, err := dmn.Parse(name, res.GetResource())
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("'%s': %v", name, err))
+				continue
+			}
+			for _, dec := range defs.Decisions {
+				if other, dup := seenDecisions[dec.ID]; dup {
+					problems = append(problems, fmt.Sprintf("duplicated decision id '%s' in resources '%s' and '%s'", dec.ID, other, name))
+				}
+				seenDecisions[dec.ID] = name
+			}
+			drgs = append(drgs, parsedDMN{res, defs})
+			continue
 		default:
-			problems = append(problems, fmt.Sprintf("'%s': resource type is not supported; supported resource types are .bpmn and .xml", name))
+			problems = append(problems, fmt.Sprintf("'%s': resource type is not supported; supported resource types are .bpmn, .xml and .dmn", name))
 			continue
 		}
 		defs, err := bpmn.Parse(name, res.GetResource())
@@ -86,11 +103,16 @@ func (p *processing) deploy() {
 			ResourceName: x.res.GetResourceName(), Checksum: sum[:], TenantId: defaultTenant,
 		})
 	}
+	drgMetas, decisionMetas := p.deployDecisions(drgs)
 	ev := p.event(deploymentKey, "CREATED", &recordpb.DeploymentRecord{
 		Resources: d.GetResources(), ProcessesMetadata: metas, TenantId: defaultTenant,
+		DecisionRequirementsMetadata: drgMetas, DecisionsMetadata: decisionMetas,
 	})
 	fresh := false
 	for _, m := range metas {
+		fresh = fresh || !m.GetIsDuplicate()
+	}
+	for _, m := range drgMetas {
 		fresh = fresh || !m.GetIsDuplicate()
 	}
 	if p.e.partitionCount > 1 && fresh {

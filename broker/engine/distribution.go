@@ -75,6 +75,7 @@ func (p *processing) receiveDeployment() {
 		p.event(m.GetProcessDefinitionKey(), "CREATED", pr)
 		p.processDeployed(pr)
 	}
+	p.receiveDecisions(d, resources)
 	p.respond(p.event(p.cmd.GetKey(), "CREATED", proto.Clone(d).(*recordpb.DeploymentRecord)))
 }
 

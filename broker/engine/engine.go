@@ -12,6 +12,7 @@ package engine
 
 import (
 	"github.com/weftlabs/weft/broker/bpmn"
+	"github.com/weftlabs/weft/broker/dmn"
 	"github.com/weftlabs/weft/broker/state"
 	"github.com/weftlabs/weft/proto/gen/recordpb"
 )
@@ -25,6 +26,8 @@ type Engine struct {
 	// processes caches parsed process definitions by key. It is derived from state
 	// and holds nothing that reaches the output but what state holds.
 	processes map[int64]*bpmn.Process
+	// decisions caches parsed DMN resources by decision requirements key, like processes.
+	decisions map[int64]*dmn.Definitions
 }
 
 // New returns an engine for a partition of a cluster with one partition.
@@ -33,7 +36,8 @@ func New(partitionID int32) *Engine { return NewPartitioned(partitionID, 1) }
 // NewPartitioned returns an engine for one partition of partitionCount. Deployments
 // made on a partition are distributed to all the others.
 func NewPartitioned(partitionID, partitionCount int32) *Engine {
-	return &Engine{partitionID: partitionID, partitionCount: max(partitionCount, 1), processes: map[int64]*bpmn.Process{}}
+	return &Engine{partitionID: partitionID, partitionCount: max(partitionCount, 1), processes: map[int64]*bpmn.Process{},
+		decisions: map[int64]*dmn.Definitions{}}
 }
 
 // PartitionID returns the partition the engine processes.
@@ -209,6 +213,11 @@ func (p *processing) dispatch() {
 			return
 		case "DELETE":
 			p.deleteMessageSubscriptionSide()
+			return
+		}
+	case recordpb.ValueType_DECISION_EVALUATION:
+		if c.GetIntent() == "EVALUATE" {
+			p.evaluateDecisionCommand()
 			return
 		}
 	case recordpb.ValueType_TIMER:

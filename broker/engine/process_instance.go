@@ -121,7 +121,13 @@ func (p *processing) onActivate(el element) {
 		return
 	}
 	switch el.model.Type {
-	case bpmn.ElementServiceTask, bpmn.ElementSendTask, bpmn.ElementBusinessRuleTask:
+	case bpmn.ElementBusinessRuleTask:
+		if el.model.Decision != nil {
+			p.runDecision(el)
+			return
+		}
+		p.activateServiceTask(el)
+	case bpmn.ElementServiceTask, bpmn.ElementSendTask:
 		p.activateServiceTask(el)
 	case bpmn.ElementScriptTask:
 		if el.model.Script != nil {

@@ -89,6 +89,12 @@ func setValue(r *recordpb.Record, value any) {
 		r.ValueType, r.Value = recordpb.ValueType_MESSAGE, &recordpb.Record_Message{Message: v}
 	case *recordpb.MessageSubscriptionRecord:
 		r.ValueType, r.Value = recordpb.ValueType_MESSAGE_SUBSCRIPTION, &recordpb.Record_MessageSubscription{MessageSubscription: v}
+	case *recordpb.DecisionRequirementsRecord:
+		r.ValueType, r.Value = recordpb.ValueType_DECISION_REQUIREMENTS, &recordpb.Record_DecisionRequirements{DecisionRequirements: v}
+	case *recordpb.DecisionRecord:
+		r.ValueType, r.Value = recordpb.ValueType_DECISION, &recordpb.Record_Decision{Decision: v}
+	case *recordpb.DecisionEvaluationRecord:
+		r.ValueType, r.Value = recordpb.ValueType_DECISION_EVALUATION, &recordpb.Record_DecisionEvaluation{DecisionEvaluation: v}
 	case *recordpb.TimerRecord:
 		r.ValueType, r.Value = recordpb.ValueType_TIMER, &recordpb.Record_Timer{Timer: v}
 	case *recordpb.ProcessEventRecord:

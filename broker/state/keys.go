@@ -39,6 +39,10 @@ const (
 	cfTimerDue          byte = 0x73 // due date, timer key -> nil
 	cfTimerByOwner      byte = 0x74 // owner key (element instance, or process definition for a start event), timer key -> nil
 	cfEventTrigger      byte = 0x75 // element key of the event to activate -> recordpb.ProcessEventRecord
+	cfDRG               byte = 0x13 // decision requirements key -> recordpb.DecisionRequirementsRecord
+	cfDRGVersion        byte = 0x14 // decision requirements id (length-prefixed), version -> key
+	cfDecision          byte = 0x15 // decision key -> recordpb.DecisionRecord
+	cfDecisionVersion   byte = 0x16 // decision id (length-prefixed), version -> key
 	cfSignalSub         byte = 0x70 // tenant, signal name (length-prefixed), owner key, catch event id -> recordpb.SignalSubscriptionRecord
 	cfSignalSubByOwner  byte = 0x71 // owner key, catch event id -> recordpb.SignalSubscriptionRecord
 )

@@ -308,6 +308,9 @@ type Record struct {
 	//	*Record_SignalSubscription
 	//	*Record_Timer
 	//	*Record_ProcessEvent
+	//	*Record_DecisionRequirements
+	//	*Record_Decision
+	//	*Record_DecisionEvaluation
 	Value         isRecord_Value `protobuf_oneof:"value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -589,6 +592,33 @@ func (x *Record) GetProcessEvent() *ProcessEventRecord {
 	return nil
 }
 
+func (x *Record) GetDecisionRequirements() *DecisionRequirementsRecord {
+	if x != nil {
+		if x, ok := x.Value.(*Record_DecisionRequirements); ok {
+			return x.DecisionRequirements
+		}
+	}
+	return nil
+}
+
+func (x *Record) GetDecision() *DecisionRecord {
+	if x != nil {
+		if x, ok := x.Value.(*Record_Decision); ok {
+			return x.Decision
+		}
+	}
+	return nil
+}
+
+func (x *Record) GetDecisionEvaluation() *DecisionEvaluationRecord {
+	if x != nil {
+		if x, ok := x.Value.(*Record_DecisionEvaluation); ok {
+			return x.DecisionEvaluation
+		}
+	}
+	return nil
+}
+
 type isRecord_Value interface {
 	isRecord_Value()
 }
@@ -665,6 +695,18 @@ type Record_ProcessEvent struct {
 	ProcessEvent *ProcessEventRecord `protobuf:"bytes,37,opt,name=process_event,json=processEvent,proto3,oneof"`
 }
 
+type Record_DecisionRequirements struct {
+	DecisionRequirements *DecisionRequirementsRecord `protobuf:"bytes,38,opt,name=decision_requirements,json=decisionRequirements,proto3,oneof"`
+}
+
+type Record_Decision struct {
+	Decision *DecisionRecord `protobuf:"bytes,39,opt,name=decision,proto3,oneof"`
+}
+
+type Record_DecisionEvaluation struct {
+	DecisionEvaluation *DecisionEvaluationRecord `protobuf:"bytes,40,opt,name=decision_evaluation,json=decisionEvaluation,proto3,oneof"`
+}
+
 func (*Record_Deployment) isRecord_Value() {}
 
 func (*Record_Process) isRecord_Value() {}
@@ -700,6 +742,12 @@ func (*Record_SignalSubscription) isRecord_Value() {}
 func (*Record_Timer) isRecord_Value() {}
 
 func (*Record_ProcessEvent) isRecord_Value() {}
+
+func (*Record_DecisionRequirements) isRecord_Value() {}
+
+func (*Record_Decision) isRecord_Value() {}
+
+func (*Record_DecisionEvaluation) isRecord_Value() {}
 
 // DeploymentResource is one file of a deployment.
 type DeploymentResource struct {
@@ -849,12 +897,14 @@ func (x *ProcessMetadata) GetTenantId() string {
 
 // DeploymentRecord is the value of DEPLOYMENT records.
 type DeploymentRecord struct {
-	state             protoimpl.MessageState `protogen:"open.v1"`
-	Resources         []*DeploymentResource  `protobuf:"bytes,1,rep,name=resources,proto3" json:"resources,omitempty"`
-	ProcessesMetadata []*ProcessMetadata     `protobuf:"bytes,2,rep,name=processes_metadata,json=processesMetadata,proto3" json:"processes_metadata,omitempty"`
-	TenantId          string                 `protobuf:"bytes,3,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	state                        protoimpl.MessageState          `protogen:"open.v1"`
+	Resources                    []*DeploymentResource           `protobuf:"bytes,1,rep,name=resources,proto3" json:"resources,omitempty"`
+	ProcessesMetadata            []*ProcessMetadata              `protobuf:"bytes,2,rep,name=processes_metadata,json=processesMetadata,proto3" json:"processes_metadata,omitempty"`
+	TenantId                     string                          `protobuf:"bytes,3,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
+	DecisionRequirementsMetadata []*DecisionRequirementsMetadata `protobuf:"bytes,4,rep,name=decision_requirements_metadata,json=decisionRequirementsMetadata,proto3" json:"decision_requirements_metadata,omitempty"`
+	DecisionsMetadata            []*DecisionRecord               `protobuf:"bytes,5,rep,name=decisions_metadata,json=decisionsMetadata,proto3" json:"decisions_metadata,omitempty"`
+	unknownFields                protoimpl.UnknownFields
+	sizeCache                    protoimpl.SizeCache
 }
 
 func (x *DeploymentRecord) Reset() {
@@ -908,6 +958,803 @@ func (x *DeploymentRecord) GetTenantId() string {
 	return ""
 }
 
+func (x *DeploymentRecord) GetDecisionRequirementsMetadata() []*DecisionRequirementsMetadata {
+	if x != nil {
+		return x.DecisionRequirementsMetadata
+	}
+	return nil
+}
+
+func (x *DeploymentRecord) GetDecisionsMetadata() []*DecisionRecord {
+	if x != nil {
+		return x.DecisionsMetadata
+	}
+	return nil
+}
+
+// DecisionRequirementsMetadata describes a deployed DMN resource (a decision
+// requirements graph).
+type DecisionRequirementsMetadata struct {
+	state                       protoimpl.MessageState `protogen:"open.v1"`
+	DecisionRequirementsId      string                 `protobuf:"bytes,1,opt,name=decision_requirements_id,json=decisionRequirementsId,proto3" json:"decision_requirements_id,omitempty"`
+	DecisionRequirementsName    string                 `protobuf:"bytes,2,opt,name=decision_requirements_name,json=decisionRequirementsName,proto3" json:"decision_requirements_name,omitempty"`
+	DecisionRequirementsVersion int32                  `protobuf:"varint,3,opt,name=decision_requirements_version,json=decisionRequirementsVersion,proto3" json:"decision_requirements_version,omitempty"`
+	DecisionRequirementsKey     int64                  `protobuf:"varint,4,opt,name=decision_requirements_key,json=decisionRequirementsKey,proto3" json:"decision_requirements_key,omitempty"`
+	Namespace                   string                 `protobuf:"bytes,5,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	ResourceName                string                 `protobuf:"bytes,6,opt,name=resource_name,json=resourceName,proto3" json:"resource_name,omitempty"`
+	Checksum                    []byte                 `protobuf:"bytes,7,opt,name=checksum,proto3" json:"checksum,omitempty"`
+	IsDuplicate                 bool                   `protobuf:"varint,8,opt,name=is_duplicate,json=isDuplicate,proto3" json:"is_duplicate,omitempty"`
+	TenantId                    string                 `protobuf:"bytes,9,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
+	unknownFields               protoimpl.UnknownFields
+	sizeCache                   protoimpl.SizeCache
+}
+
+func (x *DecisionRequirementsMetadata) Reset() {
+	*x = DecisionRequirementsMetadata{}
+	mi := &file_weft_record_v1_record_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DecisionRequirementsMetadata) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DecisionRequirementsMetadata) ProtoMessage() {}
+
+func (x *DecisionRequirementsMetadata) ProtoReflect() protoreflect.Message {
+	mi := &file_weft_record_v1_record_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DecisionRequirementsMetadata.ProtoReflect.Descriptor instead.
+func (*DecisionRequirementsMetadata) Descriptor() ([]byte, []int) {
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *DecisionRequirementsMetadata) GetDecisionRequirementsId() string {
+	if x != nil {
+		return x.DecisionRequirementsId
+	}
+	return ""
+}
+
+func (x *DecisionRequirementsMetadata) GetDecisionRequirementsName() string {
+	if x != nil {
+		return x.DecisionRequirementsName
+	}
+	return ""
+}
+
+func (x *DecisionRequirementsMetadata) GetDecisionRequirementsVersion() int32 {
+	if x != nil {
+		return x.DecisionRequirementsVersion
+	}
+	return 0
+}
+
+func (x *DecisionRequirementsMetadata) GetDecisionRequirementsKey() int64 {
+	if x != nil {
+		return x.DecisionRequirementsKey
+	}
+	return 0
+}
+
+func (x *DecisionRequirementsMetadata) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+func (x *DecisionRequirementsMetadata) GetResourceName() string {
+	if x != nil {
+		return x.ResourceName
+	}
+	return ""
+}
+
+func (x *DecisionRequirementsMetadata) GetChecksum() []byte {
+	if x != nil {
+		return x.Checksum
+	}
+	return nil
+}
+
+func (x *DecisionRequirementsMetadata) GetIsDuplicate() bool {
+	if x != nil {
+		return x.IsDuplicate
+	}
+	return false
+}
+
+func (x *DecisionRequirementsMetadata) GetTenantId() string {
+	if x != nil {
+		return x.TenantId
+	}
+	return ""
+}
+
+// DecisionRequirementsRecord is the value of DECISION_REQUIREMENTS records.
+type DecisionRequirementsRecord struct {
+	state                       protoimpl.MessageState `protogen:"open.v1"`
+	DecisionRequirementsId      string                 `protobuf:"bytes,1,opt,name=decision_requirements_id,json=decisionRequirementsId,proto3" json:"decision_requirements_id,omitempty"`
+	DecisionRequirementsName    string                 `protobuf:"bytes,2,opt,name=decision_requirements_name,json=decisionRequirementsName,proto3" json:"decision_requirements_name,omitempty"`
+	DecisionRequirementsVersion int32                  `protobuf:"varint,3,opt,name=decision_requirements_version,json=decisionRequirementsVersion,proto3" json:"decision_requirements_version,omitempty"`
+	DecisionRequirementsKey     int64                  `protobuf:"varint,4,opt,name=decision_requirements_key,json=decisionRequirementsKey,proto3" json:"decision_requirements_key,omitempty"`
+	Namespace                   string                 `protobuf:"bytes,5,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	ResourceName                string                 `protobuf:"bytes,6,opt,name=resource_name,json=resourceName,proto3" json:"resource_name,omitempty"`
+	Checksum                    []byte                 `protobuf:"bytes,7,opt,name=checksum,proto3" json:"checksum,omitempty"`
+	Resource                    []byte                 `protobuf:"bytes,8,opt,name=resource,proto3" json:"resource,omitempty"`
+	TenantId                    string                 `protobuf:"bytes,9,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
+	unknownFields               protoimpl.UnknownFields
+	sizeCache                   protoimpl.SizeCache
+}
+
+func (x *DecisionRequirementsRecord) Reset() {
+	*x = DecisionRequirementsRecord{}
+	mi := &file_weft_record_v1_record_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DecisionRequirementsRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DecisionRequirementsRecord) ProtoMessage() {}
+
+func (x *DecisionRequirementsRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_weft_record_v1_record_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DecisionRequirementsRecord.ProtoReflect.Descriptor instead.
+func (*DecisionRequirementsRecord) Descriptor() ([]byte, []int) {
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *DecisionRequirementsRecord) GetDecisionRequirementsId() string {
+	if x != nil {
+		return x.DecisionRequirementsId
+	}
+	return ""
+}
+
+func (x *DecisionRequirementsRecord) GetDecisionRequirementsName() string {
+	if x != nil {
+		return x.DecisionRequirementsName
+	}
+	return ""
+}
+
+func (x *DecisionRequirementsRecord) GetDecisionRequirementsVersion() int32 {
+	if x != nil {
+		return x.DecisionRequirementsVersion
+	}
+	return 0
+}
+
+func (x *DecisionRequirementsRecord) GetDecisionRequirementsKey() int64 {
+	if x != nil {
+		return x.DecisionRequirementsKey
+	}
+	return 0
+}
+
+func (x *DecisionRequirementsRecord) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+func (x *DecisionRequirementsRecord) GetResourceName() string {
+	if x != nil {
+		return x.ResourceName
+	}
+	return ""
+}
+
+func (x *DecisionRequirementsRecord) GetChecksum() []byte {
+	if x != nil {
+		return x.Checksum
+	}
+	return nil
+}
+
+func (x *DecisionRequirementsRecord) GetResource() []byte {
+	if x != nil {
+		return x.Resource
+	}
+	return nil
+}
+
+func (x *DecisionRequirementsRecord) GetTenantId() string {
+	if x != nil {
+		return x.TenantId
+	}
+	return ""
+}
+
+// DecisionRecord is the value of DECISION records, and a deployment's decision metadata.
+type DecisionRecord struct {
+	state                   protoimpl.MessageState `protogen:"open.v1"`
+	DecisionId              string                 `protobuf:"bytes,1,opt,name=decision_id,json=decisionId,proto3" json:"decision_id,omitempty"`
+	DecisionName            string                 `protobuf:"bytes,2,opt,name=decision_name,json=decisionName,proto3" json:"decision_name,omitempty"`
+	Version                 int32                  `protobuf:"varint,3,opt,name=version,proto3" json:"version,omitempty"`
+	DecisionKey             int64                  `protobuf:"varint,4,opt,name=decision_key,json=decisionKey,proto3" json:"decision_key,omitempty"`
+	DecisionRequirementsId  string                 `protobuf:"bytes,5,opt,name=decision_requirements_id,json=decisionRequirementsId,proto3" json:"decision_requirements_id,omitempty"`
+	DecisionRequirementsKey int64                  `protobuf:"varint,6,opt,name=decision_requirements_key,json=decisionRequirementsKey,proto3" json:"decision_requirements_key,omitempty"`
+	IsDuplicate             bool                   `protobuf:"varint,7,opt,name=is_duplicate,json=isDuplicate,proto3" json:"is_duplicate,omitempty"`
+	TenantId                string                 `protobuf:"bytes,8,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
+	unknownFields           protoimpl.UnknownFields
+	sizeCache               protoimpl.SizeCache
+}
+
+func (x *DecisionRecord) Reset() {
+	*x = DecisionRecord{}
+	mi := &file_weft_record_v1_record_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DecisionRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DecisionRecord) ProtoMessage() {}
+
+func (x *DecisionRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_weft_record_v1_record_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DecisionRecord.ProtoReflect.Descriptor instead.
+func (*DecisionRecord) Descriptor() ([]byte, []int) {
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *DecisionRecord) GetDecisionId() string {
+	if x != nil {
+		return x.DecisionId
+	}
+	return ""
+}
+
+func (x *DecisionRecord) GetDecisionName() string {
+	if x != nil {
+		return x.DecisionName
+	}
+	return ""
+}
+
+func (x *DecisionRecord) GetVersion() int32 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *DecisionRecord) GetDecisionKey() int64 {
+	if x != nil {
+		return x.DecisionKey
+	}
+	return 0
+}
+
+func (x *DecisionRecord) GetDecisionRequirementsId() string {
+	if x != nil {
+		return x.DecisionRequirementsId
+	}
+	return ""
+}
+
+func (x *DecisionRecord) GetDecisionRequirementsKey() int64 {
+	if x != nil {
+		return x.DecisionRequirementsKey
+	}
+	return 0
+}
+
+func (x *DecisionRecord) GetIsDuplicate() bool {
+	if x != nil {
+		return x.IsDuplicate
+	}
+	return false
+}
+
+func (x *DecisionRecord) GetTenantId() string {
+	if x != nil {
+		return x.TenantId
+	}
+	return ""
+}
+
+// DecisionEvaluationRecord is the value of DECISION_EVALUATION records: a decision
+// evaluated for EvaluateDecision or a business rule task.
+type DecisionEvaluationRecord struct {
+	state                   protoimpl.MessageState `protogen:"open.v1"`
+	DecisionKey             int64                  `protobuf:"varint,1,opt,name=decision_key,json=decisionKey,proto3" json:"decision_key,omitempty"`
+	DecisionId              string                 `protobuf:"bytes,2,opt,name=decision_id,json=decisionId,proto3" json:"decision_id,omitempty"`
+	DecisionName            string                 `protobuf:"bytes,3,opt,name=decision_name,json=decisionName,proto3" json:"decision_name,omitempty"`
+	DecisionVersion         int32                  `protobuf:"varint,4,opt,name=decision_version,json=decisionVersion,proto3" json:"decision_version,omitempty"`
+	DecisionRequirementsId  string                 `protobuf:"bytes,5,opt,name=decision_requirements_id,json=decisionRequirementsId,proto3" json:"decision_requirements_id,omitempty"`
+	DecisionRequirementsKey int64                  `protobuf:"varint,6,opt,name=decision_requirements_key,json=decisionRequirementsKey,proto3" json:"decision_requirements_key,omitempty"`
+	// DecisionOutput is the decision's result as JSON.
+	DecisionOutput           string               `protobuf:"bytes,7,opt,name=decision_output,json=decisionOutput,proto3" json:"decision_output,omitempty"`
+	Variables                []byte               `protobuf:"bytes,8,opt,name=variables,proto3" json:"variables,omitempty"`
+	ProcessDefinitionKey     int64                `protobuf:"varint,9,opt,name=process_definition_key,json=processDefinitionKey,proto3" json:"process_definition_key,omitempty"`
+	BpmnProcessId            string               `protobuf:"bytes,10,opt,name=bpmn_process_id,json=bpmnProcessId,proto3" json:"bpmn_process_id,omitempty"`
+	ProcessInstanceKey       int64                `protobuf:"varint,11,opt,name=process_instance_key,json=processInstanceKey,proto3" json:"process_instance_key,omitempty"`
+	ElementInstanceKey       int64                `protobuf:"varint,12,opt,name=element_instance_key,json=elementInstanceKey,proto3" json:"element_instance_key,omitempty"`
+	ElementId                string               `protobuf:"bytes,13,opt,name=element_id,json=elementId,proto3" json:"element_id,omitempty"`
+	EvaluatedDecisions       []*EvaluatedDecision `protobuf:"bytes,14,rep,name=evaluated_decisions,json=evaluatedDecisions,proto3" json:"evaluated_decisions,omitempty"`
+	EvaluationFailureMessage string               `protobuf:"bytes,15,opt,name=evaluation_failure_message,json=evaluationFailureMessage,proto3" json:"evaluation_failure_message,omitempty"`
+	FailedDecisionId         string               `protobuf:"bytes,16,opt,name=failed_decision_id,json=failedDecisionId,proto3" json:"failed_decision_id,omitempty"`
+	TenantId                 string               `protobuf:"bytes,17,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
+	unknownFields            protoimpl.UnknownFields
+	sizeCache                protoimpl.SizeCache
+}
+
+func (x *DecisionEvaluationRecord) Reset() {
+	*x = DecisionEvaluationRecord{}
+	mi := &file_weft_record_v1_record_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DecisionEvaluationRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DecisionEvaluationRecord) ProtoMessage() {}
+
+func (x *DecisionEvaluationRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_weft_record_v1_record_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DecisionEvaluationRecord.ProtoReflect.Descriptor instead.
+func (*DecisionEvaluationRecord) Descriptor() ([]byte, []int) {
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *DecisionEvaluationRecord) GetDecisionKey() int64 {
+	if x != nil {
+		return x.DecisionKey
+	}
+	return 0
+}
+
+func (x *DecisionEvaluationRecord) GetDecisionId() string {
+	if x != nil {
+		return x.DecisionId
+	}
+	return ""
+}
+
+func (x *DecisionEvaluationRecord) GetDecisionName() string {
+	if x != nil {
+		return x.DecisionName
+	}
+	return ""
+}
+
+func (x *DecisionEvaluationRecord) GetDecisionVersion() int32 {
+	if x != nil {
+		return x.DecisionVersion
+	}
+	return 0
+}
+
+func (x *DecisionEvaluationRecord) GetDecisionRequirementsId() string {
+	if x != nil {
+		return x.DecisionRequirementsId
+	}
+	return ""
+}
+
+func (x *DecisionEvaluationRecord) GetDecisionRequirementsKey() int64 {
+	if x != nil {
+		return x.DecisionRequirementsKey
+	}
+	return 0
+}
+
+func (x *DecisionEvaluationRecord) GetDecisionOutput() string {
+	if x != nil {
+		return x.DecisionOutput
+	}
+	return ""
+}
+
+func (x *DecisionEvaluationRecord) GetVariables() []byte {
+	if x != nil {
+		return x.Variables
+	}
+	return nil
+}
+
+func (x *DecisionEvaluationRecord) GetProcessDefinitionKey() int64 {
+	if x != nil {
+		return x.ProcessDefinitionKey
+	}
+	return 0
+}
+
+func (x *DecisionEvaluationRecord) GetBpmnProcessId() string {
+	if x != nil {
+		return x.BpmnProcessId
+	}
+	return ""
+}
+
+func (x *DecisionEvaluationRecord) GetProcessInstanceKey() int64 {
+	if x != nil {
+		return x.ProcessInstanceKey
+	}
+	return 0
+}
+
+func (x *DecisionEvaluationRecord) GetElementInstanceKey() int64 {
+	if x != nil {
+		return x.ElementInstanceKey
+	}
+	return 0
+}
+
+func (x *DecisionEvaluationRecord) GetElementId() string {
+	if x != nil {
+		return x.ElementId
+	}
+	return ""
+}
+
+func (x *DecisionEvaluationRecord) GetEvaluatedDecisions() []*EvaluatedDecision {
+	if x != nil {
+		return x.EvaluatedDecisions
+	}
+	return nil
+}
+
+func (x *DecisionEvaluationRecord) GetEvaluationFailureMessage() string {
+	if x != nil {
+		return x.EvaluationFailureMessage
+	}
+	return ""
+}
+
+func (x *DecisionEvaluationRecord) GetFailedDecisionId() string {
+	if x != nil {
+		return x.FailedDecisionId
+	}
+	return ""
+}
+
+func (x *DecisionEvaluationRecord) GetTenantId() string {
+	if x != nil {
+		return x.TenantId
+	}
+	return ""
+}
+
+type EvaluatedDecision struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	DecisionId      string                 `protobuf:"bytes,1,opt,name=decision_id,json=decisionId,proto3" json:"decision_id,omitempty"`
+	DecisionName    string                 `protobuf:"bytes,2,opt,name=decision_name,json=decisionName,proto3" json:"decision_name,omitempty"`
+	DecisionKey     int64                  `protobuf:"varint,3,opt,name=decision_key,json=decisionKey,proto3" json:"decision_key,omitempty"`
+	DecisionVersion int32                  `protobuf:"varint,4,opt,name=decision_version,json=decisionVersion,proto3" json:"decision_version,omitempty"`
+	DecisionType    string                 `protobuf:"bytes,5,opt,name=decision_type,json=decisionType,proto3" json:"decision_type,omitempty"`
+	DecisionOutput  string                 `protobuf:"bytes,6,opt,name=decision_output,json=decisionOutput,proto3" json:"decision_output,omitempty"`
+	EvaluatedInputs []*EvaluatedInput      `protobuf:"bytes,7,rep,name=evaluated_inputs,json=evaluatedInputs,proto3" json:"evaluated_inputs,omitempty"`
+	MatchedRules    []*MatchedRule         `protobuf:"bytes,8,rep,name=matched_rules,json=matchedRules,proto3" json:"matched_rules,omitempty"`
+	TenantId        string                 `protobuf:"bytes,9,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *EvaluatedDecision) Reset() {
+	*x = EvaluatedDecision{}
+	mi := &file_weft_record_v1_record_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EvaluatedDecision) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EvaluatedDecision) ProtoMessage() {}
+
+func (x *EvaluatedDecision) ProtoReflect() protoreflect.Message {
+	mi := &file_weft_record_v1_record_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EvaluatedDecision.ProtoReflect.Descriptor instead.
+func (*EvaluatedDecision) Descriptor() ([]byte, []int) {
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *EvaluatedDecision) GetDecisionId() string {
+	if x != nil {
+		return x.DecisionId
+	}
+	return ""
+}
+
+func (x *EvaluatedDecision) GetDecisionName() string {
+	if x != nil {
+		return x.DecisionName
+	}
+	return ""
+}
+
+func (x *EvaluatedDecision) GetDecisionKey() int64 {
+	if x != nil {
+		return x.DecisionKey
+	}
+	return 0
+}
+
+func (x *EvaluatedDecision) GetDecisionVersion() int32 {
+	if x != nil {
+		return x.DecisionVersion
+	}
+	return 0
+}
+
+func (x *EvaluatedDecision) GetDecisionType() string {
+	if x != nil {
+		return x.DecisionType
+	}
+	return ""
+}
+
+func (x *EvaluatedDecision) GetDecisionOutput() string {
+	if x != nil {
+		return x.DecisionOutput
+	}
+	return ""
+}
+
+func (x *EvaluatedDecision) GetEvaluatedInputs() []*EvaluatedInput {
+	if x != nil {
+		return x.EvaluatedInputs
+	}
+	return nil
+}
+
+func (x *EvaluatedDecision) GetMatchedRules() []*MatchedRule {
+	if x != nil {
+		return x.MatchedRules
+	}
+	return nil
+}
+
+func (x *EvaluatedDecision) GetTenantId() string {
+	if x != nil {
+		return x.TenantId
+	}
+	return ""
+}
+
+type EvaluatedInput struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	InputId       string                 `protobuf:"bytes,1,opt,name=input_id,json=inputId,proto3" json:"input_id,omitempty"`
+	InputName     string                 `protobuf:"bytes,2,opt,name=input_name,json=inputName,proto3" json:"input_name,omitempty"`
+	InputValue    string                 `protobuf:"bytes,3,opt,name=input_value,json=inputValue,proto3" json:"input_value,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EvaluatedInput) Reset() {
+	*x = EvaluatedInput{}
+	mi := &file_weft_record_v1_record_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EvaluatedInput) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EvaluatedInput) ProtoMessage() {}
+
+func (x *EvaluatedInput) ProtoReflect() protoreflect.Message {
+	mi := &file_weft_record_v1_record_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EvaluatedInput.ProtoReflect.Descriptor instead.
+func (*EvaluatedInput) Descriptor() ([]byte, []int) {
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *EvaluatedInput) GetInputId() string {
+	if x != nil {
+		return x.InputId
+	}
+	return ""
+}
+
+func (x *EvaluatedInput) GetInputName() string {
+	if x != nil {
+		return x.InputName
+	}
+	return ""
+}
+
+func (x *EvaluatedInput) GetInputValue() string {
+	if x != nil {
+		return x.InputValue
+	}
+	return ""
+}
+
+type MatchedRule struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	RuleId           string                 `protobuf:"bytes,1,opt,name=rule_id,json=ruleId,proto3" json:"rule_id,omitempty"`
+	RuleIndex        int32                  `protobuf:"varint,2,opt,name=rule_index,json=ruleIndex,proto3" json:"rule_index,omitempty"`
+	EvaluatedOutputs []*EvaluatedOutput     `protobuf:"bytes,3,rep,name=evaluated_outputs,json=evaluatedOutputs,proto3" json:"evaluated_outputs,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *MatchedRule) Reset() {
+	*x = MatchedRule{}
+	mi := &file_weft_record_v1_record_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MatchedRule) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MatchedRule) ProtoMessage() {}
+
+func (x *MatchedRule) ProtoReflect() protoreflect.Message {
+	mi := &file_weft_record_v1_record_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MatchedRule.ProtoReflect.Descriptor instead.
+func (*MatchedRule) Descriptor() ([]byte, []int) {
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *MatchedRule) GetRuleId() string {
+	if x != nil {
+		return x.RuleId
+	}
+	return ""
+}
+
+func (x *MatchedRule) GetRuleIndex() int32 {
+	if x != nil {
+		return x.RuleIndex
+	}
+	return 0
+}
+
+func (x *MatchedRule) GetEvaluatedOutputs() []*EvaluatedOutput {
+	if x != nil {
+		return x.EvaluatedOutputs
+	}
+	return nil
+}
+
+type EvaluatedOutput struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OutputId      string                 `protobuf:"bytes,1,opt,name=output_id,json=outputId,proto3" json:"output_id,omitempty"`
+	OutputName    string                 `protobuf:"bytes,2,opt,name=output_name,json=outputName,proto3" json:"output_name,omitempty"`
+	OutputValue   string                 `protobuf:"bytes,3,opt,name=output_value,json=outputValue,proto3" json:"output_value,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EvaluatedOutput) Reset() {
+	*x = EvaluatedOutput{}
+	mi := &file_weft_record_v1_record_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EvaluatedOutput) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EvaluatedOutput) ProtoMessage() {}
+
+func (x *EvaluatedOutput) ProtoReflect() protoreflect.Message {
+	mi := &file_weft_record_v1_record_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EvaluatedOutput.ProtoReflect.Descriptor instead.
+func (*EvaluatedOutput) Descriptor() ([]byte, []int) {
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *EvaluatedOutput) GetOutputId() string {
+	if x != nil {
+		return x.OutputId
+	}
+	return ""
+}
+
+func (x *EvaluatedOutput) GetOutputName() string {
+	if x != nil {
+		return x.OutputName
+	}
+	return ""
+}
+
+func (x *EvaluatedOutput) GetOutputValue() string {
+	if x != nil {
+		return x.OutputValue
+	}
+	return ""
+}
+
 // ProcessRecord is the value of PROCESS records: one deployed process definition.
 type ProcessRecord struct {
 	state                protoimpl.MessageState `protogen:"open.v1"`
@@ -924,7 +1771,7 @@ type ProcessRecord struct {
 
 func (x *ProcessRecord) Reset() {
 	*x = ProcessRecord{}
-	mi := &file_weft_record_v1_record_proto_msgTypes[4]
+	mi := &file_weft_record_v1_record_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -936,7 +1783,7 @@ func (x *ProcessRecord) String() string {
 func (*ProcessRecord) ProtoMessage() {}
 
 func (x *ProcessRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_weft_record_v1_record_proto_msgTypes[4]
+	mi := &file_weft_record_v1_record_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -949,7 +1796,7 @@ func (x *ProcessRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProcessRecord.ProtoReflect.Descriptor instead.
 func (*ProcessRecord) Descriptor() ([]byte, []int) {
-	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{4}
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ProcessRecord) GetBpmnProcessId() string {
@@ -1021,7 +1868,7 @@ type ProcessInstanceRecord struct {
 
 func (x *ProcessInstanceRecord) Reset() {
 	*x = ProcessInstanceRecord{}
-	mi := &file_weft_record_v1_record_proto_msgTypes[5]
+	mi := &file_weft_record_v1_record_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1033,7 +1880,7 @@ func (x *ProcessInstanceRecord) String() string {
 func (*ProcessInstanceRecord) ProtoMessage() {}
 
 func (x *ProcessInstanceRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_weft_record_v1_record_proto_msgTypes[5]
+	mi := &file_weft_record_v1_record_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1046,7 +1893,7 @@ func (x *ProcessInstanceRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProcessInstanceRecord.ProtoReflect.Descriptor instead.
 func (*ProcessInstanceRecord) Descriptor() ([]byte, []int) {
-	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{5}
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ProcessInstanceRecord) GetBpmnProcessId() string {
@@ -1136,7 +1983,7 @@ type StartInstruction struct {
 
 func (x *StartInstruction) Reset() {
 	*x = StartInstruction{}
-	mi := &file_weft_record_v1_record_proto_msgTypes[6]
+	mi := &file_weft_record_v1_record_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1148,7 +1995,7 @@ func (x *StartInstruction) String() string {
 func (*StartInstruction) ProtoMessage() {}
 
 func (x *StartInstruction) ProtoReflect() protoreflect.Message {
-	mi := &file_weft_record_v1_record_proto_msgTypes[6]
+	mi := &file_weft_record_v1_record_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1161,7 +2008,7 @@ func (x *StartInstruction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartInstruction.ProtoReflect.Descriptor instead.
 func (*StartInstruction) Descriptor() ([]byte, []int) {
-	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{6}
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *StartInstruction) GetElementId() string {
@@ -1191,7 +2038,7 @@ type ProcessInstanceCreationRecord struct {
 
 func (x *ProcessInstanceCreationRecord) Reset() {
 	*x = ProcessInstanceCreationRecord{}
-	mi := &file_weft_record_v1_record_proto_msgTypes[7]
+	mi := &file_weft_record_v1_record_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1203,7 +2050,7 @@ func (x *ProcessInstanceCreationRecord) String() string {
 func (*ProcessInstanceCreationRecord) ProtoMessage() {}
 
 func (x *ProcessInstanceCreationRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_weft_record_v1_record_proto_msgTypes[7]
+	mi := &file_weft_record_v1_record_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1216,7 +2063,7 @@ func (x *ProcessInstanceCreationRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProcessInstanceCreationRecord.ProtoReflect.Descriptor instead.
 func (*ProcessInstanceCreationRecord) Descriptor() ([]byte, []int) {
-	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{7}
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ProcessInstanceCreationRecord) GetBpmnProcessId() string {
@@ -1298,7 +2145,7 @@ type ProcessInstanceResultRecord struct {
 
 func (x *ProcessInstanceResultRecord) Reset() {
 	*x = ProcessInstanceResultRecord{}
-	mi := &file_weft_record_v1_record_proto_msgTypes[8]
+	mi := &file_weft_record_v1_record_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1310,7 +2157,7 @@ func (x *ProcessInstanceResultRecord) String() string {
 func (*ProcessInstanceResultRecord) ProtoMessage() {}
 
 func (x *ProcessInstanceResultRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_weft_record_v1_record_proto_msgTypes[8]
+	mi := &file_weft_record_v1_record_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1323,7 +2170,7 @@ func (x *ProcessInstanceResultRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProcessInstanceResultRecord.ProtoReflect.Descriptor instead.
 func (*ProcessInstanceResultRecord) Descriptor() ([]byte, []int) {
-	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{8}
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ProcessInstanceResultRecord) GetBpmnProcessId() string {
@@ -1379,7 +2226,7 @@ type Header struct {
 
 func (x *Header) Reset() {
 	*x = Header{}
-	mi := &file_weft_record_v1_record_proto_msgTypes[9]
+	mi := &file_weft_record_v1_record_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1391,7 +2238,7 @@ func (x *Header) String() string {
 func (*Header) ProtoMessage() {}
 
 func (x *Header) ProtoReflect() protoreflect.Message {
-	mi := &file_weft_record_v1_record_proto_msgTypes[9]
+	mi := &file_weft_record_v1_record_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1404,7 +2251,7 @@ func (x *Header) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Header.ProtoReflect.Descriptor instead.
 func (*Header) Descriptor() ([]byte, []int) {
-	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{9}
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Header) GetKey() string {
@@ -1453,7 +2300,7 @@ type JobRecord struct {
 
 func (x *JobRecord) Reset() {
 	*x = JobRecord{}
-	mi := &file_weft_record_v1_record_proto_msgTypes[10]
+	mi := &file_weft_record_v1_record_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1465,7 +2312,7 @@ func (x *JobRecord) String() string {
 func (*JobRecord) ProtoMessage() {}
 
 func (x *JobRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_weft_record_v1_record_proto_msgTypes[10]
+	mi := &file_weft_record_v1_record_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1478,7 +2325,7 @@ func (x *JobRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobRecord.ProtoReflect.Descriptor instead.
 func (*JobRecord) Descriptor() ([]byte, []int) {
-	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{10}
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *JobRecord) GetType() string {
@@ -1625,7 +2472,7 @@ type JobBatchRecord struct {
 
 func (x *JobBatchRecord) Reset() {
 	*x = JobBatchRecord{}
-	mi := &file_weft_record_v1_record_proto_msgTypes[11]
+	mi := &file_weft_record_v1_record_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1637,7 +2484,7 @@ func (x *JobBatchRecord) String() string {
 func (*JobBatchRecord) ProtoMessage() {}
 
 func (x *JobBatchRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_weft_record_v1_record_proto_msgTypes[11]
+	mi := &file_weft_record_v1_record_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1650,7 +2497,7 @@ func (x *JobBatchRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobBatchRecord.ProtoReflect.Descriptor instead.
 func (*JobBatchRecord) Descriptor() ([]byte, []int) {
-	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{11}
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *JobBatchRecord) GetType() string {
@@ -1735,7 +2582,7 @@ type IncidentRecord struct {
 
 func (x *IncidentRecord) Reset() {
 	*x = IncidentRecord{}
-	mi := &file_weft_record_v1_record_proto_msgTypes[12]
+	mi := &file_weft_record_v1_record_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1747,7 +2594,7 @@ func (x *IncidentRecord) String() string {
 func (*IncidentRecord) ProtoMessage() {}
 
 func (x *IncidentRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_weft_record_v1_record_proto_msgTypes[12]
+	mi := &file_weft_record_v1_record_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1760,7 +2607,7 @@ func (x *IncidentRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IncidentRecord.ProtoReflect.Descriptor instead.
 func (*IncidentRecord) Descriptor() ([]byte, []int) {
-	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{12}
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *IncidentRecord) GetErrorType() string {
@@ -1850,7 +2697,7 @@ type VariableRecord struct {
 
 func (x *VariableRecord) Reset() {
 	*x = VariableRecord{}
-	mi := &file_weft_record_v1_record_proto_msgTypes[13]
+	mi := &file_weft_record_v1_record_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1862,7 +2709,7 @@ func (x *VariableRecord) String() string {
 func (*VariableRecord) ProtoMessage() {}
 
 func (x *VariableRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_weft_record_v1_record_proto_msgTypes[13]
+	mi := &file_weft_record_v1_record_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1875,7 +2722,7 @@ func (x *VariableRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VariableRecord.ProtoReflect.Descriptor instead.
 func (*VariableRecord) Descriptor() ([]byte, []int) {
-	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{13}
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *VariableRecord) GetName() string {
@@ -1940,7 +2787,7 @@ type VariableDocumentRecord struct {
 
 func (x *VariableDocumentRecord) Reset() {
 	*x = VariableDocumentRecord{}
-	mi := &file_weft_record_v1_record_proto_msgTypes[14]
+	mi := &file_weft_record_v1_record_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1952,7 +2799,7 @@ func (x *VariableDocumentRecord) String() string {
 func (*VariableDocumentRecord) ProtoMessage() {}
 
 func (x *VariableDocumentRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_weft_record_v1_record_proto_msgTypes[14]
+	mi := &file_weft_record_v1_record_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1965,7 +2812,7 @@ func (x *VariableDocumentRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VariableDocumentRecord.ProtoReflect.Descriptor instead.
 func (*VariableDocumentRecord) Descriptor() ([]byte, []int) {
-	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{14}
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *VariableDocumentRecord) GetScopeKey() int64 {
@@ -2005,7 +2852,7 @@ type MessageRecord struct {
 
 func (x *MessageRecord) Reset() {
 	*x = MessageRecord{}
-	mi := &file_weft_record_v1_record_proto_msgTypes[15]
+	mi := &file_weft_record_v1_record_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2017,7 +2864,7 @@ func (x *MessageRecord) String() string {
 func (*MessageRecord) ProtoMessage() {}
 
 func (x *MessageRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_weft_record_v1_record_proto_msgTypes[15]
+	mi := &file_weft_record_v1_record_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2030,7 +2877,7 @@ func (x *MessageRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MessageRecord.ProtoReflect.Descriptor instead.
 func (*MessageRecord) Descriptor() ([]byte, []int) {
-	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{15}
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *MessageRecord) GetName() string {
@@ -2101,7 +2948,7 @@ type CommandDistributionRecord struct {
 
 func (x *CommandDistributionRecord) Reset() {
 	*x = CommandDistributionRecord{}
-	mi := &file_weft_record_v1_record_proto_msgTypes[16]
+	mi := &file_weft_record_v1_record_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2113,7 +2960,7 @@ func (x *CommandDistributionRecord) String() string {
 func (*CommandDistributionRecord) ProtoMessage() {}
 
 func (x *CommandDistributionRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_weft_record_v1_record_proto_msgTypes[16]
+	mi := &file_weft_record_v1_record_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2126,7 +2973,7 @@ func (x *CommandDistributionRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommandDistributionRecord.ProtoReflect.Descriptor instead.
 func (*CommandDistributionRecord) Descriptor() ([]byte, []int) {
-	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{16}
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *CommandDistributionRecord) GetPartitionId() int32 {
@@ -2186,7 +3033,7 @@ type MessageSubscriptionRecord struct {
 
 func (x *MessageSubscriptionRecord) Reset() {
 	*x = MessageSubscriptionRecord{}
-	mi := &file_weft_record_v1_record_proto_msgTypes[17]
+	mi := &file_weft_record_v1_record_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2198,7 +3045,7 @@ func (x *MessageSubscriptionRecord) String() string {
 func (*MessageSubscriptionRecord) ProtoMessage() {}
 
 func (x *MessageSubscriptionRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_weft_record_v1_record_proto_msgTypes[17]
+	mi := &file_weft_record_v1_record_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2211,7 +3058,7 @@ func (x *MessageSubscriptionRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MessageSubscriptionRecord.ProtoReflect.Descriptor instead.
 func (*MessageSubscriptionRecord) Descriptor() ([]byte, []int) {
-	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{17}
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *MessageSubscriptionRecord) GetProcessInstanceKey() int64 {
@@ -2300,7 +3147,7 @@ type ProcessMessageSubscriptionRecord struct {
 
 func (x *ProcessMessageSubscriptionRecord) Reset() {
 	*x = ProcessMessageSubscriptionRecord{}
-	mi := &file_weft_record_v1_record_proto_msgTypes[18]
+	mi := &file_weft_record_v1_record_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2312,7 +3159,7 @@ func (x *ProcessMessageSubscriptionRecord) String() string {
 func (*ProcessMessageSubscriptionRecord) ProtoMessage() {}
 
 func (x *ProcessMessageSubscriptionRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_weft_record_v1_record_proto_msgTypes[18]
+	mi := &file_weft_record_v1_record_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2325,7 +3172,7 @@ func (x *ProcessMessageSubscriptionRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProcessMessageSubscriptionRecord.ProtoReflect.Descriptor instead.
 func (*ProcessMessageSubscriptionRecord) Descriptor() ([]byte, []int) {
-	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{18}
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ProcessMessageSubscriptionRecord) GetSubscriptionPartitionId() int32 {
@@ -2418,7 +3265,7 @@ type SignalRecord struct {
 
 func (x *SignalRecord) Reset() {
 	*x = SignalRecord{}
-	mi := &file_weft_record_v1_record_proto_msgTypes[19]
+	mi := &file_weft_record_v1_record_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2430,7 +3277,7 @@ func (x *SignalRecord) String() string {
 func (*SignalRecord) ProtoMessage() {}
 
 func (x *SignalRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_weft_record_v1_record_proto_msgTypes[19]
+	mi := &file_weft_record_v1_record_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2443,7 +3290,7 @@ func (x *SignalRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignalRecord.ProtoReflect.Descriptor instead.
 func (*SignalRecord) Descriptor() ([]byte, []int) {
-	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{19}
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *SignalRecord) GetSignalName() string {
@@ -2484,7 +3331,7 @@ type SignalSubscriptionRecord struct {
 
 func (x *SignalSubscriptionRecord) Reset() {
 	*x = SignalSubscriptionRecord{}
-	mi := &file_weft_record_v1_record_proto_msgTypes[20]
+	mi := &file_weft_record_v1_record_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2496,7 +3343,7 @@ func (x *SignalSubscriptionRecord) String() string {
 func (*SignalSubscriptionRecord) ProtoMessage() {}
 
 func (x *SignalSubscriptionRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_weft_record_v1_record_proto_msgTypes[20]
+	mi := &file_weft_record_v1_record_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2509,7 +3356,7 @@ func (x *SignalSubscriptionRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignalSubscriptionRecord.ProtoReflect.Descriptor instead.
 func (*SignalSubscriptionRecord) Descriptor() ([]byte, []int) {
-	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{20}
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *SignalSubscriptionRecord) GetProcessDefinitionKey() int64 {
@@ -2576,7 +3423,7 @@ type TimerRecord struct {
 
 func (x *TimerRecord) Reset() {
 	*x = TimerRecord{}
-	mi := &file_weft_record_v1_record_proto_msgTypes[21]
+	mi := &file_weft_record_v1_record_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2588,7 +3435,7 @@ func (x *TimerRecord) String() string {
 func (*TimerRecord) ProtoMessage() {}
 
 func (x *TimerRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_weft_record_v1_record_proto_msgTypes[21]
+	mi := &file_weft_record_v1_record_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2601,7 +3448,7 @@ func (x *TimerRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TimerRecord.ProtoReflect.Descriptor instead.
 func (*TimerRecord) Descriptor() ([]byte, []int) {
-	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{21}
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *TimerRecord) GetElementInstanceKey() int64 {
@@ -2674,7 +3521,7 @@ type ProcessEventRecord struct {
 
 func (x *ProcessEventRecord) Reset() {
 	*x = ProcessEventRecord{}
-	mi := &file_weft_record_v1_record_proto_msgTypes[22]
+	mi := &file_weft_record_v1_record_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2686,7 +3533,7 @@ func (x *ProcessEventRecord) String() string {
 func (*ProcessEventRecord) ProtoMessage() {}
 
 func (x *ProcessEventRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_weft_record_v1_record_proto_msgTypes[22]
+	mi := &file_weft_record_v1_record_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2699,7 +3546,7 @@ func (x *ProcessEventRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProcessEventRecord.ProtoReflect.Descriptor instead.
 func (*ProcessEventRecord) Descriptor() ([]byte, []int) {
-	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{22}
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ProcessEventRecord) GetScopeKey() int64 {
@@ -2755,7 +3602,7 @@ var File_weft_record_v1_record_proto protoreflect.FileDescriptor
 
 const file_weft_record_v1_record_proto_rawDesc = "" +
 	"\n" +
-	"\x1bweft/record/v1/record.proto\x12\x0eweft.record.v1\"\xcb\x0e\n" +
+	"\x1bweft/record/v1/record.proto\x12\x0eweft.record.v1\"\xc9\x10\n" +
 	"\x06Record\x12\x1a\n" +
 	"\bposition\x18\x01 \x01(\x03R\bposition\x124\n" +
 	"\x16source_record_position\x18\x02 \x01(\x03R\x14sourceRecordPosition\x12\x10\n" +
@@ -2790,7 +3637,10 @@ const file_weft_record_v1_record_proto_rawDesc = "" +
 	"\x06signal\x18\" \x01(\v2\x1c.weft.record.v1.SignalRecordH\x00R\x06signal\x12[\n" +
 	"\x13signal_subscription\x18# \x01(\v2(.weft.record.v1.SignalSubscriptionRecordH\x00R\x12signalSubscription\x123\n" +
 	"\x05timer\x18$ \x01(\v2\x1b.weft.record.v1.TimerRecordH\x00R\x05timer\x12I\n" +
-	"\rprocess_event\x18% \x01(\v2\".weft.record.v1.ProcessEventRecordH\x00R\fprocessEventB\a\n" +
+	"\rprocess_event\x18% \x01(\v2\".weft.record.v1.ProcessEventRecordH\x00R\fprocessEvent\x12a\n" +
+	"\x15decision_requirements\x18& \x01(\v2*.weft.record.v1.DecisionRequirementsRecordH\x00R\x14decisionRequirements\x12<\n" +
+	"\bdecision\x18' \x01(\v2\x1e.weft.record.v1.DecisionRecordH\x00R\bdecision\x12[\n" +
+	"\x13decision_evaluation\x18( \x01(\v2(.weft.record.v1.DecisionEvaluationRecordH\x00R\x12decisionEvaluationB\a\n" +
 	"\x05value\"U\n" +
 	"\x12DeploymentResource\x12#\n" +
 	"\rresource_name\x18\x01 \x01(\tR\fresourceName\x12\x1a\n" +
@@ -2802,11 +3652,91 @@ const file_weft_record_v1_record_proto_rawDesc = "" +
 	"\rresource_name\x18\x04 \x01(\tR\fresourceName\x12\x1a\n" +
 	"\bchecksum\x18\x05 \x01(\fR\bchecksum\x12!\n" +
 	"\fis_duplicate\x18\x06 \x01(\bR\visDuplicate\x12\x1b\n" +
-	"\ttenant_id\x18\a \x01(\tR\btenantId\"\xc1\x01\n" +
+	"\ttenant_id\x18\a \x01(\tR\btenantId\"\x84\x03\n" +
 	"\x10DeploymentRecord\x12@\n" +
 	"\tresources\x18\x01 \x03(\v2\".weft.record.v1.DeploymentResourceR\tresources\x12N\n" +
 	"\x12processes_metadata\x18\x02 \x03(\v2\x1f.weft.record.v1.ProcessMetadataR\x11processesMetadata\x12\x1b\n" +
-	"\ttenant_id\x18\x03 \x01(\tR\btenantId\"\x81\x02\n" +
+	"\ttenant_id\x18\x03 \x01(\tR\btenantId\x12r\n" +
+	"\x1edecision_requirements_metadata\x18\x04 \x03(\v2,.weft.record.v1.DecisionRequirementsMetadataR\x1cdecisionRequirementsMetadata\x12M\n" +
+	"\x12decisions_metadata\x18\x05 \x03(\v2\x1e.weft.record.v1.DecisionRecordR\x11decisionsMetadata\"\xb5\x03\n" +
+	"\x1cDecisionRequirementsMetadata\x128\n" +
+	"\x18decision_requirements_id\x18\x01 \x01(\tR\x16decisionRequirementsId\x12<\n" +
+	"\x1adecision_requirements_name\x18\x02 \x01(\tR\x18decisionRequirementsName\x12B\n" +
+	"\x1ddecision_requirements_version\x18\x03 \x01(\x05R\x1bdecisionRequirementsVersion\x12:\n" +
+	"\x19decision_requirements_key\x18\x04 \x01(\x03R\x17decisionRequirementsKey\x12\x1c\n" +
+	"\tnamespace\x18\x05 \x01(\tR\tnamespace\x12#\n" +
+	"\rresource_name\x18\x06 \x01(\tR\fresourceName\x12\x1a\n" +
+	"\bchecksum\x18\a \x01(\fR\bchecksum\x12!\n" +
+	"\fis_duplicate\x18\b \x01(\bR\visDuplicate\x12\x1b\n" +
+	"\ttenant_id\x18\t \x01(\tR\btenantId\"\xac\x03\n" +
+	"\x1aDecisionRequirementsRecord\x128\n" +
+	"\x18decision_requirements_id\x18\x01 \x01(\tR\x16decisionRequirementsId\x12<\n" +
+	"\x1adecision_requirements_name\x18\x02 \x01(\tR\x18decisionRequirementsName\x12B\n" +
+	"\x1ddecision_requirements_version\x18\x03 \x01(\x05R\x1bdecisionRequirementsVersion\x12:\n" +
+	"\x19decision_requirements_key\x18\x04 \x01(\x03R\x17decisionRequirementsKey\x12\x1c\n" +
+	"\tnamespace\x18\x05 \x01(\tR\tnamespace\x12#\n" +
+	"\rresource_name\x18\x06 \x01(\tR\fresourceName\x12\x1a\n" +
+	"\bchecksum\x18\a \x01(\fR\bchecksum\x12\x1a\n" +
+	"\bresource\x18\b \x01(\fR\bresource\x12\x1b\n" +
+	"\ttenant_id\x18\t \x01(\tR\btenantId\"\xc9\x02\n" +
+	"\x0eDecisionRecord\x12\x1f\n" +
+	"\vdecision_id\x18\x01 \x01(\tR\n" +
+	"decisionId\x12#\n" +
+	"\rdecision_name\x18\x02 \x01(\tR\fdecisionName\x12\x18\n" +
+	"\aversion\x18\x03 \x01(\x05R\aversion\x12!\n" +
+	"\fdecision_key\x18\x04 \x01(\x03R\vdecisionKey\x128\n" +
+	"\x18decision_requirements_id\x18\x05 \x01(\tR\x16decisionRequirementsId\x12:\n" +
+	"\x19decision_requirements_key\x18\x06 \x01(\x03R\x17decisionRequirementsKey\x12!\n" +
+	"\fis_duplicate\x18\a \x01(\bR\visDuplicate\x12\x1b\n" +
+	"\ttenant_id\x18\b \x01(\tR\btenantId\"\xa9\x06\n" +
+	"\x18DecisionEvaluationRecord\x12!\n" +
+	"\fdecision_key\x18\x01 \x01(\x03R\vdecisionKey\x12\x1f\n" +
+	"\vdecision_id\x18\x02 \x01(\tR\n" +
+	"decisionId\x12#\n" +
+	"\rdecision_name\x18\x03 \x01(\tR\fdecisionName\x12)\n" +
+	"\x10decision_version\x18\x04 \x01(\x05R\x0fdecisionVersion\x128\n" +
+	"\x18decision_requirements_id\x18\x05 \x01(\tR\x16decisionRequirementsId\x12:\n" +
+	"\x19decision_requirements_key\x18\x06 \x01(\x03R\x17decisionRequirementsKey\x12'\n" +
+	"\x0fdecision_output\x18\a \x01(\tR\x0edecisionOutput\x12\x1c\n" +
+	"\tvariables\x18\b \x01(\fR\tvariables\x124\n" +
+	"\x16process_definition_key\x18\t \x01(\x03R\x14processDefinitionKey\x12&\n" +
+	"\x0fbpmn_process_id\x18\n" +
+	" \x01(\tR\rbpmnProcessId\x120\n" +
+	"\x14process_instance_key\x18\v \x01(\x03R\x12processInstanceKey\x120\n" +
+	"\x14element_instance_key\x18\f \x01(\x03R\x12elementInstanceKey\x12\x1d\n" +
+	"\n" +
+	"element_id\x18\r \x01(\tR\telementId\x12R\n" +
+	"\x13evaluated_decisions\x18\x0e \x03(\v2!.weft.record.v1.EvaluatedDecisionR\x12evaluatedDecisions\x12<\n" +
+	"\x1aevaluation_failure_message\x18\x0f \x01(\tR\x18evaluationFailureMessage\x12,\n" +
+	"\x12failed_decision_id\x18\x10 \x01(\tR\x10failedDecisionId\x12\x1b\n" +
+	"\ttenant_id\x18\x11 \x01(\tR\btenantId\"\x9f\x03\n" +
+	"\x11EvaluatedDecision\x12\x1f\n" +
+	"\vdecision_id\x18\x01 \x01(\tR\n" +
+	"decisionId\x12#\n" +
+	"\rdecision_name\x18\x02 \x01(\tR\fdecisionName\x12!\n" +
+	"\fdecision_key\x18\x03 \x01(\x03R\vdecisionKey\x12)\n" +
+	"\x10decision_version\x18\x04 \x01(\x05R\x0fdecisionVersion\x12#\n" +
+	"\rdecision_type\x18\x05 \x01(\tR\fdecisionType\x12'\n" +
+	"\x0fdecision_output\x18\x06 \x01(\tR\x0edecisionOutput\x12I\n" +
+	"\x10evaluated_inputs\x18\a \x03(\v2\x1e.weft.record.v1.EvaluatedInputR\x0fevaluatedInputs\x12@\n" +
+	"\rmatched_rules\x18\b \x03(\v2\x1b.weft.record.v1.MatchedRuleR\fmatchedRules\x12\x1b\n" +
+	"\ttenant_id\x18\t \x01(\tR\btenantId\"k\n" +
+	"\x0eEvaluatedInput\x12\x19\n" +
+	"\binput_id\x18\x01 \x01(\tR\ainputId\x12\x1d\n" +
+	"\n" +
+	"input_name\x18\x02 \x01(\tR\tinputName\x12\x1f\n" +
+	"\vinput_value\x18\x03 \x01(\tR\n" +
+	"inputValue\"\x93\x01\n" +
+	"\vMatchedRule\x12\x17\n" +
+	"\arule_id\x18\x01 \x01(\tR\x06ruleId\x12\x1d\n" +
+	"\n" +
+	"rule_index\x18\x02 \x01(\x05R\truleIndex\x12L\n" +
+	"\x11evaluated_outputs\x18\x03 \x03(\v2\x1f.weft.record.v1.EvaluatedOutputR\x10evaluatedOutputs\"r\n" +
+	"\x0fEvaluatedOutput\x12\x1b\n" +
+	"\toutput_id\x18\x01 \x01(\tR\boutputId\x12\x1f\n" +
+	"\voutput_name\x18\x02 \x01(\tR\n" +
+	"outputName\x12!\n" +
+	"\foutput_value\x18\x03 \x01(\tR\voutputValue\"\x81\x02\n" +
 	"\rProcessRecord\x12&\n" +
 	"\x0fbpmn_process_id\x18\x01 \x01(\tR\rbpmnProcessId\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\x05R\aversion\x124\n" +
@@ -3047,7 +3977,7 @@ func file_weft_record_v1_record_proto_rawDescGZIP() []byte {
 }
 
 var file_weft_record_v1_record_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_weft_record_v1_record_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_weft_record_v1_record_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
 var file_weft_record_v1_record_proto_goTypes = []any{
 	(RecordType)(0),                          // 0: weft.record.v1.RecordType
 	(ValueType)(0),                           // 1: weft.record.v1.ValueType
@@ -3056,61 +3986,78 @@ var file_weft_record_v1_record_proto_goTypes = []any{
 	(*DeploymentResource)(nil),               // 4: weft.record.v1.DeploymentResource
 	(*ProcessMetadata)(nil),                  // 5: weft.record.v1.ProcessMetadata
 	(*DeploymentRecord)(nil),                 // 6: weft.record.v1.DeploymentRecord
-	(*ProcessRecord)(nil),                    // 7: weft.record.v1.ProcessRecord
-	(*ProcessInstanceRecord)(nil),            // 8: weft.record.v1.ProcessInstanceRecord
-	(*StartInstruction)(nil),                 // 9: weft.record.v1.StartInstruction
-	(*ProcessInstanceCreationRecord)(nil),    // 10: weft.record.v1.ProcessInstanceCreationRecord
-	(*ProcessInstanceResultRecord)(nil),      // 11: weft.record.v1.ProcessInstanceResultRecord
-	(*Header)(nil),                           // 12: weft.record.v1.Header
-	(*JobRecord)(nil),                        // 13: weft.record.v1.JobRecord
-	(*JobBatchRecord)(nil),                   // 14: weft.record.v1.JobBatchRecord
-	(*IncidentRecord)(nil),                   // 15: weft.record.v1.IncidentRecord
-	(*VariableRecord)(nil),                   // 16: weft.record.v1.VariableRecord
-	(*VariableDocumentRecord)(nil),           // 17: weft.record.v1.VariableDocumentRecord
-	(*MessageRecord)(nil),                    // 18: weft.record.v1.MessageRecord
-	(*CommandDistributionRecord)(nil),        // 19: weft.record.v1.CommandDistributionRecord
-	(*MessageSubscriptionRecord)(nil),        // 20: weft.record.v1.MessageSubscriptionRecord
-	(*ProcessMessageSubscriptionRecord)(nil), // 21: weft.record.v1.ProcessMessageSubscriptionRecord
-	(*SignalRecord)(nil),                     // 22: weft.record.v1.SignalRecord
-	(*SignalSubscriptionRecord)(nil),         // 23: weft.record.v1.SignalSubscriptionRecord
-	(*TimerRecord)(nil),                      // 24: weft.record.v1.TimerRecord
-	(*ProcessEventRecord)(nil),               // 25: weft.record.v1.ProcessEventRecord
+	(*DecisionRequirementsMetadata)(nil),     // 7: weft.record.v1.DecisionRequirementsMetadata
+	(*DecisionRequirementsRecord)(nil),       // 8: weft.record.v1.DecisionRequirementsRecord
+	(*DecisionRecord)(nil),                   // 9: weft.record.v1.DecisionRecord
+	(*DecisionEvaluationRecord)(nil),         // 10: weft.record.v1.DecisionEvaluationRecord
+	(*EvaluatedDecision)(nil),                // 11: weft.record.v1.EvaluatedDecision
+	(*EvaluatedInput)(nil),                   // 12: weft.record.v1.EvaluatedInput
+	(*MatchedRule)(nil),                      // 13: weft.record.v1.MatchedRule
+	(*EvaluatedOutput)(nil),                  // 14: weft.record.v1.EvaluatedOutput
+	(*ProcessRecord)(nil),                    // 15: weft.record.v1.ProcessRecord
+	(*ProcessInstanceRecord)(nil),            // 16: weft.record.v1.ProcessInstanceRecord
+	(*StartInstruction)(nil),                 // 17: weft.record.v1.StartInstruction
+	(*ProcessInstanceCreationRecord)(nil),    // 18: weft.record.v1.ProcessInstanceCreationRecord
+	(*ProcessInstanceResultRecord)(nil),      // 19: weft.record.v1.ProcessInstanceResultRecord
+	(*Header)(nil),                           // 20: weft.record.v1.Header
+	(*JobRecord)(nil),                        // 21: weft.record.v1.JobRecord
+	(*JobBatchRecord)(nil),                   // 22: weft.record.v1.JobBatchRecord
+	(*IncidentRecord)(nil),                   // 23: weft.record.v1.IncidentRecord
+	(*VariableRecord)(nil),                   // 24: weft.record.v1.VariableRecord
+	(*VariableDocumentRecord)(nil),           // 25: weft.record.v1.VariableDocumentRecord
+	(*MessageRecord)(nil),                    // 26: weft.record.v1.MessageRecord
+	(*CommandDistributionRecord)(nil),        // 27: weft.record.v1.CommandDistributionRecord
+	(*MessageSubscriptionRecord)(nil),        // 28: weft.record.v1.MessageSubscriptionRecord
+	(*ProcessMessageSubscriptionRecord)(nil), // 29: weft.record.v1.ProcessMessageSubscriptionRecord
+	(*SignalRecord)(nil),                     // 30: weft.record.v1.SignalRecord
+	(*SignalSubscriptionRecord)(nil),         // 31: weft.record.v1.SignalSubscriptionRecord
+	(*TimerRecord)(nil),                      // 32: weft.record.v1.TimerRecord
+	(*ProcessEventRecord)(nil),               // 33: weft.record.v1.ProcessEventRecord
 }
 var file_weft_record_v1_record_proto_depIdxs = []int32{
 	0,  // 0: weft.record.v1.Record.record_type:type_name -> weft.record.v1.RecordType
 	1,  // 1: weft.record.v1.Record.value_type:type_name -> weft.record.v1.ValueType
 	2,  // 2: weft.record.v1.Record.rejection_type:type_name -> weft.record.v1.RejectionType
 	6,  // 3: weft.record.v1.Record.deployment:type_name -> weft.record.v1.DeploymentRecord
-	7,  // 4: weft.record.v1.Record.process:type_name -> weft.record.v1.ProcessRecord
-	8,  // 5: weft.record.v1.Record.process_instance:type_name -> weft.record.v1.ProcessInstanceRecord
-	10, // 6: weft.record.v1.Record.process_instance_creation:type_name -> weft.record.v1.ProcessInstanceCreationRecord
-	11, // 7: weft.record.v1.Record.process_instance_result:type_name -> weft.record.v1.ProcessInstanceResultRecord
-	13, // 8: weft.record.v1.Record.job:type_name -> weft.record.v1.JobRecord
-	14, // 9: weft.record.v1.Record.job_batch:type_name -> weft.record.v1.JobBatchRecord
-	15, // 10: weft.record.v1.Record.incident:type_name -> weft.record.v1.IncidentRecord
-	16, // 11: weft.record.v1.Record.variable:type_name -> weft.record.v1.VariableRecord
-	17, // 12: weft.record.v1.Record.variable_document:type_name -> weft.record.v1.VariableDocumentRecord
-	18, // 13: weft.record.v1.Record.message:type_name -> weft.record.v1.MessageRecord
-	19, // 14: weft.record.v1.Record.command_distribution:type_name -> weft.record.v1.CommandDistributionRecord
-	20, // 15: weft.record.v1.Record.message_subscription:type_name -> weft.record.v1.MessageSubscriptionRecord
-	21, // 16: weft.record.v1.Record.process_message_subscription:type_name -> weft.record.v1.ProcessMessageSubscriptionRecord
-	22, // 17: weft.record.v1.Record.signal:type_name -> weft.record.v1.SignalRecord
-	23, // 18: weft.record.v1.Record.signal_subscription:type_name -> weft.record.v1.SignalSubscriptionRecord
-	24, // 19: weft.record.v1.Record.timer:type_name -> weft.record.v1.TimerRecord
-	25, // 20: weft.record.v1.Record.process_event:type_name -> weft.record.v1.ProcessEventRecord
-	4,  // 21: weft.record.v1.DeploymentRecord.resources:type_name -> weft.record.v1.DeploymentResource
-	5,  // 22: weft.record.v1.DeploymentRecord.processes_metadata:type_name -> weft.record.v1.ProcessMetadata
-	9,  // 23: weft.record.v1.ProcessInstanceCreationRecord.start_instructions:type_name -> weft.record.v1.StartInstruction
-	12, // 24: weft.record.v1.JobRecord.custom_headers:type_name -> weft.record.v1.Header
-	13, // 25: weft.record.v1.JobBatchRecord.jobs:type_name -> weft.record.v1.JobRecord
-	1,  // 26: weft.record.v1.CommandDistributionRecord.value_type:type_name -> weft.record.v1.ValueType
-	6,  // 27: weft.record.v1.CommandDistributionRecord.deployment:type_name -> weft.record.v1.DeploymentRecord
-	22, // 28: weft.record.v1.CommandDistributionRecord.signal:type_name -> weft.record.v1.SignalRecord
-	29, // [29:29] is the sub-list for method output_type
-	29, // [29:29] is the sub-list for method input_type
-	29, // [29:29] is the sub-list for extension type_name
-	29, // [29:29] is the sub-list for extension extendee
-	0,  // [0:29] is the sub-list for field type_name
+	15, // 4: weft.record.v1.Record.process:type_name -> weft.record.v1.ProcessRecord
+	16, // 5: weft.record.v1.Record.process_instance:type_name -> weft.record.v1.ProcessInstanceRecord
+	18, // 6: weft.record.v1.Record.process_instance_creation:type_name -> weft.record.v1.ProcessInstanceCreationRecord
+	19, // 7: weft.record.v1.Record.process_instance_result:type_name -> weft.record.v1.ProcessInstanceResultRecord
+	21, // 8: weft.record.v1.Record.job:type_name -> weft.record.v1.JobRecord
+	22, // 9: weft.record.v1.Record.job_batch:type_name -> weft.record.v1.JobBatchRecord
+	23, // 10: weft.record.v1.Record.incident:type_name -> weft.record.v1.IncidentRecord
+	24, // 11: weft.record.v1.Record.variable:type_name -> weft.record.v1.VariableRecord
+	25, // 12: weft.record.v1.Record.variable_document:type_name -> weft.record.v1.VariableDocumentRecord
+	26, // 13: weft.record.v1.Record.message:type_name -> weft.record.v1.MessageRecord
+	27, // 14: weft.record.v1.Record.command_distribution:type_name -> weft.record.v1.CommandDistributionRecord
+	28, // 15: weft.record.v1.Record.message_subscription:type_name -> weft.record.v1.MessageSubscriptionRecord
+	29, // 16: weft.record.v1.Record.process_message_subscription:type_name -> weft.record.v1.ProcessMessageSubscriptionRecord
+	30, // 17: weft.record.v1.Record.signal:type_name -> weft.record.v1.SignalRecord
+	31, // 18: weft.record.v1.Record.signal_subscription:type_name -> weft.record.v1.SignalSubscriptionRecord
+	32, // 19: weft.record.v1.Record.timer:type_name -> weft.record.v1.TimerRecord
+	33, // 20: weft.record.v1.Record.process_event:type_name -> weft.record.v1.ProcessEventRecord
+	8,  // 21: weft.record.v1.Record.decision_requirements:type_name -> weft.record.v1.DecisionRequirementsRecord
+	9,  // 22: weft.record.v1.Record.decision:type_name -> weft.record.v1.DecisionRecord
+	10, // 23: weft.record.v1.Record.decision_evaluation:type_name -> weft.record.v1.DecisionEvaluationRecord
+	4,  // 24: weft.record.v1.DeploymentRecord.resources:type_name -> weft.record.v1.DeploymentResource
+	5,  // 25: weft.record.v1.DeploymentRecord.processes_metadata:type_name -> weft.record.v1.ProcessMetadata
+	7,  // 26: weft.record.v1.DeploymentRecord.decision_requirements_metadata:type_name -> weft.record.v1.DecisionRequirementsMetadata
+	9,  // 27: weft.record.v1.DeploymentRecord.decisions_metadata:type_name -> weft.record.v1.DecisionRecord
+	11, // 28: weft.record.v1.DecisionEvaluationRecord.evaluated_decisions:type_name -> weft.record.v1.EvaluatedDecision
+	12, // 29: weft.record.v1.EvaluatedDecision.evaluated_inputs:type_name -> weft.record.v1.EvaluatedInput
+	13, // 30: weft.record.v1.EvaluatedDecision.matched_rules:type_name -> weft.record.v1.MatchedRule
+	14, // 31: weft.record.v1.MatchedRule.evaluated_outputs:type_name -> weft.record.v1.EvaluatedOutput
+	17, // 32: weft.record.v1.ProcessInstanceCreationRecord.start_instructions:type_name -> weft.record.v1.StartInstruction
+	20, // 33: weft.record.v1.JobRecord.custom_headers:type_name -> weft.record.v1.Header
+	21, // 34: weft.record.v1.JobBatchRecord.jobs:type_name -> weft.record.v1.JobRecord
+	1,  // 35: weft.record.v1.CommandDistributionRecord.value_type:type_name -> weft.record.v1.ValueType
+	6,  // 36: weft.record.v1.CommandDistributionRecord.deployment:type_name -> weft.record.v1.DeploymentRecord
+	30, // 37: weft.record.v1.CommandDistributionRecord.signal:type_name -> weft.record.v1.SignalRecord
+	38, // [38:38] is the sub-list for method output_type
+	38, // [38:38] is the sub-list for method input_type
+	38, // [38:38] is the sub-list for extension type_name
+	38, // [38:38] is the sub-list for extension extendee
+	0,  // [0:38] is the sub-list for field type_name
 }
 
 func init() { file_weft_record_v1_record_proto_init() }
@@ -3137,6 +4084,9 @@ func file_weft_record_v1_record_proto_init() {
 		(*Record_SignalSubscription)(nil),
 		(*Record_Timer)(nil),
 		(*Record_ProcessEvent)(nil),
+		(*Record_DecisionRequirements)(nil),
+		(*Record_Decision)(nil),
+		(*Record_DecisionEvaluation)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -3144,7 +4094,7 @@ func file_weft_record_v1_record_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_weft_record_v1_record_proto_rawDesc), len(file_weft_record_v1_record_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   23,
+			NumMessages:   31,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
