@@ -1,6 +1,10 @@
 package bpmn
 
-import "github.com/weftlabs/weft/broker/feel"
+import (
+	"sync"
+
+	"github.com/weftlabs/weft/broker/feel"
+)
 
 // ElementType names a kind of BPMN element with Zeebe's BpmnElementType
 // names, so records and the engine speak the same words as Zeebe.
@@ -84,9 +88,16 @@ type Process struct {
 	TimerStarts []*Element
 	// EventSubProcesses are the event sub-processes at process level.
 	EventSubProcesses []*Element
+	// HasInclusiveJoin is set when an inclusive gateway of the process joins flows.
+	HasInclusiveJoin bool
 
 	elements map[string]*Element
 	flows    map[string]*SequenceFlow
+
+	// reach memoizes CanReach: the elements each element can reach.
+	reachOnce sync.Once
+	reachMu   sync.Mutex
+	reach     map[*Element]map[*Element]bool
 }
 
 // Element returns the flow node with the given id, or nil if the process has none.
@@ -270,4 +281,40 @@ type SequenceFlow struct {
 	// body is an expression whether or not it starts with '=', as in Zeebe;
 	// Raw always carries the leading '='.
 	Condition *feel.Field
+}
+
+// CanReach reports whether a token at from can reach to by sequence flows of their
+// scope, also through the boundary events attached to the elements on the way. An
+// element reaches itself only through a cycle.
+func (p *Process) CanReach(from, to *Element) bool {
+	p.reachOnce.Do(func() { p.reach = map[*Element]map[*Element]bool{} })
+	p.reachMu.Lock()
+	defer p.reachMu.Unlock()
+	set, ok := p.reach[from]
+	if !ok {
+		set = map[*Element]bool{}
+		var stack []*Element
+		push := func(el *Element) {
+			for _, f := range el.Outgoing {
+				if t := f.Target; t != nil && !set[t] {
+					set[t] = true
+					stack = append(stack, t)
+				}
+			}
+			for _, b := range el.Boundaries {
+				if !set[b] {
+					set[b] = true
+					stack = append(stack, b)
+				}
+			}
+		}
+		push(from)
+		for len(stack) > 0 {
+			el := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			push(el)
+		}
+		p.reach[from] = set
+	}
+	return set[to]
 }

@@ -75,7 +75,7 @@ var support = map[kind]level{
 	{ElementMultiInstanceBody, EventUnspecified}: runs,
 
 	{ElementEventBasedGateway, EventUnspecified}: notYet,
-	{ElementInclusiveGateway, EventUnspecified}:  notYet,
+	{ElementInclusiveGateway, EventUnspecified}:  runs,
 }
 
 // unsupported returns the problem message for a kind the engine does not

@@ -142,6 +142,11 @@ func (pb *processBuilder) validate() {
 			pb.problem(el.ID, "the message '%s' must have a correlation key: add a zeebe:subscription with correlationKey to it", el.Message.ID)
 		}
 	}
+	for _, el := range p.Elements {
+		if el.Type == ElementInclusiveGateway && len(el.Incoming) > 1 {
+			p.HasInclusiveJoin = true
+		}
+	}
 	pb.checkStraightThroughLoops()
 	pb.checkSelfCall()
 	// A process that starts only through message, timer or signal start

@@ -106,9 +106,11 @@ func (p *processing) applyProcessInstance(key int64, intent string, v *recordpb.
 		if m := p.modelOf(v); m != nil {
 			if isJoin(m) {
 				for _, in := range m.Incoming {
-					tx.SetJoinCount(scopeKey, in.ID, tx.JoinCount(scopeKey, in.ID)-1)
+					if n := tx.JoinCount(scopeKey, in.ID); n > 0 {
+						tx.SetJoinCount(scopeKey, in.ID, n-1)
+						scope.ActiveFlows--
+					}
 				}
-				scope.ActiveFlows -= int32(len(m.Incoming))
 			} else if (len(m.Incoming) > 0 || m.Type == bpmn.ElementBoundaryEvent || m.Type == bpmn.ElementEventSubProcess) && scope.ActiveFlows > 0 {
 				scope.ActiveFlows--
 			}

@@ -92,6 +92,9 @@ func (p *processing) activateElementCommand() {
 			if len(el.model.Incoming) > 0 && s.GetActiveFlows() == 0 && s.GetValue().GetBpmnElementType() != miBody {
 				return // a token that a terminate end event ended on its way
 			}
+			if isInclusiveJoin(el.model) && !p.inclusiveReady(scope, el.model, el.proc) {
+				return // another activation took the tokens first
+			}
 		}
 		p.lifecycle(el, piActivating)
 	}
@@ -153,6 +156,8 @@ func (p *processing) onActivate(el element) {
 		p.completeElement(el)
 	case bpmn.ElementExclusiveGateway:
 		p.activateExclusiveGateway(el)
+	case bpmn.ElementInclusiveGateway:
+		p.activateInclusiveGateway(el)
 	case bpmn.ElementIntermediateCatchEvent, bpmn.ElementReceiveTask:
 		if el.model.Message != nil {
 			p.activateMessageCatch(el)
@@ -255,12 +260,14 @@ func (p *processing) completeElement(el element) {
 // and the flow scope may complete.
 func (p *processing) leave(el element, flows []*bpmn.SequenceFlow) {
 	if len(flows) == 0 {
+		p.recheckInclusiveJoins(el.value.GetFlowScopeKey(), el)
 		p.maybeCompleteScope(el.value.GetFlowScopeKey())
 		return
 	}
 	for _, f := range flows {
 		p.takeFlow(el, f)
 	}
+	p.recheckInclusiveJoins(el.value.GetFlowScopeKey(), el)
 }
 
 // takeFlow writes SEQUENCE_FLOW_TAKEN and the activation of its target; a parallel
@@ -274,7 +281,11 @@ func (p *processing) takeFlow(el element, f *bpmn.SequenceFlow) {
 	p.event(p.tx.NextKey(), piFlowTaken, v)
 
 	target := f.Target
-	if isJoin(target) {
+	if isInclusiveJoin(target) {
+		if !p.inclusiveReady(scope, target, el.proc) {
+			return // wait for the tokens that can still come
+		}
+	} else if isJoin(target) {
 		for _, in := range target.Incoming {
 			if p.tx.JoinCount(scope, in.ID) == 0 {
 				return // wait for the other tokens
@@ -286,7 +297,7 @@ func (p *processing) takeFlow(el element, f *bpmn.SequenceFlow) {
 
 // isJoin reports whether tokens arriving at an element must wait for each other.
 func isJoin(m *bpmn.Element) bool {
-	return m.Type == bpmn.ElementParallelGateway && len(m.Incoming) > 1
+	return (m.Type == bpmn.ElementParallelGateway || m.Type == bpmn.ElementInclusiveGateway) && len(m.Incoming) > 1
 }
 
 // maybeCompleteScope completes a flow scope that has no active element and no token
@@ -427,6 +438,7 @@ func (p *processing) finishTermination(el element) {
 		}
 	}
 	if scope > 0 {
+		p.recheckInclusiveJoins(scope, el)
 		p.maybeCompleteScope(scope)
 	}
 }

@@ -99,3 +99,14 @@ func (t *Txn) DeleteAwait(processInstanceKey int64) { t.del(i64Key(cfAwait, proc
 func (t *Txn) DeleteJoinCounts(scopeKey int64) {
 	t.deletePrefix(i64Key(cfJoin, scopeKey))
 }
+
+// JoinCounts returns the tokens waiting at joining gateways of a scope, by sequence flow id.
+func (t *Txn) JoinCounts(scopeKey int64) map[string]int64 {
+	out := map[string]int64{}
+	prefix := i64Key(cfJoin, scopeKey)
+	t.scan(prefix, func(k, v []byte) bool {
+		out[string(k[len(prefix):])] = int64(decodeU64(v))
+		return true
+	})
+	return out
+}
