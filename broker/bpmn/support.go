@@ -74,7 +74,7 @@ var support = map[kind]level{
 	{ElementEventSubProcess, EventUnspecified}:   runs,
 	{ElementMultiInstanceBody, EventUnspecified}: runs,
 
-	{ElementEventBasedGateway, EventUnspecified}: notYet,
+	{ElementEventBasedGateway, EventUnspecified}: runs,
 	{ElementInclusiveGateway, EventUnspecified}:  runs,
 }
 

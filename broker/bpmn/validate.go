@@ -80,6 +80,24 @@ func (pb *processBuilder) validate() {
 			if !pb.taskDefined[el] {
 				pb.problem(el.ID, "a %s must have a zeebe:taskDefinition with a job type", describe(kind{el.Type, el.EventType}))
 			}
+		case ElementEventBasedGateway:
+			if len(el.Outgoing) < 2 {
+				pb.problem(el.ID, "an event-based gateway must have at least two outgoing sequence flows")
+			}
+			for _, f := range el.Outgoing {
+				t := f.Target
+				if t == nil {
+					continue
+				}
+				ok := t.Type == ElementIntermediateCatchEvent &&
+					(t.EventType == EventMessage || t.EventType == EventTimer || t.EventType == EventSignal)
+				if !ok {
+					pb.problem(el.ID, "the sequence flow '%s' of the event-based gateway must lead to an intermediate message, timer or signal catch event, but leads to '%s'", f.ID, t.ID)
+				}
+				if len(t.Incoming) > 1 {
+					pb.problem(t.ID, "an event that follows an event-based gateway must have only the gateway's sequence flow coming in")
+				}
+			}
 		case ElementCallActivity:
 			if el.Called == nil {
 				pb.problem(el.ID, "a call activity must have a zeebe:calledElement with a processId")

@@ -396,7 +396,6 @@ func TestUnsupported(t *testing.T) {
 	cases := []struct {
 		xml, msg string
 	}{
-		{`<bpmn:eventBasedGateway id="x"/>`, "event-based gateway is not supported yet"},
 		{`<bpmn:startEvent id="x"><bpmn:messageEventDefinition/></bpmn:startEvent>`, "message start event is not supported yet"},
 		{`<bpmn:endEvent id="x"><bpmn:errorEventDefinition/></bpmn:endEvent>`, "error end event is not supported yet"},
 		// Kinds that Zeebe 8.3 does not run either.
@@ -438,7 +437,7 @@ func TestSupportTable(t *testing.T) {
 			t.Errorf("%v: empty message for a kind that does not run", k)
 		}
 	}
-	if runsKinds != 32 {
+	if runsKinds != 33 {
 		t.Errorf("%d kinds run; update the package's README and this test when the engine runs more", runsKinds)
 	}
 	known := map[ElementType]bool{ElementMultiInstanceBody: true, ElementEventSubProcess: true}
@@ -455,12 +454,12 @@ func TestSupportTable(t *testing.T) {
 // TestAllProblemsReported checks that one resource reports every problem,
 // not only the first, in a stable order.
 func TestAllProblemsReported(t *testing.T) {
-	doc := process(start + `<bpmn:serviceTask id="t1"/>` + `<bpmn:eventBasedGateway id="u"/>` +
+	doc := process(start + `<bpmn:serviceTask id="t1"/>` + `<bpmn:intermediateCatchEvent id="u"><bpmn:linkEventDefinition name="l"/></bpmn:intermediateCatchEvent>` +
 		flow("f1", "start", "ghost") + `<bpmn:endEvent id="e"/>` + flow("f2", "e", "t1"))
 	want := []Problem{
 		{"f1", "the sequence flow's targetRef 'ghost' is not a flow node of process 'p'"},
 		{"t1", "a service task must have a zeebe:taskDefinition with a job type"},
-		{"u", "event-based gateway is not supported yet"},
+		{"u", "link intermediate catch event is not supported yet"},
 		{"e", "an end event must not have outgoing sequence flows"},
 	}
 	for range 3 {

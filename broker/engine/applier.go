@@ -292,6 +292,9 @@ func (p *processing) applyProcessEvent(key int64, intent string, v *recordpb.Pro
 		if ei == nil {
 			return
 		}
+		if b.Type != bpmn.ElementStartEvent && b.Type != bpmn.ElementBoundaryEvent {
+			return
+		}
 		if b.Type == bpmn.ElementStartEvent {
 			// An event sub-process's start: the scope's other children end first, and
 			// the tokens on their way in it end.

@@ -158,7 +158,13 @@ func (p *processing) onActivate(el element) {
 		p.activateExclusiveGateway(el)
 	case bpmn.ElementInclusiveGateway:
 		p.activateInclusiveGateway(el)
+	case bpmn.ElementEventBasedGateway:
+		p.activateEventGateway(el)
 	case bpmn.ElementIntermediateCatchEvent, bpmn.ElementReceiveTask:
+		if p.tx.EventTrigger(el.key) != nil {
+			p.activateBoundaryEvent(el) // it won at an event-based gateway: it has its event
+			return
+		}
 		if el.model.Message != nil {
 			p.activateMessageCatch(el)
 			return
@@ -273,6 +279,12 @@ func (p *processing) leave(el element, flows []*bpmn.SequenceFlow) {
 // takeFlow writes SEQUENCE_FLOW_TAKEN and the activation of its target; a parallel
 // gateway that joins is activated once every incoming flow has a token.
 func (p *processing) takeFlow(el element, f *bpmn.SequenceFlow) {
+	p.takeFlowAs(el, f, 0)
+}
+
+// takeFlowAs is takeFlow with the key the target's element instance gets (0 for a new
+// one): an event that won at an event-based gateway takes its trigger's key.
+func (p *processing) takeFlowAs(el element, f *bpmn.SequenceFlow, key int64) {
 	scope := el.value.GetFlowScopeKey()
 	v := proto.Clone(el.value).(*recordpb.ProcessInstanceRecord)
 	v.ElementId = f.ID
@@ -292,7 +304,10 @@ func (p *processing) takeFlow(el element, f *bpmn.SequenceFlow) {
 			}
 		}
 	}
-	p.command(p.tx.NextKey(), piActivateElement, valueFor(el.value, target, scope))
+	if key == 0 {
+		key = p.tx.NextKey()
+	}
+	p.command(key, piActivateElement, valueFor(el.value, target, scope))
 }
 
 // isJoin reports whether tokens arriving at an element must wait for each other.

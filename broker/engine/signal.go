@@ -88,6 +88,11 @@ func (p *processing) triggerSignal(rec *recordpb.SignalRecord, entries []jsonEnt
 		if el.isProcess() {
 			continue
 		}
+		if ev := eventGatewayTarget(el, sub.GetCatchEventId()); ev != nil {
+			p.event(sub.GetCatchEventInstanceKey(), "DELETED", proto.Clone(sub).(*recordpb.SignalSubscriptionRecord))
+			p.triggerEventGateway(el, ev, encodeObject(entries))
+			continue
+		}
 		p.event(sub.GetCatchEventInstanceKey(), "DELETED", proto.Clone(sub).(*recordpb.SignalSubscriptionRecord))
 		if len(el.model.Outputs) > 0 {
 			p.mergeLocal(el.key, el.value, entries)

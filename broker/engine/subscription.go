@@ -205,6 +205,10 @@ func (p *processing) correlateProcessSubscription() {
 		p.triggerEventSubProcess(el, start, rec.GetVariables())
 		return
 	}
+	if ev := eventGatewayTarget(el, rec.GetElementId()); ev != nil {
+		p.triggerEventGateway(el, ev, rec.GetVariables())
+		return
+	}
 	if len(el.model.Outputs) > 0 {
 		p.mergeLocal(el.key, el.value, entries)
 	} else {

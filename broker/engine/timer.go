@@ -137,6 +137,10 @@ func (p *processing) triggerTimer() {
 		p.command(el.key, piCompleteElement, proto.Clone(el.value).(*recordpb.ProcessInstanceRecord))
 		return
 	}
+	if ev := eventGatewayTarget(el, t.GetTargetElementId()); ev != nil {
+		p.triggerEventGateway(el, ev, nil)
+		return
+	}
 	if s := eventSubProcessStart(el, t.GetTargetElementId()); s != nil {
 		if !s.Interrupting {
 			p.repeatTimer(t, s, scopeVariables{p: p, scope: el.key}, el.value, el.key)
