@@ -142,6 +142,12 @@ type Element struct {
 	Timer *Timer
 	// Error is an error event's definition; nil for other elements.
 	Error *ErrorDef
+	// Escalation is an escalation event's definition; nil for other elements.
+	Escalation *EscalationDef
+	// Link is a link event's name; empty for other elements.
+	Link string
+	// LinkTarget is the catch link event a throw link event leads to.
+	LinkTarget *Element
 	// AttachedTo is the activity a boundary event is attached to; nil for other elements.
 	AttachedTo *Element
 	// Interrupting is false for a non-interrupting boundary event (cancelActivity="false")
@@ -233,6 +239,13 @@ const (
 type Timer struct {
 	Kind  TimerKind
 	Value feel.Field
+}
+
+// EscalationDef is an escalation event's definition: the code it throws or catches. A
+// catch event without a code catches every escalation.
+type EscalationDef struct {
+	Code     string
+	CatchAll bool
 }
 
 // ErrorDef is an error event's definition: the error code it throws or catches. A

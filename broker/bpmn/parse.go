@@ -81,12 +81,16 @@ func parse(resourceName string, data []byte) (*Definitions, []Problem, error) {
 	b.messages = b.readMessages(root)
 	b.signals = map[string]string{}
 	b.errors = map[string]string{}
+	b.escalations = map[string]string{}
 	for _, c := range root.children {
 		if c.is(nsBPMN, "signal") {
 			b.signals[c.get("id")] = c.get("name")
 		}
 		if c.is(nsBPMN, "error") {
 			b.errors[c.get("id")] = c.get("errorCode")
+		}
+		if c.is(nsBPMN, "escalation") {
+			b.escalations[c.get("id")] = c.get("escalationCode")
 		}
 	}
 	defs := &Definitions{}
@@ -110,6 +114,8 @@ type builder struct {
 	signals map[string]string
 	// errors holds the error codes of the resource's bpmn:error elements by id.
 	errors map[string]string
+	// escalations holds the codes of the resource's bpmn:escalation elements by id.
+	escalations map[string]string
 }
 
 // messageDef is a bpmn:message as written, before an element references it.
@@ -211,18 +217,19 @@ type rawFlow struct {
 // processBuilder builds one executable process.
 type processBuilder struct {
 	*builder
-	p            *Process
-	rawFlows     []rawFlow
-	scopes       map[*Element]*Element // element -> its enclosing sub-process
-	defaults     map[*Element]string   // gateway -> its default attribute
-	multiInst    map[*Element]bool
-	taskDefined  map[*Element]bool
-	kindReported map[*Element]bool   // elements whose event kind already has a more specific problem
-	msgRefs      map[*Element]string // messageRef of message events and receive tasks
-	signalRefs   map[*Element]string // signalRef of signal events
-	timerDefs    map[*Element]*node  // timerEventDefinition of timer events
-	errorRefs    map[*Element]string // errorRef of error events
-	attachedRefs map[*Element]string // attachedToRef of boundary events
+	p              *Process
+	rawFlows       []rawFlow
+	scopes         map[*Element]*Element // element -> its enclosing sub-process
+	defaults       map[*Element]string   // gateway -> its default attribute
+	multiInst      map[*Element]bool
+	taskDefined    map[*Element]bool
+	kindReported   map[*Element]bool   // elements whose event kind already has a more specific problem
+	msgRefs        map[*Element]string // messageRef of message events and receive tasks
+	signalRefs     map[*Element]string // signalRef of signal events
+	timerDefs      map[*Element]*node  // timerEventDefinition of timer events
+	errorRefs      map[*Element]string // errorRef of error events
+	escalationRefs map[*Element]string // escalationRef of escalation events
+	attachedRefs   map[*Element]string // attachedToRef of boundary events
 }
 
 func (b *builder) process(n *node) *Process {
@@ -236,18 +243,19 @@ func (b *builder) process(n *node) *Process {
 		b.problem("", "a process has no id")
 	}
 	pb := &processBuilder{
-		builder:      b,
-		p:            p,
-		scopes:       map[*Element]*Element{},
-		defaults:     map[*Element]string{},
-		multiInst:    map[*Element]bool{},
-		taskDefined:  map[*Element]bool{},
-		kindReported: map[*Element]bool{},
-		msgRefs:      map[*Element]string{},
-		signalRefs:   map[*Element]string{},
-		timerDefs:    map[*Element]*node{},
-		errorRefs:    map[*Element]string{},
-		attachedRefs: map[*Element]string{},
+		builder:        b,
+		p:              p,
+		scopes:         map[*Element]*Element{},
+		defaults:       map[*Element]string{},
+		multiInst:      map[*Element]bool{},
+		taskDefined:    map[*Element]bool{},
+		kindReported:   map[*Element]bool{},
+		msgRefs:        map[*Element]string{},
+		signalRefs:     map[*Element]string{},
+		timerDefs:      map[*Element]*node{},
+		errorRefs:      map[*Element]string{},
+		escalationRefs: map[*Element]string{},
+		attachedRefs:   map[*Element]string{},
 	}
 	pb.scope(n, nil)
 	pb.resolveFlows()
@@ -346,6 +354,12 @@ func (pb *processBuilder) eventDefinitions(n *node, el *Element) {
 			}
 			if et == EventError && len(found) == 1 {
 				pb.errorRefs[el] = c.get("errorRef")
+			}
+			if et == EventEscalation && len(found) == 1 {
+				pb.escalationRefs[el] = c.get("escalationRef")
+			}
+			if et == EventLink && len(found) == 1 {
+				el.Link = strings.TrimSpace(c.get("name"))
 			}
 		} else if c.name.Local == "eventDefinitionRef" {
 			found = append(found, EventUnspecified)
@@ -656,4 +670,59 @@ func (pb *processBuilder) loop(el *Element, n *node) {
 		pb.problem(el.ID, "a multi-instance activity must have a zeebe:loopCharacteristics with an inputCollection")
 	}
 	el.Loop = l
+}
+
+// escalationRef resolves the escalation an escalation event references. A catch event
+// without one, or with one without a code, catches every escalation; a throw event needs
+// a code.
+func (pb *processBuilder) escalationRef(el *Element, ref string) {
+	catching := el.Type == ElementBoundaryEvent || el.Type == ElementStartEvent
+	ref = strings.TrimSpace(ref)
+	code, ok := pb.escalations[ref]
+	switch {
+	case ref == "" || (ok && strings.TrimSpace(code) == ""):
+		if catching {
+			el.Escalation = &EscalationDef{CatchAll: true}
+			return
+		}
+		pb.problem(el.ID, "the element must reference an escalation with an escalationCode")
+	case !ok:
+		pb.problem(el.ID, "the referenced escalation '%s' is not defined", ref)
+	default:
+		el.Escalation = &EscalationDef{Code: code}
+	}
+}
+
+// linkEvents pairs each throw link event with the catch link event of the same name in
+// its scope.
+func (pb *processBuilder) linkEvents() {
+	catches := map[*Element]map[string]*Element{}
+	for _, el := range pb.p.Elements {
+		if el.Type != ElementIntermediateCatchEvent || el.EventType != EventLink {
+			continue
+		}
+		if el.Link == "" {
+			pb.problem(el.ID, "a link event must have a name")
+			continue
+		}
+		if catches[el.Parent] == nil {
+			catches[el.Parent] = map[string]*Element{}
+		}
+		if other := catches[el.Parent][el.Link]; other != nil {
+			pb.problem(el.ID, "the link name '%s' is used by the catch link events '%s' and '%s' of the same scope", el.Link, other.ID, el.ID)
+			continue
+		}
+		catches[el.Parent][el.Link] = el
+	}
+	for _, el := range pb.p.Elements {
+		if el.Type != ElementIntermediateThrowEvent || el.EventType != EventLink {
+			continue
+		}
+		target := catches[el.Parent][el.Link]
+		if target == nil {
+			pb.problem(el.ID, "no catch link event named '%s' in the scope of the throw link event", el.Link)
+			continue
+		}
+		el.LinkTarget = target
+	}
 }

@@ -36,31 +36,31 @@ var support = map[kind]level{
 	{ElementStartEvent, EventMessage}:    runs,
 	{ElementStartEvent, EventTimer}:      runs,
 	{ElementStartEvent, EventSignal}:     runs,
-	{ElementStartEvent, EventError}:      runs,   // event sub-processes only
-	{ElementStartEvent, EventEscalation}: notYet, // event sub-processes only
+	{ElementStartEvent, EventError}:      runs, // event sub-processes only
+	{ElementStartEvent, EventEscalation}: runs, // event sub-processes only
 
 	{ElementIntermediateCatchEvent, EventMessage}: runs,
 	{ElementIntermediateCatchEvent, EventTimer}:   runs,
 	{ElementIntermediateCatchEvent, EventSignal}:  runs,
-	{ElementIntermediateCatchEvent, EventLink}:    notYet,
+	{ElementIntermediateCatchEvent, EventLink}:    runs,
 
 	{ElementIntermediateThrowEvent, EventNone}:       runs,
-	{ElementIntermediateThrowEvent, EventMessage}:    notYet,
+	{ElementIntermediateThrowEvent, EventMessage}:    runs,
 	{ElementIntermediateThrowEvent, EventSignal}:     runs,
-	{ElementIntermediateThrowEvent, EventEscalation}: notYet,
-	{ElementIntermediateThrowEvent, EventLink}:       notYet,
+	{ElementIntermediateThrowEvent, EventEscalation}: runs,
+	{ElementIntermediateThrowEvent, EventLink}:       runs,
 
 	{ElementBoundaryEvent, EventMessage}:    runs,
 	{ElementBoundaryEvent, EventTimer}:      runs,
 	{ElementBoundaryEvent, EventError}:      runs,
 	{ElementBoundaryEvent, EventSignal}:     runs,
-	{ElementBoundaryEvent, EventEscalation}: notYet,
+	{ElementBoundaryEvent, EventEscalation}: runs,
 
-	{ElementEndEvent, EventError}:      notYet,
-	{ElementEndEvent, EventMessage}:    notYet,
+	{ElementEndEvent, EventError}:      runs,
+	{ElementEndEvent, EventMessage}:    runs,
 	{ElementEndEvent, EventTerminate}:  runs,
 	{ElementEndEvent, EventSignal}:     runs,
-	{ElementEndEvent, EventEscalation}: notYet,
+	{ElementEndEvent, EventEscalation}: runs,
 
 	{ElementTask, EventUnspecified}:              runs,
 	{ElementUserTask, EventUnspecified}:          runs,

@@ -23,6 +23,12 @@ func (pb *processBuilder) validate() {
 		if ref, ok := pb.errorRefs[el]; ok && (el.Type == ElementBoundaryEvent || el.Type == ElementStartEvent) && unsupported(kind{el.Type, el.EventType}) == "" {
 			pb.errorRef(el, ref)
 		}
+		if ref, ok := pb.escalationRefs[el]; ok && unsupported(kind{el.Type, el.EventType}) == "" {
+			pb.escalationRef(el, ref)
+		}
+		if ref, ok := pb.errorRefs[el]; ok && el.Type == ElementEndEvent && unsupported(kind{el.Type, el.EventType}) == "" {
+			pb.errorRef(el, ref)
+		}
 		if ref, ok := pb.attachedRefs[el]; ok && unsupported(kind{el.Type, el.EventType}) == "" {
 			pb.attach(el, ref)
 		}
@@ -71,6 +77,16 @@ func (pb *processBuilder) validate() {
 		case ElementEndEvent:
 			if len(el.Outgoing) > 0 {
 				pb.problem(el.ID, "an end event must not have outgoing sequence flows")
+			}
+			if el.EventType == EventMessage && !pb.taskDefined[el] {
+				pb.problem(el.ID, "a message end event must have a zeebe:taskDefinition with a job type")
+			}
+		case ElementIntermediateThrowEvent:
+			if el.EventType == EventMessage && !pb.taskDefined[el] {
+				pb.problem(el.ID, "a message intermediate throw event must have a zeebe:taskDefinition with a job type")
+			}
+			if el.EventType == EventLink && len(el.Outgoing) > 0 {
+				pb.problem(el.ID, "a throw link event must not have outgoing sequence flows")
 			}
 		case ElementIntermediateCatchEvent, ElementReceiveTask, ElementBoundaryEvent:
 			if m := el.Message; m != nil && m.CorrelationKey.Raw == "" {
@@ -165,6 +181,7 @@ func (pb *processBuilder) validate() {
 			p.HasInclusiveJoin = true
 		}
 	}
+	pb.linkEvents()
 	pb.checkStraightThroughLoops()
 	pb.checkSelfCall()
 	// A process that starts only through message, timer or signal start

@@ -157,6 +157,16 @@ func TestValidationProblems(t *testing.T) {
 			id:   "s", msg: "sub-process can only have a none start event",
 		},
 		{
+			name: "throw link without a catch",
+			doc:  process(start + `<bpmn:intermediateThrowEvent id="t"><bpmn:linkEventDefinition name="go"/></bpmn:intermediateThrowEvent>` + flow("f0", "start", "t")),
+			id:   "t", msg: "no catch link event named 'go'",
+		},
+		{
+			name: "error end event without error",
+			doc:  process(start + `<bpmn:endEvent id="e"><bpmn:errorEventDefinition/></bpmn:endEvent>` + flow("f0", "start", "e")),
+			id:   "e", msg: "must reference an error",
+		},
+		{
 			name: "service task without task definition",
 			doc:  process(start + `<bpmn:serviceTask id="t"/>`),
 			id:   "t", msg: "must have a zeebe:taskDefinition",
@@ -397,7 +407,6 @@ func TestUnsupported(t *testing.T) {
 		xml, msg string
 	}{
 		{`<bpmn:startEvent id="x"><bpmn:messageEventDefinition/></bpmn:startEvent>`, "message start event is not supported yet"},
-		{`<bpmn:endEvent id="x"><bpmn:errorEventDefinition/></bpmn:endEvent>`, "error end event is not supported yet"},
 		// Kinds that Zeebe 8.3 does not run either.
 		{`<bpmn:complexGateway id="x"/>`, "complex gateway is not supported"},
 		{`<bpmn:transaction id="x"/>`, "transaction is not supported"},
@@ -437,7 +446,7 @@ func TestSupportTable(t *testing.T) {
 			t.Errorf("%v: empty message for a kind that does not run", k)
 		}
 	}
-	if runsKinds != 33 {
+	if runsKinds != 42 {
 		t.Errorf("%d kinds run; update the package's README and this test when the engine runs more", runsKinds)
 	}
 	known := map[ElementType]bool{ElementMultiInstanceBody: true, ElementEventSubProcess: true}
@@ -454,12 +463,12 @@ func TestSupportTable(t *testing.T) {
 // TestAllProblemsReported checks that one resource reports every problem,
 // not only the first, in a stable order.
 func TestAllProblemsReported(t *testing.T) {
-	doc := process(start + `<bpmn:serviceTask id="t1"/>` + `<bpmn:intermediateCatchEvent id="u"><bpmn:linkEventDefinition name="l"/></bpmn:intermediateCatchEvent>` +
+	doc := process(start + `<bpmn:serviceTask id="t1"/>` + `<bpmn:complexGateway id="u"/>` +
 		flow("f1", "start", "ghost") + `<bpmn:endEvent id="e"/>` + flow("f2", "e", "t1"))
 	want := []Problem{
 		{"f1", "the sequence flow's targetRef 'ghost' is not a flow node of process 'p'"},
 		{"t1", "a service task must have a zeebe:taskDefinition with a job type"},
-		{"u", "link intermediate catch event is not supported yet"},
+		{"u", "complex gateway is not supported"},
 		{"e", "an end event must not have outgoing sequence flows"},
 	}
 	for range 3 {

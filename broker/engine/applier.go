@@ -111,7 +111,8 @@ func (p *processing) applyProcessInstance(key int64, intent string, v *recordpb.
 						scope.ActiveFlows--
 					}
 				}
-			} else if (len(m.Incoming) > 0 || m.Type == bpmn.ElementBoundaryEvent || m.Type == bpmn.ElementEventSubProcess) && scope.ActiveFlows > 0 {
+			} else if (len(m.Incoming) > 0 || m.Type == bpmn.ElementBoundaryEvent || m.Type == bpmn.ElementEventSubProcess ||
+				(m.Type == bpmn.ElementIntermediateCatchEvent && m.EventType == bpmn.EventLink)) && scope.ActiveFlows > 0 {
 				scope.ActiveFlows--
 			}
 			if scope.ActiveFlows < 0 {

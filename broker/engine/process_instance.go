@@ -191,6 +191,14 @@ func (p *processing) onActivate(el element) {
 			p.throwSignal(el)
 			return
 		}
+		if el.model.EventType == bpmn.EventMessage {
+			p.activateServiceTask(el) // a message throw event is a job, as in Zeebe
+			return
+		}
+		if el.model.Error != nil || el.model.Escalation != nil || el.model.LinkTarget != nil {
+			p.throwEvent(el)
+			return
+		}
 		if el.model.EventType == bpmn.EventTerminate {
 			p.lifecycle(el, piActivated)
 			p.terminateSiblings(el)
