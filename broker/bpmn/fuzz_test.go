@@ -58,7 +58,10 @@ func checkModel(t *testing.T, defs *Definitions) {
 		t.Fatal("accepted a resource without processes")
 	}
 	for _, p := range defs.Processes {
-		if p.NoneStart == nil || p.NoneStart.Type != ElementStartEvent || p.NoneStart.EventType != EventNone {
+		if p.NoneStart == nil && len(p.MessageStarts)+len(p.TimerStarts)+len(p.SignalStarts) == 0 {
+			t.Fatalf("process %q: accepted without a start event", p.ID)
+		}
+		if p.NoneStart != nil && (p.NoneStart.Type != ElementStartEvent || p.NoneStart.EventType != EventNone) {
 			t.Fatalf("process %q: NoneStart = %+v", p.ID, p.NoneStart)
 		}
 		for _, el := range p.Elements {

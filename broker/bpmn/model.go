@@ -86,6 +86,8 @@ type Process struct {
 	SignalStarts []*Element
 	// TimerStarts are the process-level timer start events, in document order.
 	TimerStarts []*Element
+	// MessageStarts are the process-level message start events, in document order.
+	MessageStarts []*Element
 	// EventSubProcesses are the event sub-processes at process level.
 	EventSubProcesses []*Element
 	// HasInclusiveJoin is set when an inclusive gateway of the process joins flows.

@@ -170,7 +170,16 @@ func (pb *processBuilder) validate() {
 			}
 		}
 		if el.Type == ElementStartEvent && el.Parent == nil && el.EventType == EventMessage {
-			pb.problem(el.ID, "message start event is not supported yet")
+			if ref, ok := pb.msgRefs[el]; ok {
+				pb.messageRef(el, ref)
+			}
+			if el.Message != nil {
+				if el.Message.Name.IsExpression() {
+					pb.problem(el.ID, "the name of message '%s' must be static on a start event: its subscription opens at deployment", el.Message.ID)
+				} else {
+					p.MessageStarts = append(p.MessageStarts, el)
+				}
+			}
 		}
 		if el.Type == ElementStartEvent && el.Parent != nil && el.Message != nil && el.Message.CorrelationKey.Raw == "" {
 			pb.problem(el.ID, "the message '%s' must have a correlation key: add a zeebe:subscription with correlationKey to it", el.Message.ID)

@@ -406,7 +406,6 @@ func TestUnsupported(t *testing.T) {
 	cases := []struct {
 		xml, msg string
 	}{
-		{`<bpmn:startEvent id="x"><bpmn:messageEventDefinition/></bpmn:startEvent>`, "message start event is not supported yet"},
 		// Kinds that Zeebe 8.3 does not run either.
 		{`<bpmn:complexGateway id="x"/>`, "complex gateway is not supported"},
 		{`<bpmn:transaction id="x"/>`, "transaction is not supported"},
@@ -515,14 +514,18 @@ func TestValidModels(t *testing.T) {
 	}
 }
 
-// TestMessageStartOnly checks that a process started only by a message is
-// rejected for the message start alone, as Zeebe accepts it.
+// TestMessageStartOnly checks that a process started only by a message is valid, as
+// in Zeebe, and that its start event needs a message with a static name.
 func TestMessageStartOnly(t *testing.T) {
-	_, err := Parse("m.bpmn", process(`<bpmn:startEvent id="m"><bpmn:messageEventDefinition/></bpmn:startEvent>`))
-	var ve *ValidationError
-	if !errors.As(err, &ve) || len(ve.Problems) != 1 || ve.Problems[0].ElementID != "m" {
-		t.Errorf("err = %v, want only the message start event as not supported yet", err)
+	defs, err := Parse("m.bpmn", withRoot(process(`<bpmn:startEvent id="m"><bpmn:messageEventDefinition messageRef="msg"/></bpmn:startEvent>`), `<bpmn:message id="msg" name="go"/>`))
+	if err != nil {
+		t.Fatalf("err = %v", err)
 	}
+	if p := defs.Processes[0]; p.NoneStart != nil || len(p.MessageStarts) != 1 || p.MessageStarts[0].Message.Name.Static != "go" {
+		t.Errorf("message starts = %v", p.MessageStarts)
+	}
+	assertProblem(t, process(`<bpmn:startEvent id="m"><bpmn:messageEventDefinition/></bpmn:startEvent>`), "m", "must reference a message")
+	assertProblem(t, withRoot(process(`<bpmn:startEvent id="m"><bpmn:messageEventDefinition messageRef="msg"/></bpmn:startEvent>`), `<bpmn:message id="msg" name="=x"/>`), "m", "must be static on a start event")
 }
 
 // assertProblem checks that doc is rejected with a problem naming id whose

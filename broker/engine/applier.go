@@ -65,6 +65,16 @@ func (p *processing) apply(r *recordpb.Record) {
 		if r.GetIntent() == "CREATED" {
 			tx.PutDecision(v.Decision)
 		}
+	case *recordpb.Record_MessageStartEventSubscription:
+		switch r.GetIntent() {
+		case "CREATED":
+			tx.PutMessageStartSubscription(v.MessageStartEventSubscription)
+		case "DELETED":
+			tx.DeleteMessageStartSubscription(v.MessageStartEventSubscription)
+		case "CORRELATED":
+			tx.PutMessageStartedInstance(v.MessageStartEventSubscription)
+			tx.PutMessageCorrelation(v.MessageStartEventSubscription.GetMessageKey(), v.MessageStartEventSubscription.GetBpmnProcessId())
+		}
 	case *recordpb.Record_Timer:
 		switch r.GetIntent() {
 		case "CREATED":
@@ -142,6 +152,9 @@ func (p *processing) applyProcessInstance(key int64, intent string, v *recordpb.
 			}
 		}
 		tx.DeleteElementInstance(ei)
+		if v.GetBpmnElementType() == string(bpmn.ElementProcess) && scopeKey <= 0 {
+			tx.DeleteMessageStartedInstance(key)
+		}
 		scope := tx.ElementInstance(scopeKey)
 		if t := ei.GetInterruptedBy(); t > 0 && (scope == nil || scope.GetState() != piActivated) {
 			tx.DeleteEventTrigger(t) // the scope ends too: the event's element never runs

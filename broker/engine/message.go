@@ -37,6 +37,7 @@ func (p *processing) publishMessage() {
 	}
 	p.respond(p.event(key, "PUBLISHED", rec))
 	p.correlatePublished(key, rec, 0)
+	p.startByMessage(key, rec, "")
 	if rec.GetTimeToLive() == 0 {
 		p.event(key, "EXPIRED", proto.Clone(rec).(*recordpb.MessageRecord))
 	}

@@ -253,14 +253,17 @@ func (p *processing) completeElement(el element) {
 	if mayWait(el.model) || (el.isProcess() && len(el.proc.EventSubProcesses) > 0) {
 		p.closeEventSubscriptions(el.key)
 	}
+	var started *recordpb.MessageStartEventSubscriptionRecord
 	if el.isProcess() {
 		p.respondResult(el)
 		if el.value.GetParentElementInstanceKey() > 0 {
 			p.childCompleted(el)
 		}
+		started = p.tx.StartingMessage(el.key)
 	}
 	p.lifecycle(el, piCompleted)
 	if el.isProcess() {
+		p.messageStartedInstanceEnded(started)
 		return
 	}
 	if el.isInner() {
@@ -442,6 +445,10 @@ func (p *processing) finishTermination(el element) {
 		p.tx.DeleteAwait(el.value.GetProcessInstanceKey())
 	}
 	interruptedBy := p.tx.ElementInstance(el.key).GetInterruptedBy()
+	var started *recordpb.MessageStartEventSubscriptionRecord
+	if el.isProcess() {
+		started = p.tx.StartingMessage(el.key)
+	}
 	scope := el.value.GetFlowScopeKey()
 	var trigger *recordpb.ProcessEventRecord
 	if interruptedBy > 0 {
@@ -450,6 +457,9 @@ func (p *processing) finishTermination(el element) {
 		}
 	}
 	p.lifecycle(el, piTerminated)
+	if started != nil {
+		p.messageStartedInstanceEnded(started)
+	}
 	if el.isProcess() && el.value.GetParentElementInstanceKey() > 0 {
 		p.childTerminated(el)
 		return

@@ -115,7 +115,7 @@ func (p *processing) startBySignal(sub *recordpb.SignalSubscriptionRecord, entri
 
 // startInstanceAt starts an instance of a process at one of its start events, with
 // variables.
-func (p *processing) startInstanceAt(pr *recordpb.ProcessRecord, entries []jsonEntry, startID string) {
+func (p *processing) startInstanceAt(pr *recordpb.ProcessRecord, entries []jsonEntry, startID string) int64 {
 	key := p.tx.NextKey()
 	value := &recordpb.ProcessInstanceRecord{
 		BpmnProcessId: pr.GetBpmnProcessId(), Version: pr.GetVersion(), ProcessDefinitionKey: pr.GetProcessDefinitionKey(),
@@ -129,6 +129,7 @@ func (p *processing) startInstanceAt(pr *recordpb.ProcessRecord, entries []jsonE
 	}
 	p.startAt[key] = startID
 	p.command(key, piActivateElement, value)
+	return key
 }
 
 // activateSignalCatch starts an intermediate signal catch event: it waits for its
@@ -195,6 +196,7 @@ func (p *processing) processDeployed(pr *recordpb.ProcessRecord) {
 	for v := pr.GetVersion() - 1; v >= 1; v-- {
 		if prev := p.tx.ProcessByVersion(id, v); prev != nil {
 			p.cancelStartTimers(prev.GetRecord().GetProcessDefinitionKey())
+			p.closeMessageStarts(prev.GetRecord().GetProcessDefinitionKey())
 			for _, sub := range p.tx.SignalSubscriptionsOf(prev.GetRecord().GetProcessDefinitionKey()) {
 				if sub.GetCatchEventInstanceKey() <= 0 {
 					p.event(prev.GetRecord().GetProcessDefinitionKey(), "DELETED", proto.Clone(sub).(*recordpb.SignalSubscriptionRecord))
@@ -208,6 +210,7 @@ func (p *processing) processDeployed(pr *recordpb.ProcessRecord) {
 		return
 	}
 	p.openStartTimers(pr, model)
+	p.openMessageStarts(pr)
 	for _, el := range model.SignalStarts {
 		p.event(pr.GetProcessDefinitionKey(), "CREATED", &recordpb.SignalSubscriptionRecord{
 			ProcessDefinitionKey: pr.GetProcessDefinitionKey(), BpmnProcessId: id, CatchEventId: el.ID,

@@ -95,6 +95,8 @@ func setValue(r *recordpb.Record, value any) {
 		r.ValueType, r.Value = recordpb.ValueType_DECISION, &recordpb.Record_Decision{Decision: v}
 	case *recordpb.DecisionEvaluationRecord:
 		r.ValueType, r.Value = recordpb.ValueType_DECISION_EVALUATION, &recordpb.Record_DecisionEvaluation{DecisionEvaluation: v}
+	case *recordpb.MessageStartEventSubscriptionRecord:
+		r.ValueType, r.Value = recordpb.ValueType_MESSAGE_START_EVENT_SUBSCRIPTION, &recordpb.Record_MessageStartEventSubscription{MessageStartEventSubscription: v}
 	case *recordpb.TimerRecord:
 		r.ValueType, r.Value = recordpb.ValueType_TIMER, &recordpb.Record_Timer{Timer: v}
 	case *recordpb.ProcessEventRecord:

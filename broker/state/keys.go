@@ -43,6 +43,9 @@ const (
 	cfDRGVersion        byte = 0x14 // decision requirements id (length-prefixed), version -> key
 	cfDecision          byte = 0x15 // decision key -> recordpb.DecisionRecord
 	cfDecisionVersion   byte = 0x16 // decision id (length-prefixed), version -> key
+	cfMsgStartSub       byte = 0x76 // tenant, message name (length-prefixed), process definition key, start event id -> recordpb.MessageStartEventSubscriptionRecord
+	cfMsgStartActive    byte = 0x77 // bpmnProcessId, correlation key (length-prefixed) -> process instance key started by a message
+	cfMsgStartInstance  byte = 0x78 // process instance key -> recordpb.MessageStartEventSubscriptionRecord that started it
 	cfSignalSub         byte = 0x70 // tenant, signal name (length-prefixed), owner key, catch event id -> recordpb.SignalSubscriptionRecord
 	cfSignalSubByOwner  byte = 0x71 // owner key, catch event id -> recordpb.SignalSubscriptionRecord
 )

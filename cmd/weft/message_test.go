@@ -227,3 +227,63 @@ func TestDevClusterMessageCorrelationWhileAPartitionIsDown(t *testing.T) {
 		require.Equal(t, 1, completed[w.instance], "instance %d (key %s, on partition %d)", w.instance, w.key, state.PartitionOfKey(w.instance))
 	}
 }
+
+// A message start event starts an instance on the partition the message lands on: every
+// partition knows the deployed process. A second message with the same correlation key
+// waits until the first instance ends.
+func TestMessageStartEventOnEveryPartition(t *testing.T) {
+	d, err := startDev(t.Context(), devConfig{dataDir: t.TempDir(), gatewayAddr: "127.0.0.1:0", httpAddr: "127.0.0.1:0",
+		monitorAddr: "127.0.0.1:0", partitions: 3}, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	defer d.Close()
+	client, err := zbc.NewClient(&zbc.ClientConfig{GatewayAddress: d.GatewayAddr(), UsePlaintextConnection: true})
+	require.NoError(t, err)
+	defer client.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	_, err = client.NewDeployResourceCommand().AddResourceFile(filepath.Join("testdata", "message_start.bpmn")).Send(ctx)
+	require.NoError(t, err)
+
+	for p := int32(1); p <= 3; p++ {
+		key := correlationKeyOn(p, 3, "order")
+		_, err := client.NewPublishMessageCommand().MessageName("orderPlaced").CorrelationKey(key).TimeToLive(time.Minute).Send(ctx)
+		require.NoError(t, err)
+	}
+	again := correlationKeyOn(2, 3, "order")
+	_, err = client.NewPublishMessageCommand().MessageName("orderPlaced").CorrelationKey(again).TimeToLive(time.Minute).Send(ctx)
+	require.NoError(t, err)
+
+	started := func() map[int32]int {
+		out := map[int32]int{}
+		for _, p := range d.parts {
+			rs, err := p.State().Records(1, p.State().LastPosition())
+			require.NoError(t, err)
+			for _, r := range rs {
+				if r.GetValueType() == recordpb.ValueType_MESSAGE_START_EVENT_SUBSCRIPTION && r.GetIntent() == "CORRELATED" {
+					out[state.PartitionOfKey(r.GetMessageStartEventSubscription().GetProcessInstanceKey())]++
+				}
+			}
+		}
+		return out
+	}
+	eventually(t, 10*time.Second, func() bool { return len(started()) == 3 }, "instances started: %v", started())
+	require.Equal(t, map[int32]int{1: 1, 2: 1, 3: 1}, started(), "the second message of a key waits")
+
+	// Finish the jobs: the waiting message then starts the next instance.
+	done := 0
+	eventually(t, 20*time.Second, func() bool {
+		actx, acancel := context.WithTimeout(ctx, 2*time.Second)
+		jobs, err := client.NewActivateJobsCommand().JobType("ship").MaxJobsToActivate(10).Timeout(time.Minute).Send(actx)
+		acancel()
+		if err != nil {
+			return false
+		}
+		for _, j := range jobs {
+			_, err := client.NewCompleteJobCommand().JobKey(j.GetKey()).Send(ctx)
+			require.NoError(t, err)
+			done++
+		}
+		return done == 4
+	}, "%d of 4 instances ran their job", done)
+	require.Equal(t, map[int32]int{1: 1, 2: 2, 3: 1}, started())
+}

@@ -311,6 +311,7 @@ type Record struct {
 	//	*Record_DecisionRequirements
 	//	*Record_Decision
 	//	*Record_DecisionEvaluation
+	//	*Record_MessageStartEventSubscription
 	Value         isRecord_Value `protobuf_oneof:"value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -619,6 +620,15 @@ func (x *Record) GetDecisionEvaluation() *DecisionEvaluationRecord {
 	return nil
 }
 
+func (x *Record) GetMessageStartEventSubscription() *MessageStartEventSubscriptionRecord {
+	if x != nil {
+		if x, ok := x.Value.(*Record_MessageStartEventSubscription); ok {
+			return x.MessageStartEventSubscription
+		}
+	}
+	return nil
+}
+
 type isRecord_Value interface {
 	isRecord_Value()
 }
@@ -707,6 +717,10 @@ type Record_DecisionEvaluation struct {
 	DecisionEvaluation *DecisionEvaluationRecord `protobuf:"bytes,40,opt,name=decision_evaluation,json=decisionEvaluation,proto3,oneof"`
 }
 
+type Record_MessageStartEventSubscription struct {
+	MessageStartEventSubscription *MessageStartEventSubscriptionRecord `protobuf:"bytes,41,opt,name=message_start_event_subscription,json=messageStartEventSubscription,proto3,oneof"`
+}
+
 func (*Record_Deployment) isRecord_Value() {}
 
 func (*Record_Process) isRecord_Value() {}
@@ -748,6 +762,8 @@ func (*Record_DecisionRequirements) isRecord_Value() {}
 func (*Record_Decision) isRecord_Value() {}
 
 func (*Record_DecisionEvaluation) isRecord_Value() {}
+
+func (*Record_MessageStartEventSubscription) isRecord_Value() {}
 
 // DeploymentResource is one file of a deployment.
 type DeploymentResource struct {
@@ -3598,11 +3614,122 @@ func (x *ProcessEventRecord) GetFlowScopeKey() int64 {
 	return 0
 }
 
+// MessageStartEventSubscriptionRecord is the value of MESSAGE_START_EVENT_SUBSCRIPTION
+// records: a message start event of a deployed process (CREATED, DELETED), and a message
+// that started an instance there (CORRELATED).
+type MessageStartEventSubscriptionRecord struct {
+	state                protoimpl.MessageState `protogen:"open.v1"`
+	ProcessDefinitionKey int64                  `protobuf:"varint,1,opt,name=process_definition_key,json=processDefinitionKey,proto3" json:"process_definition_key,omitempty"`
+	BpmnProcessId        string                 `protobuf:"bytes,2,opt,name=bpmn_process_id,json=bpmnProcessId,proto3" json:"bpmn_process_id,omitempty"`
+	StartEventId         string                 `protobuf:"bytes,3,opt,name=start_event_id,json=startEventId,proto3" json:"start_event_id,omitempty"`
+	MessageName          string                 `protobuf:"bytes,4,opt,name=message_name,json=messageName,proto3" json:"message_name,omitempty"`
+	MessageKey           int64                  `protobuf:"varint,5,opt,name=message_key,json=messageKey,proto3" json:"message_key,omitempty"`
+	ProcessInstanceKey   int64                  `protobuf:"varint,6,opt,name=process_instance_key,json=processInstanceKey,proto3" json:"process_instance_key,omitempty"`
+	CorrelationKey       string                 `protobuf:"bytes,7,opt,name=correlation_key,json=correlationKey,proto3" json:"correlation_key,omitempty"`
+	Variables            []byte                 `protobuf:"bytes,8,opt,name=variables,proto3" json:"variables,omitempty"`
+	TenantId             string                 `protobuf:"bytes,9,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
+}
+
+func (x *MessageStartEventSubscriptionRecord) Reset() {
+	*x = MessageStartEventSubscriptionRecord{}
+	mi := &file_weft_record_v1_record_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MessageStartEventSubscriptionRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MessageStartEventSubscriptionRecord) ProtoMessage() {}
+
+func (x *MessageStartEventSubscriptionRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_weft_record_v1_record_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MessageStartEventSubscriptionRecord.ProtoReflect.Descriptor instead.
+func (*MessageStartEventSubscriptionRecord) Descriptor() ([]byte, []int) {
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *MessageStartEventSubscriptionRecord) GetProcessDefinitionKey() int64 {
+	if x != nil {
+		return x.ProcessDefinitionKey
+	}
+	return 0
+}
+
+func (x *MessageStartEventSubscriptionRecord) GetBpmnProcessId() string {
+	if x != nil {
+		return x.BpmnProcessId
+	}
+	return ""
+}
+
+func (x *MessageStartEventSubscriptionRecord) GetStartEventId() string {
+	if x != nil {
+		return x.StartEventId
+	}
+	return ""
+}
+
+func (x *MessageStartEventSubscriptionRecord) GetMessageName() string {
+	if x != nil {
+		return x.MessageName
+	}
+	return ""
+}
+
+func (x *MessageStartEventSubscriptionRecord) GetMessageKey() int64 {
+	if x != nil {
+		return x.MessageKey
+	}
+	return 0
+}
+
+func (x *MessageStartEventSubscriptionRecord) GetProcessInstanceKey() int64 {
+	if x != nil {
+		return x.ProcessInstanceKey
+	}
+	return 0
+}
+
+func (x *MessageStartEventSubscriptionRecord) GetCorrelationKey() string {
+	if x != nil {
+		return x.CorrelationKey
+	}
+	return ""
+}
+
+func (x *MessageStartEventSubscriptionRecord) GetVariables() []byte {
+	if x != nil {
+		return x.Variables
+	}
+	return nil
+}
+
+func (x *MessageStartEventSubscriptionRecord) GetTenantId() string {
+	if x != nil {
+		return x.TenantId
+	}
+	return ""
+}
+
 var File_weft_record_v1_record_proto protoreflect.FileDescriptor
 
 const file_weft_record_v1_record_proto_rawDesc = "" +
 	"\n" +
-	"\x1bweft/record/v1/record.proto\x12\x0eweft.record.v1\"\xc9\x10\n" +
+	"\x1bweft/record/v1/record.proto\x12\x0eweft.record.v1\"\xc9\x11\n" +
 	"\x06Record\x12\x1a\n" +
 	"\bposition\x18\x01 \x01(\x03R\bposition\x124\n" +
 	"\x16source_record_position\x18\x02 \x01(\x03R\x14sourceRecordPosition\x12\x10\n" +
@@ -3640,7 +3767,8 @@ const file_weft_record_v1_record_proto_rawDesc = "" +
 	"\rprocess_event\x18% \x01(\v2\".weft.record.v1.ProcessEventRecordH\x00R\fprocessEvent\x12a\n" +
 	"\x15decision_requirements\x18& \x01(\v2*.weft.record.v1.DecisionRequirementsRecordH\x00R\x14decisionRequirements\x12<\n" +
 	"\bdecision\x18' \x01(\v2\x1e.weft.record.v1.DecisionRecordH\x00R\bdecision\x12[\n" +
-	"\x13decision_evaluation\x18( \x01(\v2(.weft.record.v1.DecisionEvaluationRecordH\x00R\x12decisionEvaluationB\a\n" +
+	"\x13decision_evaluation\x18( \x01(\v2(.weft.record.v1.DecisionEvaluationRecordH\x00R\x12decisionEvaluation\x12~\n" +
+	" message_start_event_subscription\x18) \x01(\v23.weft.record.v1.MessageStartEventSubscriptionRecordH\x00R\x1dmessageStartEventSubscriptionB\a\n" +
 	"\x05value\"U\n" +
 	"\x12DeploymentResource\x12#\n" +
 	"\rresource_name\x18\x01 \x01(\tR\fresourceName\x12\x1a\n" +
@@ -3914,7 +4042,18 @@ const file_weft_record_v1_record_proto_rawDesc = "" +
 	"\x16process_definition_key\x18\x04 \x01(\x03R\x14processDefinitionKey\x120\n" +
 	"\x14process_instance_key\x18\x05 \x01(\x03R\x12processInstanceKey\x12\x1b\n" +
 	"\ttenant_id\x18\x06 \x01(\tR\btenantId\x12$\n" +
-	"\x0eflow_scope_key\x18\a \x01(\x03R\fflowScopeKey*X\n" +
+	"\x0eflow_scope_key\x18\a \x01(\x03R\fflowScopeKey\"\x83\x03\n" +
+	"#MessageStartEventSubscriptionRecord\x124\n" +
+	"\x16process_definition_key\x18\x01 \x01(\x03R\x14processDefinitionKey\x12&\n" +
+	"\x0fbpmn_process_id\x18\x02 \x01(\tR\rbpmnProcessId\x12$\n" +
+	"\x0estart_event_id\x18\x03 \x01(\tR\fstartEventId\x12!\n" +
+	"\fmessage_name\x18\x04 \x01(\tR\vmessageName\x12\x1f\n" +
+	"\vmessage_key\x18\x05 \x01(\x03R\n" +
+	"messageKey\x120\n" +
+	"\x14process_instance_key\x18\x06 \x01(\x03R\x12processInstanceKey\x12'\n" +
+	"\x0fcorrelation_key\x18\a \x01(\tR\x0ecorrelationKey\x12\x1c\n" +
+	"\tvariables\x18\b \x01(\fR\tvariables\x12\x1b\n" +
+	"\ttenant_id\x18\t \x01(\tR\btenantId*X\n" +
 	"\n" +
 	"RecordType\x12\x1b\n" +
 	"\x17RECORD_TYPE_UNSPECIFIED\x10\x00\x12\v\n" +
@@ -3977,42 +4116,43 @@ func file_weft_record_v1_record_proto_rawDescGZIP() []byte {
 }
 
 var file_weft_record_v1_record_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_weft_record_v1_record_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
+var file_weft_record_v1_record_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_weft_record_v1_record_proto_goTypes = []any{
-	(RecordType)(0),                          // 0: weft.record.v1.RecordType
-	(ValueType)(0),                           // 1: weft.record.v1.ValueType
-	(RejectionType)(0),                       // 2: weft.record.v1.RejectionType
-	(*Record)(nil),                           // 3: weft.record.v1.Record
-	(*DeploymentResource)(nil),               // 4: weft.record.v1.DeploymentResource
-	(*ProcessMetadata)(nil),                  // 5: weft.record.v1.ProcessMetadata
-	(*DeploymentRecord)(nil),                 // 6: weft.record.v1.DeploymentRecord
-	(*DecisionRequirementsMetadata)(nil),     // 7: weft.record.v1.DecisionRequirementsMetadata
-	(*DecisionRequirementsRecord)(nil),       // 8: weft.record.v1.DecisionRequirementsRecord
-	(*DecisionRecord)(nil),                   // 9: weft.record.v1.DecisionRecord
-	(*DecisionEvaluationRecord)(nil),         // 10: weft.record.v1.DecisionEvaluationRecord
-	(*EvaluatedDecision)(nil),                // 11: weft.record.v1.EvaluatedDecision
-	(*EvaluatedInput)(nil),                   // 12: weft.record.v1.EvaluatedInput
-	(*MatchedRule)(nil),                      // 13: weft.record.v1.MatchedRule
-	(*EvaluatedOutput)(nil),                  // 14: weft.record.v1.EvaluatedOutput
-	(*ProcessRecord)(nil),                    // 15: weft.record.v1.ProcessRecord
-	(*ProcessInstanceRecord)(nil),            // 16: weft.record.v1.ProcessInstanceRecord
-	(*StartInstruction)(nil),                 // 17: weft.record.v1.StartInstruction
-	(*ProcessInstanceCreationRecord)(nil),    // 18: weft.record.v1.ProcessInstanceCreationRecord
-	(*ProcessInstanceResultRecord)(nil),      // 19: weft.record.v1.ProcessInstanceResultRecord
-	(*Header)(nil),                           // 20: weft.record.v1.Header
-	(*JobRecord)(nil),                        // 21: weft.record.v1.JobRecord
-	(*JobBatchRecord)(nil),                   // 22: weft.record.v1.JobBatchRecord
-	(*IncidentRecord)(nil),                   // 23: weft.record.v1.IncidentRecord
-	(*VariableRecord)(nil),                   // 24: weft.record.v1.VariableRecord
-	(*VariableDocumentRecord)(nil),           // 25: weft.record.v1.VariableDocumentRecord
-	(*MessageRecord)(nil),                    // 26: weft.record.v1.MessageRecord
-	(*CommandDistributionRecord)(nil),        // 27: weft.record.v1.CommandDistributionRecord
-	(*MessageSubscriptionRecord)(nil),        // 28: weft.record.v1.MessageSubscriptionRecord
-	(*ProcessMessageSubscriptionRecord)(nil), // 29: weft.record.v1.ProcessMessageSubscriptionRecord
-	(*SignalRecord)(nil),                     // 30: weft.record.v1.SignalRecord
-	(*SignalSubscriptionRecord)(nil),         // 31: weft.record.v1.SignalSubscriptionRecord
-	(*TimerRecord)(nil),                      // 32: weft.record.v1.TimerRecord
-	(*ProcessEventRecord)(nil),               // 33: weft.record.v1.ProcessEventRecord
+	(RecordType)(0),                             // 0: weft.record.v1.RecordType
+	(ValueType)(0),                              // 1: weft.record.v1.ValueType
+	(RejectionType)(0),                          // 2: weft.record.v1.RejectionType
+	(*Record)(nil),                              // 3: weft.record.v1.Record
+	(*DeploymentResource)(nil),                  // 4: weft.record.v1.DeploymentResource
+	(*ProcessMetadata)(nil),                     // 5: weft.record.v1.ProcessMetadata
+	(*DeploymentRecord)(nil),                    // 6: weft.record.v1.DeploymentRecord
+	(*DecisionRequirementsMetadata)(nil),        // 7: weft.record.v1.DecisionRequirementsMetadata
+	(*DecisionRequirementsRecord)(nil),          // 8: weft.record.v1.DecisionRequirementsRecord
+	(*DecisionRecord)(nil),                      // 9: weft.record.v1.DecisionRecord
+	(*DecisionEvaluationRecord)(nil),            // 10: weft.record.v1.DecisionEvaluationRecord
+	(*EvaluatedDecision)(nil),                   // 11: weft.record.v1.EvaluatedDecision
+	(*EvaluatedInput)(nil),                      // 12: weft.record.v1.EvaluatedInput
+	(*MatchedRule)(nil),                         // 13: weft.record.v1.MatchedRule
+	(*EvaluatedOutput)(nil),                     // 14: weft.record.v1.EvaluatedOutput
+	(*ProcessRecord)(nil),                       // 15: weft.record.v1.ProcessRecord
+	(*ProcessInstanceRecord)(nil),               // 16: weft.record.v1.ProcessInstanceRecord
+	(*StartInstruction)(nil),                    // 17: weft.record.v1.StartInstruction
+	(*ProcessInstanceCreationRecord)(nil),       // 18: weft.record.v1.ProcessInstanceCreationRecord
+	(*ProcessInstanceResultRecord)(nil),         // 19: weft.record.v1.ProcessInstanceResultRecord
+	(*Header)(nil),                              // 20: weft.record.v1.Header
+	(*JobRecord)(nil),                           // 21: weft.record.v1.JobRecord
+	(*JobBatchRecord)(nil),                      // 22: weft.record.v1.JobBatchRecord
+	(*IncidentRecord)(nil),                      // 23: weft.record.v1.IncidentRecord
+	(*VariableRecord)(nil),                      // 24: weft.record.v1.VariableRecord
+	(*VariableDocumentRecord)(nil),              // 25: weft.record.v1.VariableDocumentRecord
+	(*MessageRecord)(nil),                       // 26: weft.record.v1.MessageRecord
+	(*CommandDistributionRecord)(nil),           // 27: weft.record.v1.CommandDistributionRecord
+	(*MessageSubscriptionRecord)(nil),           // 28: weft.record.v1.MessageSubscriptionRecord
+	(*ProcessMessageSubscriptionRecord)(nil),    // 29: weft.record.v1.ProcessMessageSubscriptionRecord
+	(*SignalRecord)(nil),                        // 30: weft.record.v1.SignalRecord
+	(*SignalSubscriptionRecord)(nil),            // 31: weft.record.v1.SignalSubscriptionRecord
+	(*TimerRecord)(nil),                         // 32: weft.record.v1.TimerRecord
+	(*ProcessEventRecord)(nil),                  // 33: weft.record.v1.ProcessEventRecord
+	(*MessageStartEventSubscriptionRecord)(nil), // 34: weft.record.v1.MessageStartEventSubscriptionRecord
 }
 var file_weft_record_v1_record_proto_depIdxs = []int32{
 	0,  // 0: weft.record.v1.Record.record_type:type_name -> weft.record.v1.RecordType
@@ -4039,25 +4179,26 @@ var file_weft_record_v1_record_proto_depIdxs = []int32{
 	8,  // 21: weft.record.v1.Record.decision_requirements:type_name -> weft.record.v1.DecisionRequirementsRecord
 	9,  // 22: weft.record.v1.Record.decision:type_name -> weft.record.v1.DecisionRecord
 	10, // 23: weft.record.v1.Record.decision_evaluation:type_name -> weft.record.v1.DecisionEvaluationRecord
-	4,  // 24: weft.record.v1.DeploymentRecord.resources:type_name -> weft.record.v1.DeploymentResource
-	5,  // 25: weft.record.v1.DeploymentRecord.processes_metadata:type_name -> weft.record.v1.ProcessMetadata
-	7,  // 26: weft.record.v1.DeploymentRecord.decision_requirements_metadata:type_name -> weft.record.v1.DecisionRequirementsMetadata
-	9,  // 27: weft.record.v1.DeploymentRecord.decisions_metadata:type_name -> weft.record.v1.DecisionRecord
-	11, // 28: weft.record.v1.DecisionEvaluationRecord.evaluated_decisions:type_name -> weft.record.v1.EvaluatedDecision
-	12, // 29: weft.record.v1.EvaluatedDecision.evaluated_inputs:type_name -> weft.record.v1.EvaluatedInput
-	13, // 30: weft.record.v1.EvaluatedDecision.matched_rules:type_name -> weft.record.v1.MatchedRule
-	14, // 31: weft.record.v1.MatchedRule.evaluated_outputs:type_name -> weft.record.v1.EvaluatedOutput
-	17, // 32: weft.record.v1.ProcessInstanceCreationRecord.start_instructions:type_name -> weft.record.v1.StartInstruction
-	20, // 33: weft.record.v1.JobRecord.custom_headers:type_name -> weft.record.v1.Header
-	21, // 34: weft.record.v1.JobBatchRecord.jobs:type_name -> weft.record.v1.JobRecord
-	1,  // 35: weft.record.v1.CommandDistributionRecord.value_type:type_name -> weft.record.v1.ValueType
-	6,  // 36: weft.record.v1.CommandDistributionRecord.deployment:type_name -> weft.record.v1.DeploymentRecord
-	30, // 37: weft.record.v1.CommandDistributionRecord.signal:type_name -> weft.record.v1.SignalRecord
-	38, // [38:38] is the sub-list for method output_type
-	38, // [38:38] is the sub-list for method input_type
-	38, // [38:38] is the sub-list for extension type_name
-	38, // [38:38] is the sub-list for extension extendee
-	0,  // [0:38] is the sub-list for field type_name
+	34, // 24: weft.record.v1.Record.message_start_event_subscription:type_name -> weft.record.v1.MessageStartEventSubscriptionRecord
+	4,  // 25: weft.record.v1.DeploymentRecord.resources:type_name -> weft.record.v1.DeploymentResource
+	5,  // 26: weft.record.v1.DeploymentRecord.processes_metadata:type_name -> weft.record.v1.ProcessMetadata
+	7,  // 27: weft.record.v1.DeploymentRecord.decision_requirements_metadata:type_name -> weft.record.v1.DecisionRequirementsMetadata
+	9,  // 28: weft.record.v1.DeploymentRecord.decisions_metadata:type_name -> weft.record.v1.DecisionRecord
+	11, // 29: weft.record.v1.DecisionEvaluationRecord.evaluated_decisions:type_name -> weft.record.v1.EvaluatedDecision
+	12, // 30: weft.record.v1.EvaluatedDecision.evaluated_inputs:type_name -> weft.record.v1.EvaluatedInput
+	13, // 31: weft.record.v1.EvaluatedDecision.matched_rules:type_name -> weft.record.v1.MatchedRule
+	14, // 32: weft.record.v1.MatchedRule.evaluated_outputs:type_name -> weft.record.v1.EvaluatedOutput
+	17, // 33: weft.record.v1.ProcessInstanceCreationRecord.start_instructions:type_name -> weft.record.v1.StartInstruction
+	20, // 34: weft.record.v1.JobRecord.custom_headers:type_name -> weft.record.v1.Header
+	21, // 35: weft.record.v1.JobBatchRecord.jobs:type_name -> weft.record.v1.JobRecord
+	1,  // 36: weft.record.v1.CommandDistributionRecord.value_type:type_name -> weft.record.v1.ValueType
+	6,  // 37: weft.record.v1.CommandDistributionRecord.deployment:type_name -> weft.record.v1.DeploymentRecord
+	30, // 38: weft.record.v1.CommandDistributionRecord.signal:type_name -> weft.record.v1.SignalRecord
+	39, // [39:39] is the sub-list for method output_type
+	39, // [39:39] is the sub-list for method input_type
+	39, // [39:39] is the sub-list for extension type_name
+	39, // [39:39] is the sub-list for extension extendee
+	0,  // [0:39] is the sub-list for field type_name
 }
 
 func init() { file_weft_record_v1_record_proto_init() }
@@ -4087,6 +4228,7 @@ func file_weft_record_v1_record_proto_init() {
 		(*Record_DecisionRequirements)(nil),
 		(*Record_Decision)(nil),
 		(*Record_DecisionEvaluation)(nil),
+		(*Record_MessageStartEventSubscription)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -4094,7 +4236,7 @@ func file_weft_record_v1_record_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_weft_record_v1_record_proto_rawDesc), len(file_weft_record_v1_record_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   31,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
