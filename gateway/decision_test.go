@@ -20,7 +20,7 @@ func TestEvaluateDecision(t *testing.T) {
 		e.DecisionId, e.DecisionOutput, e.DecisionVersion = "dish", `"Steak"`, 2
 		e.EvaluatedDecisions = []*recordpb.EvaluatedDecision{{DecisionId: "dish", DecisionType: "DECISION_TABLE", DecisionOutput: `"Steak"`,
 			EvaluatedInputs: []*recordpb.EvaluatedInput{{InputId: "in1", InputName: "season", InputValue: `"Winter"`}},
-			MatchedRules: []*recordpb.MatchedRule{{RuleId: "r1", RuleIndex: 1, EvaluatedOutputs: []*recordpb.EvaluatedOutput{{OutputId: "o1", OutputName: "dish", OutputValue: `"Steak"`}}}}}}
+			MatchedRules:    []*recordpb.MatchedRule{{RuleId: "r1", RuleIndex: 1, EvaluatedOutputs: []*recordpb.EvaluatedOutput{{OutputId: "o1", OutputName: "dish", OutputValue: `"Steak"`}}}}}}
 		return resp, nil
 	})
 	client := startGateway(t, b, Options{})

@@ -148,3 +148,41 @@ func variablesJSON(doc []byte) string {
 	}
 	return string(doc)
 }
+
+// ModifyProcessInstance activates elements and terminates element instances of a running
+// instance, on the instance's partition. Every instruction is checked before any is
+// carried out.
+func (s *Server) ModifyProcessInstance(ctx context.Context, req *gatewaypb.ModifyProcessInstanceRequest) (*gatewaypb.ModifyProcessInstanceResponse, error) {
+	const action = "modify process instance"
+	partition, err := s.partitionOfKey(action, "processInstanceKey", "process instance", req.GetProcessInstanceKey())
+	if err != nil {
+		return nil, err
+	}
+	rec := &recordpb.ProcessInstanceModificationRecord{ProcessInstanceKey: req.GetProcessInstanceKey()}
+	for i, a := range req.GetActivateInstructions() {
+		if a.GetElementId() == "" {
+			return nil, invalidArgument("Expected to %s with an element id in activate instruction %d, but it is empty", action, i)
+		}
+		in := &recordpb.ModificationActivateInstruction{ElementId: a.GetElementId(), AncestorScopeKey: -1}
+		if k := a.GetAncestorElementInstanceKey(); k > 0 {
+			in.AncestorScopeKey = k
+		}
+		for _, v := range a.GetVariableInstructions() {
+			vars, err := variablesDocument(action, "variables", v.GetVariables())
+			if err != nil {
+				return nil, err
+			}
+			in.VariableInstructions = append(in.VariableInstructions, &recordpb.ModificationVariableInstruction{ElementId: v.GetScopeId(), Variables: vars})
+		}
+		rec.ActivateInstructions = append(rec.ActivateInstructions, in)
+	}
+	for _, t := range req.GetTerminateInstructions() {
+		rec.TerminateInstructions = append(rec.TerminateInstructions, t.GetElementInstanceKey())
+	}
+	cmd := newCommand(partition, recordpb.ValueType_PROCESS_INSTANCE_MODIFICATION, "MODIFY", req.GetProcessInstanceKey())
+	cmd.Value = &recordpb.Record_ProcessInstanceModification{ProcessInstanceModification: rec}
+	if _, err := s.execute(ctx, partition, cmd, recordpb.ValueType_PROCESS_INSTANCE_MODIFICATION); err != nil {
+		return nil, err
+	}
+	return &gatewaypb.ModifyProcessInstanceResponse{}, nil
+}

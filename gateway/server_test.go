@@ -16,9 +16,7 @@ func TestNotImplementedRPCs(t *testing.T) {
 	client := startGateway(t, newFakeBroker(1), Options{})
 	ctx := t.Context()
 
-	_, err := client.ModifyProcessInstance(ctx, &gatewaypb.ModifyProcessInstanceRequest{ProcessInstanceKey: keyOn(1, 1)})
-	requireStatus(t, err, codes.Unimplemented, "ModifyProcessInstance is not implemented yet")
-	_, err = client.DeleteResource(ctx, &gatewaypb.DeleteResourceRequest{ResourceKey: keyOn(1, 1)})
+	_, err := client.DeleteResource(ctx, &gatewaypb.DeleteResourceRequest{ResourceKey: keyOn(1, 1)})
 	requireStatus(t, err, codes.Unimplemented, "DeleteResource is not implemented yet")
 }
 

@@ -9,11 +9,6 @@ import (
 	"github.com/weftlabs/weft/proto/gen/gatewaypb"
 )
 
-// ModifyProcessInstance is not implemented yet: it answers UNIMPLEMENTED.
-func (s *Server) ModifyProcessInstance(context.Context, *gatewaypb.ModifyProcessInstanceRequest) (*gatewaypb.ModifyProcessInstanceResponse, error) {
-	return nil, notImplemented("ModifyProcessInstance")
-}
-
 // DeleteResource is not implemented yet: it answers UNIMPLEMENTED.
 func (s *Server) DeleteResource(context.Context, *gatewaypb.DeleteResourceRequest) (*gatewaypb.DeleteResourceResponse, error) {
 	return nil, notImplemented("DeleteResource")

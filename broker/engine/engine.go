@@ -215,6 +215,11 @@ func (p *processing) dispatch() {
 			p.deleteMessageSubscriptionSide()
 			return
 		}
+	case recordpb.ValueType_PROCESS_INSTANCE_MODIFICATION:
+		if c.GetIntent() == "MODIFY" {
+			p.modifyInstance()
+			return
+		}
 	case recordpb.ValueType_DECISION_EVALUATION:
 		if c.GetIntent() == "EVALUATE" {
 			p.evaluateDecisionCommand()

@@ -142,6 +142,48 @@ func (s *scenario) run(t *testing.T, d *datadriven.TestData) string {
 			Value: &recordpb.Record_Message{Message: &recordpb.MessageRecord{
 				Name: arg(d, "name", ""), CorrelationKey: arg(d, "key", ""), Variables: []byte(arg(d, "vars", "")),
 				MessageId: arg(d, "id", ""), TimeToLive: argInt(t, d, "ttl", 60_000)}}}
+	case "modify":
+		// activate=<element ids> (with vars= set on the activated element), terminate=<element ids>
+		// (their active instances), in=<ancestor element id> (its active instance).
+		rec := &recordpb.ProcessInstanceModificationRecord{}
+		active := func(id string) int64 {
+			live := map[int64]bool{}
+			for _, r := range h.all() {
+				pi := r.GetProcessInstance()
+				if r.GetRecordType() != recordpb.RecordType_EVENT || pi.GetElementId() != id || pi.GetProcessInstanceKey() != s.instance {
+					continue
+				}
+				switch r.GetIntent() {
+				case "ELEMENT_ACTIVATED":
+					live[r.GetKey()] = true
+				case "ELEMENT_COMPLETED", "ELEMENT_TERMINATED":
+					delete(live, r.GetKey())
+				}
+			}
+			for k := range live {
+				return k
+			}
+			return 0
+		}
+		for _, id := range list(arg(d, "activate", "")) {
+			in := &recordpb.ModificationActivateInstruction{ElementId: id, AncestorScopeKey: -1}
+			if anc := arg(d, "in", ""); anc != "" {
+				in.AncestorScopeKey = active(anc)
+			}
+			if v := arg(d, "vars", ""); v != "" {
+				in.VariableInstructions = []*recordpb.ModificationVariableInstruction{{ElementId: arg(d, "scope", id), Variables: []byte(v)}}
+			}
+			rec.ActivateInstructions = append(rec.ActivateInstructions, in)
+		}
+		for _, id := range list(arg(d, "terminate", "")) {
+			k := active(id)
+			if k == 0 {
+				k = 42 // no such instance: the engine refuses the key
+			}
+			rec.TerminateInstructions = append(rec.TerminateInstructions, k)
+		}
+		cmd = &recordpb.Record{ValueType: recordpb.ValueType_PROCESS_INSTANCE_MODIFICATION, Intent: "MODIFY", Key: s.instance,
+			Value: &recordpb.Record_ProcessInstanceModification{ProcessInstanceModification: rec}}
 	case "signal":
 		cmd = &recordpb.Record{ValueType: recordpb.ValueType_SIGNAL, Intent: "BROADCAST",
 			Value: &recordpb.Record_Signal{Signal: &recordpb.SignalRecord{SignalName: arg(d, "name", ""), Variables: []byte(arg(d, "vars", ""))}}}

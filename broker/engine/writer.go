@@ -97,6 +97,10 @@ func setValue(r *recordpb.Record, value any) {
 		r.ValueType, r.Value = recordpb.ValueType_DECISION_EVALUATION, &recordpb.Record_DecisionEvaluation{DecisionEvaluation: v}
 	case *recordpb.MessageStartEventSubscriptionRecord:
 		r.ValueType, r.Value = recordpb.ValueType_MESSAGE_START_EVENT_SUBSCRIPTION, &recordpb.Record_MessageStartEventSubscription{MessageStartEventSubscription: v}
+	case *recordpb.ProcessInstanceModificationRecord:
+		r.ValueType, r.Value = recordpb.ValueType_PROCESS_INSTANCE_MODIFICATION, &recordpb.Record_ProcessInstanceModification{ProcessInstanceModification: v}
+	case *recordpb.ResourceDeletionRecord:
+		r.ValueType, r.Value = recordpb.ValueType_RESOURCE_DELETION, &recordpb.Record_ResourceDeletion{ResourceDeletion: v}
 	case *recordpb.TimerRecord:
 		r.ValueType, r.Value = recordpb.ValueType_TIMER, &recordpb.Record_Timer{Timer: v}
 	case *recordpb.ProcessEventRecord:

@@ -312,6 +312,8 @@ type Record struct {
 	//	*Record_Decision
 	//	*Record_DecisionEvaluation
 	//	*Record_MessageStartEventSubscription
+	//	*Record_ProcessInstanceModification
+	//	*Record_ResourceDeletion
 	Value         isRecord_Value `protobuf_oneof:"value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -629,6 +631,24 @@ func (x *Record) GetMessageStartEventSubscription() *MessageStartEventSubscripti
 	return nil
 }
 
+func (x *Record) GetProcessInstanceModification() *ProcessInstanceModificationRecord {
+	if x != nil {
+		if x, ok := x.Value.(*Record_ProcessInstanceModification); ok {
+			return x.ProcessInstanceModification
+		}
+	}
+	return nil
+}
+
+func (x *Record) GetResourceDeletion() *ResourceDeletionRecord {
+	if x != nil {
+		if x, ok := x.Value.(*Record_ResourceDeletion); ok {
+			return x.ResourceDeletion
+		}
+	}
+	return nil
+}
+
 type isRecord_Value interface {
 	isRecord_Value()
 }
@@ -721,6 +741,14 @@ type Record_MessageStartEventSubscription struct {
 	MessageStartEventSubscription *MessageStartEventSubscriptionRecord `protobuf:"bytes,41,opt,name=message_start_event_subscription,json=messageStartEventSubscription,proto3,oneof"`
 }
 
+type Record_ProcessInstanceModification struct {
+	ProcessInstanceModification *ProcessInstanceModificationRecord `protobuf:"bytes,42,opt,name=process_instance_modification,json=processInstanceModification,proto3,oneof"`
+}
+
+type Record_ResourceDeletion struct {
+	ResourceDeletion *ResourceDeletionRecord `protobuf:"bytes,43,opt,name=resource_deletion,json=resourceDeletion,proto3,oneof"`
+}
+
 func (*Record_Deployment) isRecord_Value() {}
 
 func (*Record_Process) isRecord_Value() {}
@@ -764,6 +792,10 @@ func (*Record_Decision) isRecord_Value() {}
 func (*Record_DecisionEvaluation) isRecord_Value() {}
 
 func (*Record_MessageStartEventSubscription) isRecord_Value() {}
+
+func (*Record_ProcessInstanceModification) isRecord_Value() {}
+
+func (*Record_ResourceDeletion) isRecord_Value() {}
 
 // DeploymentResource is one file of a deployment.
 type DeploymentResource struct {
@@ -3725,11 +3757,251 @@ func (x *MessageStartEventSubscriptionRecord) GetTenantId() string {
 	return ""
 }
 
+// ProcessInstanceModificationRecord is the value of PROCESS_INSTANCE_MODIFICATION
+// records: elements to activate and element instances to terminate in a running instance.
+type ProcessInstanceModificationRecord struct {
+	state                 protoimpl.MessageState             `protogen:"open.v1"`
+	ProcessInstanceKey    int64                              `protobuf:"varint,1,opt,name=process_instance_key,json=processInstanceKey,proto3" json:"process_instance_key,omitempty"`
+	ActivateInstructions  []*ModificationActivateInstruction `protobuf:"bytes,2,rep,name=activate_instructions,json=activateInstructions,proto3" json:"activate_instructions,omitempty"`
+	TerminateInstructions []int64                            `protobuf:"varint,3,rep,packed,name=terminate_instructions,json=terminateInstructions,proto3" json:"terminate_instructions,omitempty"`
+	TenantId              string                             `protobuf:"bytes,4,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
+}
+
+func (x *ProcessInstanceModificationRecord) Reset() {
+	*x = ProcessInstanceModificationRecord{}
+	mi := &file_weft_record_v1_record_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProcessInstanceModificationRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProcessInstanceModificationRecord) ProtoMessage() {}
+
+func (x *ProcessInstanceModificationRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_weft_record_v1_record_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProcessInstanceModificationRecord.ProtoReflect.Descriptor instead.
+func (*ProcessInstanceModificationRecord) Descriptor() ([]byte, []int) {
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ProcessInstanceModificationRecord) GetProcessInstanceKey() int64 {
+	if x != nil {
+		return x.ProcessInstanceKey
+	}
+	return 0
+}
+
+func (x *ProcessInstanceModificationRecord) GetActivateInstructions() []*ModificationActivateInstruction {
+	if x != nil {
+		return x.ActivateInstructions
+	}
+	return nil
+}
+
+func (x *ProcessInstanceModificationRecord) GetTerminateInstructions() []int64 {
+	if x != nil {
+		return x.TerminateInstructions
+	}
+	return nil
+}
+
+func (x *ProcessInstanceModificationRecord) GetTenantId() string {
+	if x != nil {
+		return x.TenantId
+	}
+	return ""
+}
+
+type ModificationActivateInstruction struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	ElementId string                 `protobuf:"bytes,1,opt,name=element_id,json=elementId,proto3" json:"element_id,omitempty"`
+	// AncestorScopeKey is the element instance to activate the element in (or below), -1
+	// to let the engine find the one flow scope.
+	AncestorScopeKey     int64                              `protobuf:"varint,2,opt,name=ancestor_scope_key,json=ancestorScopeKey,proto3" json:"ancestor_scope_key,omitempty"`
+	VariableInstructions []*ModificationVariableInstruction `protobuf:"bytes,3,rep,name=variable_instructions,json=variableInstructions,proto3" json:"variable_instructions,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
+}
+
+func (x *ModificationActivateInstruction) Reset() {
+	*x = ModificationActivateInstruction{}
+	mi := &file_weft_record_v1_record_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ModificationActivateInstruction) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ModificationActivateInstruction) ProtoMessage() {}
+
+func (x *ModificationActivateInstruction) ProtoReflect() protoreflect.Message {
+	mi := &file_weft_record_v1_record_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ModificationActivateInstruction.ProtoReflect.Descriptor instead.
+func (*ModificationActivateInstruction) Descriptor() ([]byte, []int) {
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *ModificationActivateInstruction) GetElementId() string {
+	if x != nil {
+		return x.ElementId
+	}
+	return ""
+}
+
+func (x *ModificationActivateInstruction) GetAncestorScopeKey() int64 {
+	if x != nil {
+		return x.AncestorScopeKey
+	}
+	return 0
+}
+
+func (x *ModificationActivateInstruction) GetVariableInstructions() []*ModificationVariableInstruction {
+	if x != nil {
+		return x.VariableInstructions
+	}
+	return nil
+}
+
+type ModificationVariableInstruction struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ElementId names the scope that takes the variables: the activated element or one of
+	// its flow scopes; empty for the process instance.
+	ElementId     string `protobuf:"bytes,1,opt,name=element_id,json=elementId,proto3" json:"element_id,omitempty"`
+	Variables     []byte `protobuf:"bytes,2,opt,name=variables,proto3" json:"variables,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ModificationVariableInstruction) Reset() {
+	*x = ModificationVariableInstruction{}
+	mi := &file_weft_record_v1_record_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ModificationVariableInstruction) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ModificationVariableInstruction) ProtoMessage() {}
+
+func (x *ModificationVariableInstruction) ProtoReflect() protoreflect.Message {
+	mi := &file_weft_record_v1_record_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ModificationVariableInstruction.ProtoReflect.Descriptor instead.
+func (*ModificationVariableInstruction) Descriptor() ([]byte, []int) {
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *ModificationVariableInstruction) GetElementId() string {
+	if x != nil {
+		return x.ElementId
+	}
+	return ""
+}
+
+func (x *ModificationVariableInstruction) GetVariables() []byte {
+	if x != nil {
+		return x.Variables
+	}
+	return nil
+}
+
+// ResourceDeletionRecord is the value of RESOURCE_DELETION records: a deployed process
+// definition or decision requirements graph to delete.
+type ResourceDeletionRecord struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ResourceKey   int64                  `protobuf:"varint,1,opt,name=resource_key,json=resourceKey,proto3" json:"resource_key,omitempty"`
+	TenantId      string                 `protobuf:"bytes,2,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResourceDeletionRecord) Reset() {
+	*x = ResourceDeletionRecord{}
+	mi := &file_weft_record_v1_record_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResourceDeletionRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResourceDeletionRecord) ProtoMessage() {}
+
+func (x *ResourceDeletionRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_weft_record_v1_record_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResourceDeletionRecord.ProtoReflect.Descriptor instead.
+func (*ResourceDeletionRecord) Descriptor() ([]byte, []int) {
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *ResourceDeletionRecord) GetResourceKey() int64 {
+	if x != nil {
+		return x.ResourceKey
+	}
+	return 0
+}
+
+func (x *ResourceDeletionRecord) GetTenantId() string {
+	if x != nil {
+		return x.TenantId
+	}
+	return ""
+}
+
 var File_weft_record_v1_record_proto protoreflect.FileDescriptor
 
 const file_weft_record_v1_record_proto_rawDesc = "" +
 	"\n" +
-	"\x1bweft/record/v1/record.proto\x12\x0eweft.record.v1\"\xc9\x11\n" +
+	"\x1bweft/record/v1/record.proto\x12\x0eweft.record.v1\"\x99\x13\n" +
 	"\x06Record\x12\x1a\n" +
 	"\bposition\x18\x01 \x01(\x03R\bposition\x124\n" +
 	"\x16source_record_position\x18\x02 \x01(\x03R\x14sourceRecordPosition\x12\x10\n" +
@@ -3768,7 +4040,9 @@ const file_weft_record_v1_record_proto_rawDesc = "" +
 	"\x15decision_requirements\x18& \x01(\v2*.weft.record.v1.DecisionRequirementsRecordH\x00R\x14decisionRequirements\x12<\n" +
 	"\bdecision\x18' \x01(\v2\x1e.weft.record.v1.DecisionRecordH\x00R\bdecision\x12[\n" +
 	"\x13decision_evaluation\x18( \x01(\v2(.weft.record.v1.DecisionEvaluationRecordH\x00R\x12decisionEvaluation\x12~\n" +
-	" message_start_event_subscription\x18) \x01(\v23.weft.record.v1.MessageStartEventSubscriptionRecordH\x00R\x1dmessageStartEventSubscriptionB\a\n" +
+	" message_start_event_subscription\x18) \x01(\v23.weft.record.v1.MessageStartEventSubscriptionRecordH\x00R\x1dmessageStartEventSubscription\x12w\n" +
+	"\x1dprocess_instance_modification\x18* \x01(\v21.weft.record.v1.ProcessInstanceModificationRecordH\x00R\x1bprocessInstanceModification\x12U\n" +
+	"\x11resource_deletion\x18+ \x01(\v2&.weft.record.v1.ResourceDeletionRecordH\x00R\x10resourceDeletionB\a\n" +
 	"\x05value\"U\n" +
 	"\x12DeploymentResource\x12#\n" +
 	"\rresource_name\x18\x01 \x01(\tR\fresourceName\x12\x1a\n" +
@@ -4053,7 +4327,24 @@ const file_weft_record_v1_record_proto_rawDesc = "" +
 	"\x14process_instance_key\x18\x06 \x01(\x03R\x12processInstanceKey\x12'\n" +
 	"\x0fcorrelation_key\x18\a \x01(\tR\x0ecorrelationKey\x12\x1c\n" +
 	"\tvariables\x18\b \x01(\fR\tvariables\x12\x1b\n" +
-	"\ttenant_id\x18\t \x01(\tR\btenantId*X\n" +
+	"\ttenant_id\x18\t \x01(\tR\btenantId\"\x8f\x02\n" +
+	"!ProcessInstanceModificationRecord\x120\n" +
+	"\x14process_instance_key\x18\x01 \x01(\x03R\x12processInstanceKey\x12d\n" +
+	"\x15activate_instructions\x18\x02 \x03(\v2/.weft.record.v1.ModificationActivateInstructionR\x14activateInstructions\x125\n" +
+	"\x16terminate_instructions\x18\x03 \x03(\x03R\x15terminateInstructions\x12\x1b\n" +
+	"\ttenant_id\x18\x04 \x01(\tR\btenantId\"\xd4\x01\n" +
+	"\x1fModificationActivateInstruction\x12\x1d\n" +
+	"\n" +
+	"element_id\x18\x01 \x01(\tR\telementId\x12,\n" +
+	"\x12ancestor_scope_key\x18\x02 \x01(\x03R\x10ancestorScopeKey\x12d\n" +
+	"\x15variable_instructions\x18\x03 \x03(\v2/.weft.record.v1.ModificationVariableInstructionR\x14variableInstructions\"^\n" +
+	"\x1fModificationVariableInstruction\x12\x1d\n" +
+	"\n" +
+	"element_id\x18\x01 \x01(\tR\telementId\x12\x1c\n" +
+	"\tvariables\x18\x02 \x01(\fR\tvariables\"X\n" +
+	"\x16ResourceDeletionRecord\x12!\n" +
+	"\fresource_key\x18\x01 \x01(\x03R\vresourceKey\x12\x1b\n" +
+	"\ttenant_id\x18\x02 \x01(\tR\btenantId*X\n" +
 	"\n" +
 	"RecordType\x12\x1b\n" +
 	"\x17RECORD_TYPE_UNSPECIFIED\x10\x00\x12\v\n" +
@@ -4116,7 +4407,7 @@ func file_weft_record_v1_record_proto_rawDescGZIP() []byte {
 }
 
 var file_weft_record_v1_record_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_weft_record_v1_record_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_weft_record_v1_record_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
 var file_weft_record_v1_record_proto_goTypes = []any{
 	(RecordType)(0),                             // 0: weft.record.v1.RecordType
 	(ValueType)(0),                              // 1: weft.record.v1.ValueType
@@ -4153,6 +4444,10 @@ var file_weft_record_v1_record_proto_goTypes = []any{
 	(*TimerRecord)(nil),                         // 32: weft.record.v1.TimerRecord
 	(*ProcessEventRecord)(nil),                  // 33: weft.record.v1.ProcessEventRecord
 	(*MessageStartEventSubscriptionRecord)(nil), // 34: weft.record.v1.MessageStartEventSubscriptionRecord
+	(*ProcessInstanceModificationRecord)(nil),   // 35: weft.record.v1.ProcessInstanceModificationRecord
+	(*ModificationActivateInstruction)(nil),     // 36: weft.record.v1.ModificationActivateInstruction
+	(*ModificationVariableInstruction)(nil),     // 37: weft.record.v1.ModificationVariableInstruction
+	(*ResourceDeletionRecord)(nil),              // 38: weft.record.v1.ResourceDeletionRecord
 }
 var file_weft_record_v1_record_proto_depIdxs = []int32{
 	0,  // 0: weft.record.v1.Record.record_type:type_name -> weft.record.v1.RecordType
@@ -4180,25 +4475,29 @@ var file_weft_record_v1_record_proto_depIdxs = []int32{
 	9,  // 22: weft.record.v1.Record.decision:type_name -> weft.record.v1.DecisionRecord
 	10, // 23: weft.record.v1.Record.decision_evaluation:type_name -> weft.record.v1.DecisionEvaluationRecord
 	34, // 24: weft.record.v1.Record.message_start_event_subscription:type_name -> weft.record.v1.MessageStartEventSubscriptionRecord
-	4,  // 25: weft.record.v1.DeploymentRecord.resources:type_name -> weft.record.v1.DeploymentResource
-	5,  // 26: weft.record.v1.DeploymentRecord.processes_metadata:type_name -> weft.record.v1.ProcessMetadata
-	7,  // 27: weft.record.v1.DeploymentRecord.decision_requirements_metadata:type_name -> weft.record.v1.DecisionRequirementsMetadata
-	9,  // 28: weft.record.v1.DeploymentRecord.decisions_metadata:type_name -> weft.record.v1.DecisionRecord
-	11, // 29: weft.record.v1.DecisionEvaluationRecord.evaluated_decisions:type_name -> weft.record.v1.EvaluatedDecision
-	12, // 30: weft.record.v1.EvaluatedDecision.evaluated_inputs:type_name -> weft.record.v1.EvaluatedInput
-	13, // 31: weft.record.v1.EvaluatedDecision.matched_rules:type_name -> weft.record.v1.MatchedRule
-	14, // 32: weft.record.v1.MatchedRule.evaluated_outputs:type_name -> weft.record.v1.EvaluatedOutput
-	17, // 33: weft.record.v1.ProcessInstanceCreationRecord.start_instructions:type_name -> weft.record.v1.StartInstruction
-	20, // 34: weft.record.v1.JobRecord.custom_headers:type_name -> weft.record.v1.Header
-	21, // 35: weft.record.v1.JobBatchRecord.jobs:type_name -> weft.record.v1.JobRecord
-	1,  // 36: weft.record.v1.CommandDistributionRecord.value_type:type_name -> weft.record.v1.ValueType
-	6,  // 37: weft.record.v1.CommandDistributionRecord.deployment:type_name -> weft.record.v1.DeploymentRecord
-	30, // 38: weft.record.v1.CommandDistributionRecord.signal:type_name -> weft.record.v1.SignalRecord
-	39, // [39:39] is the sub-list for method output_type
-	39, // [39:39] is the sub-list for method input_type
-	39, // [39:39] is the sub-list for extension type_name
-	39, // [39:39] is the sub-list for extension extendee
-	0,  // [0:39] is the sub-list for field type_name
+	35, // 25: weft.record.v1.Record.process_instance_modification:type_name -> weft.record.v1.ProcessInstanceModificationRecord
+	38, // 26: weft.record.v1.Record.resource_deletion:type_name -> weft.record.v1.ResourceDeletionRecord
+	4,  // 27: weft.record.v1.DeploymentRecord.resources:type_name -> weft.record.v1.DeploymentResource
+	5,  // 28: weft.record.v1.DeploymentRecord.processes_metadata:type_name -> weft.record.v1.ProcessMetadata
+	7,  // 29: weft.record.v1.DeploymentRecord.decision_requirements_metadata:type_name -> weft.record.v1.DecisionRequirementsMetadata
+	9,  // 30: weft.record.v1.DeploymentRecord.decisions_metadata:type_name -> weft.record.v1.DecisionRecord
+	11, // 31: weft.record.v1.DecisionEvaluationRecord.evaluated_decisions:type_name -> weft.record.v1.EvaluatedDecision
+	12, // 32: weft.record.v1.EvaluatedDecision.evaluated_inputs:type_name -> weft.record.v1.EvaluatedInput
+	13, // 33: weft.record.v1.EvaluatedDecision.matched_rules:type_name -> weft.record.v1.MatchedRule
+	14, // 34: weft.record.v1.MatchedRule.evaluated_outputs:type_name -> weft.record.v1.EvaluatedOutput
+	17, // 35: weft.record.v1.ProcessInstanceCreationRecord.start_instructions:type_name -> weft.record.v1.StartInstruction
+	20, // 36: weft.record.v1.JobRecord.custom_headers:type_name -> weft.record.v1.Header
+	21, // 37: weft.record.v1.JobBatchRecord.jobs:type_name -> weft.record.v1.JobRecord
+	1,  // 38: weft.record.v1.CommandDistributionRecord.value_type:type_name -> weft.record.v1.ValueType
+	6,  // 39: weft.record.v1.CommandDistributionRecord.deployment:type_name -> weft.record.v1.DeploymentRecord
+	30, // 40: weft.record.v1.CommandDistributionRecord.signal:type_name -> weft.record.v1.SignalRecord
+	36, // 41: weft.record.v1.ProcessInstanceModificationRecord.activate_instructions:type_name -> weft.record.v1.ModificationActivateInstruction
+	37, // 42: weft.record.v1.ModificationActivateInstruction.variable_instructions:type_name -> weft.record.v1.ModificationVariableInstruction
+	43, // [43:43] is the sub-list for method output_type
+	43, // [43:43] is the sub-list for method input_type
+	43, // [43:43] is the sub-list for extension type_name
+	43, // [43:43] is the sub-list for extension extendee
+	0,  // [0:43] is the sub-list for field type_name
 }
 
 func init() { file_weft_record_v1_record_proto_init() }
@@ -4229,6 +4528,8 @@ func file_weft_record_v1_record_proto_init() {
 		(*Record_Decision)(nil),
 		(*Record_DecisionEvaluation)(nil),
 		(*Record_MessageStartEventSubscription)(nil),
+		(*Record_ProcessInstanceModification)(nil),
+		(*Record_ResourceDeletion)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -4236,7 +4537,7 @@ func file_weft_record_v1_record_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_weft_record_v1_record_proto_rawDesc), len(file_weft_record_v1_record_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   32,
+			NumMessages:   36,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
