@@ -227,7 +227,7 @@ func startBroker(ctx context.Context, cfg brokerConfig, log *slog.Logger) (_ *br
 	go b.http.Serve(b.httpL)
 
 	b.internal = grpc.NewServer(grpc.MaxRecvMsgSize(8<<20), grpc.MaxSendMsgSize(8<<20))
-	brokerapi.NewServer(b.partitions, log).Register(b.internal)
+	brokerapi.NewServer(b.partitions, log).HintLeaders(b.resolver.InternalAddrOf).Register(b.internal)
 	go b.internal.Serve(b.internalL)
 
 	announceCtx, stop := context.WithCancel(context.Background())
@@ -239,7 +239,7 @@ func startBroker(ctx context.Context, cfg brokerConfig, log *slog.Logger) (_ *br
 	}()
 
 	if cfg.gatewayAddr != "" {
-		if b.gateway, err = startGateway(cfg.gatewayAddr, b.members, log); err != nil {
+		if b.gateway, err = startGateway(cfg.gatewayAddr, b.members, b.resolver, log); err != nil {
 			return nil, err
 		}
 	}
@@ -276,7 +276,7 @@ func (b *brokerServer) raftServers(ctx context.Context, members []int32, dir str
 		select {
 		case <-ctx.Done():
 			return nil, fmt.Errorf("waiting for brokers %v to join: %w", members, ctx.Err())
-		case <-b.members.Changes():
+		case <-b.resolver.Changed():
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
