@@ -33,6 +33,8 @@ type devConfig struct {
 	replicationFactor int
 	// snapshotThreshold, with brokers, is Raft entries between snapshots (0: Raft's).
 	snapshotThreshold uint64
+	// autoRebalance, with brokers, hands leadership back to each partition's primary.
+	autoRebalance bool
 	// noSync skips fsync of the Raft log (benchmarks only; not a flag).
 	noSync bool
 }
@@ -49,6 +51,7 @@ func parseDevFlags(args []string, lookup func(string) (string, bool), out io.Wri
 	fs.IntVar(&cfg.partitions, "partitions", 1, "number of partitions (deployments are distributed to all of them)")
 	fs.IntVar(&cfg.brokers, "brokers", 1, "brokers in this process; above 1, a cluster on loopback ports with the gateway in broker 0")
 	fs.IntVar(&cfg.replicationFactor, "replication-factor", 1, "replicas of each partition (with --brokers)")
+	fs.BoolVar(&cfg.autoRebalance, "auto-rebalance", true, "with --brokers: hand each partition's leadership back to its primary broker once it is healthy and caught up")
 	if err := parseFlags(fs, args, lookup); err != nil {
 		return cfg, err
 	}
