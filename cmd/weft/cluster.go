@@ -44,7 +44,8 @@ type brokerConfig struct {
 	join              string
 	snapshotThreshold uint64
 	autoRebalance     bool
-	logLevel          slog.Level
+	partitionFlags
+	logLevel slog.Level
 }
 
 func parseBrokerFlags(args []string, lookup func(string) (string, bool), out io.Writer) (brokerConfig, error) {
@@ -63,12 +64,16 @@ func parseBrokerFlags(args []string, lookup func(string) (string, bool), out io.
 	fs.StringVar(&cfg.httpAddr, "http-addr", "0.0.0.0:9600", "address of health, readiness and /admin/partitions")
 	fs.StringVar(&cfg.join, "join", "", "gossip addresses of other nodes, comma separated")
 	fs.Uint64Var(&cfg.snapshotThreshold, "snapshot-threshold", 0, "Raft entries between snapshots of a partition (0: 8192); the log keeps half as many after one")
+	cfg.partitionFlags.register(fs)
 	fs.BoolVar(&cfg.autoRebalance, "auto-rebalance", true, "hand each partition this broker leads back to its primary once the primary is healthy and caught up")
 	fs.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn or error")
 	if err := parseFlags(fs, args, lookup); err != nil {
 		return cfg, err
 	}
 	if _, err := placement.Distribute(cfg.clusterSize, cfg.partitions, cfg.replicationFactor); err != nil {
+		return cfg, err
+	}
+	if err := cfg.partitionFlags.validate(); err != nil {
 		return cfg, err
 	}
 	if cfg.nodeID < 0 || cfg.nodeID >= cfg.clusterSize {
@@ -191,6 +196,7 @@ func startBroker(ctx context.Context, cfg brokerConfig, log *slog.Logger) (_ *br
 			ID: pid, Dir: dir, Logger: log, LocalID: brokerName(cfg.nodeID), Transport: trans, Servers: servers,
 			PartitionCount: int32(cfg.partitions), Sender: b.sender,
 			SnapshotThreshold: cfg.snapshotThreshold, TrailingLogs: cfg.snapshotThreshold / 2,
+			Limit: cfg.limit, MinFreeDisk: cfg.minFreeDisk, FreeDisk: cfg.freeDisk,
 		})
 		if err != nil {
 			trans.Close()

@@ -128,7 +128,11 @@ type clusterBroker struct {
 
 // Execute sends a command to the partition's leader.
 func (c *clusterBroker) Execute(ctx context.Context, partition int32, cmd *recordpb.Record) (*recordpb.Record, error) {
-	return c.client.Execute(ctx, partition, cmd)
+	rec, err := c.client.Execute(ctx, partition, cmd)
+	if brokerapi.Reason(err) == brokerapi.ReasonBackpressure {
+		return nil, gateway.ErrBackpressure // the gateway words it as for one process
+	}
+	return rec, err
 }
 
 // Partitions lists the partitions the brokers announce.

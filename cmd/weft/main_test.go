@@ -51,6 +51,8 @@ func TestDevFlagsBadValuesNameTheSetting(t *testing.T) {
 		{nil, map[string]string{"WEFT_HTTP_ADDR": "nope"}, "--http-addr (or WEFT_HTTP_ADDR)"},
 		{nil, map[string]string{"WEFT_LOG_LEVEL": "loud"}, "WEFT_LOG_LEVEL"},
 		{[]string{"--data-dir", ""}, nil, "--data-dir"},
+		{[]string{"--backpressure-limit", "5000"}, nil, "--backpressure-limit"},
+		{nil, map[string]string{"WEFT_BACKPRESSURE_MAX_LIMIT": "x"}, "WEFT_BACKPRESSURE_MAX_LIMIT"},
 		{[]string{"--no-such-flag"}, nil, "no-such-flag"},
 		{[]string{"extra"}, nil, `unexpected argument "extra"`},
 	} {

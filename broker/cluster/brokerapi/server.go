@@ -29,6 +29,12 @@ const (
 	ReasonLeadershipLost = "LEADERSHIP_LOST"
 	// ReasonNotHosted: the partition has no replica on this broker.
 	ReasonNotHosted = "PARTITION_NOT_HOSTED"
+	// ReasonBackpressure (RESOURCE_EXHAUSTED): the leader has too many commands in
+	// flight; the command was not proposed.
+	ReasonBackpressure = "BACKPRESSURE"
+	// ReasonDiskFull (RESOURCE_EXHAUSTED): the leader's free disk space is below its
+	// watermark; the command was not proposed.
+	ReasonDiskFull = "DISK_FULL"
 )
 
 const errorDomain = "weft.broker"
@@ -69,6 +75,14 @@ func (s *Server) Register(g *grpc.Server) { brokerpb.RegisterBrokerAPIServer(g, 
 
 func unavailable(reason, msg string) error {
 	return unavailableWith(reason, msg, nil)
+}
+
+func exhausted(reason, msg string) error {
+	st, err := status.New(codes.ResourceExhausted, msg).WithDetails(&errdetails.ErrorInfo{Reason: reason, Domain: errorDomain})
+	if err != nil {
+		return status.Error(codes.ResourceExhausted, msg)
+	}
+	return st.Err()
 }
 
 func unavailableWith(reason, msg string, metadata map[string]string) error {
@@ -131,9 +145,9 @@ func (s *Server) Execute(ctx context.Context, req *brokerpb.ExecuteRequest) (*br
 	case errors.Is(err, partition.ErrLeadershipLost):
 		return nil, unavailable(ReasonLeadershipLost, fmt.Sprintf("the leader of partition %d changed before the command was committed; its outcome is unknown", p.ID()))
 	case errors.Is(err, partition.ErrDiskFull):
-		return nil, status.Error(codes.ResourceExhausted, fmt.Sprintf("partition %d refuses commands: the broker's free disk space is below its watermark", p.ID()))
+		return nil, exhausted(ReasonDiskFull, fmt.Sprintf("partition %d refuses commands: the broker's free disk space is below its watermark", p.ID()))
 	case errors.Is(err, partition.ErrBackpressure):
-		return nil, status.Error(codes.ResourceExhausted, fmt.Sprintf("partition %d has too many requests in flight", p.ID()))
+		return nil, exhausted(ReasonBackpressure, fmt.Sprintf("partition %d has too many requests in flight", p.ID()))
 	case errors.Is(err, context.DeadlineExceeded):
 		return nil, status.Error(codes.DeadlineExceeded, err.Error())
 	case errors.Is(err, context.Canceled):
