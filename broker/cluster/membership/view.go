@@ -173,7 +173,7 @@ func (n *Node) handleMessage(buf []byte) {
 			continue
 		}
 		changed = true
-		// Gossip it on (a directly sent one is too large, and everyone got it directly).
+		// Gossip it on (a too large one was sent to everyone directly).
 		if kind == msgAnnouncement && len(buf) <= n.gossipLimit {
 			n.queue.QueueBroadcast(&broadcast{name: a.name, msg: append([]byte(nil), buf...)})
 		}
