@@ -171,6 +171,7 @@ func TestDevClusterJobsAreLinearizable(t *testing.T) {
 	// Leadership moves: every 1.5 s one partition's leader hands over to another replica;
 	// halfway, broker 2 restarts. (The automatic rebalancer moves leaders back.)
 	moves, restarted := 0, false
+	var restartErr error
 	chaos := time.NewTicker(1500 * time.Millisecond)
 	for runCtx.Err() == nil {
 		select {
@@ -178,7 +179,9 @@ func TestDevClusterJobsAreLinearizable(t *testing.T) {
 		case <-chaos.C:
 			if !restarted && time.Since(h.start) > linDuration/2 {
 				restarted = true
-				require.NoError(t, c.restart(ctx, 2, false), "restart broker 2")
+				if restartErr = c.restart(ctx, 2, false); restartErr != nil {
+					stopRun()
+				}
 				continue
 			}
 			pid := int32(rand.N(3) + 1)
@@ -198,6 +201,7 @@ func TestDevClusterJobsAreLinearizable(t *testing.T) {
 	}
 	chaos.Stop()
 	wg.Wait()
+	require.NoError(t, restartErr, "restart broker 2")
 	require.Empty(t, unexpected, "answers the model has no place for")
 
 	ops := h.ops
