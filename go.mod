@@ -3,6 +3,7 @@ module github.com/weftlabs/weft
 go 1.26.8
 
 require (
+	github.com/anishathalye/porcupine v1.3.1
 	github.com/bufbuild/protocompile v0.14.1
 	github.com/camunda/zeebe/clients/go/v8 v8.3.0
 	github.com/cockroachdb/apd/v3 v3.2.1

@@ -523,7 +523,7 @@ func (p *Partition) confirm(futures <-chan inflight) {
 		<-p.slots
 		if err != nil {
 			switch {
-			case errors.Is(err, raft.ErrNotLeader):
+			case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrLeadershipTransferInProgress):
 				err = ErrNotLeader // refused before it reached the log
 			case errors.Is(err, raft.ErrLeadershipLost), errors.Is(err, raft.ErrRaftShutdown):
 				err = ErrLeadershipLost

@@ -52,3 +52,11 @@ func (p *Partition) TransferLeadership(id, addr string) error {
 	}
 	return p.raft.LeadershipTransferToServer(raft.ServerID(id), raft.ServerAddress(addr)).Error()
 }
+
+// RaftLeader returns the Raft server id of the replica this one takes for the leader
+// (itself included), or "" when it knows none. A replica hears of a new leader with its
+// first heartbeat, before gossip spreads it, so a follower can point a sender there.
+func (p *Partition) RaftLeader() string {
+	_, id := p.raft.LeaderWithID()
+	return string(id)
+}

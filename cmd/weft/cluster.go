@@ -24,6 +24,7 @@ import (
 	"github.com/weftlabs/weft/broker/cluster/membership"
 	"github.com/weftlabs/weft/broker/cluster/placement"
 	"github.com/weftlabs/weft/broker/cluster/raftnet"
+	"github.com/weftlabs/weft/broker/cluster/rebalance"
 	"github.com/weftlabs/weft/broker/partition"
 	"github.com/weftlabs/weft/gateway"
 )
@@ -42,7 +43,9 @@ type brokerConfig struct {
 	httpAddr          string
 	join              string
 	snapshotThreshold uint64
-	logLevel          slog.Level
+	autoRebalance     bool
+	partitionFlags
+	logLevel slog.Level
 }
 
 func parseBrokerFlags(args []string, lookup func(string) (string, bool), out io.Writer) (brokerConfig, error) {
@@ -61,11 +64,16 @@ func parseBrokerFlags(args []string, lookup func(string) (string, bool), out io.
 	fs.StringVar(&cfg.httpAddr, "http-addr", "0.0.0.0:9600", "address of health, readiness and /admin/partitions")
 	fs.StringVar(&cfg.join, "join", "", "gossip addresses of other nodes, comma separated")
 	fs.Uint64Var(&cfg.snapshotThreshold, "snapshot-threshold", 0, "Raft entries between snapshots of a partition (0: 8192); the log keeps half as many after one")
+	cfg.partitionFlags.register(fs)
+	fs.BoolVar(&cfg.autoRebalance, "auto-rebalance", true, "hand each partition this broker leads back to its primary once the primary is healthy and caught up")
 	fs.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn or error")
 	if err := parseFlags(fs, args, lookup); err != nil {
 		return cfg, err
 	}
 	if _, err := placement.Distribute(cfg.clusterSize, cfg.partitions, cfg.replicationFactor); err != nil {
+		return cfg, err
+	}
+	if err := cfg.partitionFlags.validate(); err != nil {
 		return cfg, err
 	}
 	if cfg.nodeID < 0 || cfg.nodeID >= cfg.clusterSize {
@@ -105,6 +113,7 @@ type brokerServer struct {
 	mux        *raftnet.Mux
 	members    *membership.Node
 	partitions []*partition.Partition
+	transports map[int32]*raftnet.Transport
 	resolver   *memberResolver
 	sender     *brokerapi.Client
 	internal   *grpc.Server
@@ -135,7 +144,7 @@ func startBroker(ctx context.Context, cfg brokerConfig, log *slog.Logger) (_ *br
 	if err != nil {
 		return nil, err
 	}
-	b := &brokerServer{log: log, cfg: cfg}
+	b := &brokerServer{log: log, cfg: cfg, transports: map[int32]*raftnet.Transport{}}
 	defer func() {
 		if err != nil {
 			b.Close()
@@ -187,12 +196,14 @@ func startBroker(ctx context.Context, cfg brokerConfig, log *slog.Logger) (_ *br
 			ID: pid, Dir: dir, Logger: log, LocalID: brokerName(cfg.nodeID), Transport: trans, Servers: servers,
 			PartitionCount: int32(cfg.partitions), Sender: b.sender,
 			SnapshotThreshold: cfg.snapshotThreshold, TrailingLogs: cfg.snapshotThreshold / 2,
+			Limit: cfg.limit, MinFreeDisk: cfg.minFreeDisk, FreeDisk: cfg.freeDisk,
 		})
 		if err != nil {
 			trans.Close()
 			return nil, err
 		}
 		b.partitions = append(b.partitions, p)
+		b.transports[pid] = trans
 	}
 
 	mux := http.NewServeMux()
@@ -227,7 +238,7 @@ func startBroker(ctx context.Context, cfg brokerConfig, log *slog.Logger) (_ *br
 	go b.http.Serve(b.httpL)
 
 	b.internal = grpc.NewServer(grpc.MaxRecvMsgSize(8<<20), grpc.MaxSendMsgSize(8<<20))
-	brokerapi.NewServer(b.partitions, log).Register(b.internal)
+	brokerapi.NewServer(b.partitions, log).HintLeaders(b.resolver.InternalAddrOf).Register(b.internal)
 	go b.internal.Serve(b.internalL)
 
 	announceCtx, stop := context.WithCancel(context.Background())
@@ -237,9 +248,25 @@ func startBroker(ctx context.Context, cfg brokerConfig, log *slog.Logger) (_ *br
 		defer b.wg.Done()
 		b.announceRoles(announceCtx)
 	}()
+	if cfg.autoRebalance {
+		var reps []rebalance.Replica
+		for _, p := range b.partitions {
+			reps = append(reps, rebalanceReplica{p: p, t: b.transports[p.ID()]})
+		}
+		r := rebalance.New(rebalance.Config{
+			Replicas: reps,
+			Primary:  func(pid int32) (rebalance.Primary, bool) { return b.primary(place, pid) },
+			Logger:   log.With("component", "rebalance"),
+		})
+		b.wg.Add(1)
+		go func() {
+			defer b.wg.Done()
+			r.Run(announceCtx)
+		}()
+	}
 
 	if cfg.gatewayAddr != "" {
-		if b.gateway, err = startGateway(cfg.gatewayAddr, b.members, log); err != nil {
+		if b.gateway, err = startGateway(cfg.gatewayAddr, b.members, b.resolver, log); err != nil {
 			return nil, err
 		}
 	}
@@ -276,34 +303,71 @@ func (b *brokerServer) raftServers(ctx context.Context, members []int32, dir str
 		select {
 		case <-ctx.Done():
 			return nil, fmt.Errorf("waiting for brokers %v to join: %w", members, ctx.Err())
-		case <-b.members.Changes():
+		case <-b.resolver.Changed():
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
 }
 
+// primary returns the primary broker of a partition (the first of its placement) when
+// that is another broker and the view shows it alive.
+func (b *brokerServer) primary(place placement.Placement, pid int32) (rebalance.Primary, bool) {
+	prio := place.Priority(pid)
+	if prio == int32(b.cfg.nodeID) {
+		return rebalance.Primary{}, false
+	}
+	for _, m := range b.members.Members() {
+		if m.Kind == membership.Broker && m.NodeID == prio && m.Alive && m.RaftAddr != "" {
+			return rebalance.Primary{ServerID: brokerName(int(prio)), RaftAddr: m.RaftAddr}, true
+		}
+	}
+	return rebalance.Primary{}, false
+}
+
+// rebalanceReplica is a partition replica and its Raft transport as the rebalancer
+// needs them.
+type rebalanceReplica struct {
+	p *partition.Partition
+	t *raftnet.Transport
+}
+
+func (r rebalanceReplica) Partition() int32 { return r.p.ID() }
+func (r rebalanceReplica) IsLeader() bool   { return r.p.IsLeader() }
+func (r rebalanceReplica) Term() uint64     { return r.p.Term() }
+
+func (r rebalanceReplica) CommitIndex() uint64 {
+	st, err := r.p.Status(false)
+	if err != nil {
+		return ^uint64(0) // no primary can be caught up with an unknown index
+	}
+	return st.CommitIndex
+}
+
+func (r rebalanceReplica) PeerProgress(addr string) (term, lastLog uint64, at time.Time, ok bool) {
+	pr, ok := r.t.Progress(raft.ServerAddress(addr))
+	return pr.Term, pr.LastLog, pr.At, ok
+}
+
+func (r rebalanceReplica) TransferLeadership(id, addr string) error {
+	return r.p.TransferLeadership(id, addr)
+}
+
 // rebalance hands the leadership of every partition this broker leads, but that
 // another broker has priority for, to that broker (Zeebe's round robin spreads the
-// priorities evenly, so after restarts this spreads the leaders again). It returns the
-// partitions it moved.
+// priorities evenly, so after restarts this spreads the leaders again), at once and
+// without the checks of the automatic rebalancer. It returns the partitions it moved.
 func (b *brokerServer) rebalance(place placement.Placement) ([]int32, error) {
 	var moved []int32
 	var errs []error
 	for _, p := range b.partitions {
-		prio := place.Priority(p.ID())
-		if !p.IsLeader() || prio == int32(b.cfg.nodeID) {
+		if !p.IsLeader() {
 			continue
 		}
-		var addr string
-		for _, m := range b.members.Members() {
-			if m.Kind == membership.Broker && m.NodeID == prio && m.Alive {
-				addr = m.RaftAddr
-			}
+		prim, ok := b.primary(place, p.ID())
+		if !ok {
+			continue // this broker is the primary, or the primary is not there; keep leading
 		}
-		if addr == "" {
-			continue // the priority broker is not there; keep leading
-		}
-		if err := p.TransferLeadership(brokerName(int(prio)), addr); err != nil {
+		if err := p.TransferLeadership(prim.ServerID, prim.RaftAddr); err != nil {
 			errs = append(errs, fmt.Errorf("partition %d: %w", p.ID(), err))
 			continue
 		}

@@ -33,6 +33,9 @@ type devConfig struct {
 	replicationFactor int
 	// snapshotThreshold, with brokers, is Raft entries between snapshots (0: Raft's).
 	snapshotThreshold uint64
+	// autoRebalance, with brokers, hands leadership back to each partition's primary.
+	autoRebalance bool
+	partitionFlags
 	// noSync skips fsync of the Raft log (benchmarks only; not a flag).
 	noSync bool
 }
@@ -49,6 +52,8 @@ func parseDevFlags(args []string, lookup func(string) (string, bool), out io.Wri
 	fs.IntVar(&cfg.partitions, "partitions", 1, "number of partitions (deployments are distributed to all of them)")
 	fs.IntVar(&cfg.brokers, "brokers", 1, "brokers in this process; above 1, a cluster on loopback ports with the gateway in broker 0")
 	fs.IntVar(&cfg.replicationFactor, "replication-factor", 1, "replicas of each partition (with --brokers)")
+	cfg.partitionFlags.register(fs)
+	fs.BoolVar(&cfg.autoRebalance, "auto-rebalance", true, "with --brokers: hand each partition's leadership back to its primary broker once it is healthy and caught up")
 	if err := parseFlags(fs, args, lookup); err != nil {
 		return cfg, err
 	}
@@ -59,6 +64,9 @@ func parseDevFlags(args []string, lookup func(string) (string, bool), out io.Wri
 	}
 	if cfg.dataDir == "" {
 		return cfg, errors.New("--data-dir (or WEFT_DATA_DIR) must not be empty")
+	}
+	if err := cfg.partitionFlags.validate(); err != nil {
+		return cfg, err
 	}
 	if cfg.partitions < 1 || cfg.partitions > 64 {
 		return cfg, fmt.Errorf("--partitions (or WEFT_PARTITIONS) must be in 1..64 for weft dev, got %d", cfg.partitions)
@@ -101,6 +109,7 @@ func startDev(ctx context.Context, cfg devConfig, log *slog.Logger) (_ *devServe
 		p, err := partition.Open(partition.Config{
 			ID: id, Dir: filepath.Join(cfg.dataDir, "partitions", fmt.Sprint(id)), Logger: log, NoSync: cfg.noSync,
 			PartitionCount: int32(cfg.partitions), Sender: local,
+			Limit: cfg.limit, MinFreeDisk: cfg.minFreeDisk, FreeDisk: cfg.freeDisk,
 		})
 		if err != nil {
 			closeParts()

@@ -50,6 +50,7 @@ func startDevCluster(ctx context.Context, cfg devConfig, log *slog.Logger) (*dev
 			nodeID: i, clusterSize: n, partitions: cfg.partitions, replicationFactor: cfg.replicationFactor,
 			dataDir: filepath.Join(cfg.dataDir, fmt.Sprintf("broker-%d", i)), internalAddr: addrs[0],
 			raftAddr: addrs[1], gossipAddr: addrs[2], httpAddr: addrs[3], snapshotThreshold: cfg.snapshotThreshold,
+			autoRebalance: cfg.autoRebalance, partitionFlags: cfg.partitionFlags,
 		}
 	}
 	for i := range cfgs {

@@ -45,7 +45,9 @@ func parseGatewayFlags(args []string, lookup func(string) (string, bool), out io
 	return cfg, nil
 }
 
-// memberResolver is the membership view as the broker client needs it.
+// memberResolver is the membership view as the broker client needs it. It is the one
+// reader of its node's Changes channel (a change wakes one reader only), so a process
+// has one resolver per node and shares it.
 type memberResolver struct {
 	node *membership.Node
 
@@ -106,6 +108,17 @@ func (r *memberResolver) Changed() <-chan struct{} {
 	return r.changed
 }
 
+// InternalAddrOf returns the internal address of the alive broker named name (a
+// broker's name is also its Raft server id).
+func (r *memberResolver) InternalAddrOf(name string) (string, bool) {
+	for _, m := range r.node.Members() {
+		if m.Kind == membership.Broker && m.Alive && m.Name == name && m.InternalAddr != "" {
+			return m.InternalAddr, true
+		}
+	}
+	return "", false
+}
+
 // clusterBroker is the gateway's view of a cluster: leaders from gossip, commands over
 // the brokers' internal API.
 type clusterBroker struct {
@@ -115,7 +128,11 @@ type clusterBroker struct {
 
 // Execute sends a command to the partition's leader.
 func (c *clusterBroker) Execute(ctx context.Context, partition int32, cmd *recordpb.Record) (*recordpb.Record, error) {
-	return c.client.Execute(ctx, partition, cmd)
+	rec, err := c.client.Execute(ctx, partition, cmd)
+	if brokerapi.Reason(err) == brokerapi.ReasonBackpressure {
+		return nil, gateway.ErrBackpressure // the gateway words it as for one process
+	}
+	return rec, err
 }
 
 // Partitions lists the partitions the brokers announce.
@@ -168,21 +185,22 @@ func (c *clusterBroker) WatchJobs(jobType string) (<-chan struct{}, func()) {
 
 // gatewayServer is a gateway in front of a cluster.
 type gatewayServer struct {
-	resolver *memberResolver
-	client   *brokerapi.Client
-	gateway  *gateway.Server
-	grpc     *grpc.Server
-	lis      net.Listener
-	served   chan error
+	client  *brokerapi.Client
+	gateway *gateway.Server
+	grpc    *grpc.Server
+	lis     net.Listener
+	served  chan error
 }
 
-func startGateway(addr string, node *membership.Node, log *slog.Logger) (*gatewayServer, error) {
+// startGateway serves a gateway on addr that routes through the node's view; the caller
+// owns the resolver and closes it after the gateway.
+func startGateway(addr string, node *membership.Node, resolver *memberResolver, log *slog.Logger) (*gatewayServer, error) {
 	lis, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("--gateway-addr: %w", err)
 	}
-	g := &gatewayServer{resolver: newMemberResolver(node), lis: lis, served: make(chan error, 1)}
-	g.client = brokerapi.NewClient(g.resolver, log.With("component", "broker-client"))
+	g := &gatewayServer{lis: lis, served: make(chan error, 1)}
+	g.client = brokerapi.NewClient(resolver, log.With("component", "broker-client"))
 	opts := gateway.Options{Logger: log.With("component", "gateway"), Version: version}
 	g.gateway = gateway.New(&clusterBroker{node: node, client: g.client}, opts)
 	g.grpc = grpc.NewServer(gateway.ServerOptions(opts)...)
@@ -209,7 +227,6 @@ func (g *gatewayServer) Close() error {
 		<-stopped
 	}
 	<-g.served
-	g.resolver.close()
 	return g.client.Close()
 }
 
@@ -222,8 +239,10 @@ func runGateway(ctx context.Context, cfg gatewayConfig, log *slog.Logger) error 
 	if err != nil {
 		return fmt.Errorf("join the cluster: %w", err)
 	}
-	g, err := startGateway(cfg.gatewayAddr, node, log)
+	resolver := newMemberResolver(node)
+	g, err := startGateway(cfg.gatewayAddr, node, resolver, log)
 	if err != nil {
+		resolver.close()
 		node.Close()
 		return err
 	}
@@ -231,6 +250,7 @@ func runGateway(ctx context.Context, cfg gatewayConfig, log *slog.Logger) error 
 	<-ctx.Done()
 	log.Info("shutting down")
 	err = g.Close()
+	resolver.close()
 	node.Leave(2 * time.Second)
 	return errors.Join(err, node.Close())
 }

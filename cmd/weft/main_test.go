@@ -21,7 +21,10 @@ func env(vars map[string]string) func(string) (string, bool) {
 func TestDevFlagsDefaults(t *testing.T) {
 	cfg, err := parseDevFlags(nil, env(nil), &bytes.Buffer{})
 	require.NoError(t, err)
-	require.Equal(t, devConfig{dataDir: "./weft-data", gatewayAddr: "0.0.0.0:26500", httpAddr: "0.0.0.0:8080", monitorAddr: "0.0.0.0:8081", logLevel: slog.LevelInfo, partitions: 1, brokers: 1, replicationFactor: 1}, cfg)
+	require.Equal(t, devConfig{dataDir: "./weft-data", gatewayAddr: "0.0.0.0:26500", httpAddr: "0.0.0.0:8080", monitorAddr: "0.0.0.0:8081", logLevel: slog.LevelInfo, partitions: 1, brokers: 1, replicationFactor: 1, autoRebalance: true}, cfg)
+	off, err := parseDevFlags([]string{"--auto-rebalance=false"}, env(nil), &bytes.Buffer{})
+	require.NoError(t, err)
+	require.False(t, off.autoRebalance)
 }
 
 func TestDevFlagsFromEnvironmentAndCommandLine(t *testing.T) {
@@ -48,6 +51,8 @@ func TestDevFlagsBadValuesNameTheSetting(t *testing.T) {
 		{nil, map[string]string{"WEFT_HTTP_ADDR": "nope"}, "--http-addr (or WEFT_HTTP_ADDR)"},
 		{nil, map[string]string{"WEFT_LOG_LEVEL": "loud"}, "WEFT_LOG_LEVEL"},
 		{[]string{"--data-dir", ""}, nil, "--data-dir"},
+		{[]string{"--backpressure-limit", "5000"}, nil, "--backpressure-limit"},
+		{nil, map[string]string{"WEFT_BACKPRESSURE_MAX_LIMIT": "x"}, "WEFT_BACKPRESSURE_MAX_LIMIT"},
 		{[]string{"--no-such-flag"}, nil, "no-such-flag"},
 		{[]string{"extra"}, nil, `unexpected argument "extra"`},
 	} {

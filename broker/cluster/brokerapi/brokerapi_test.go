@@ -80,7 +80,11 @@ type cluster struct {
 	addrs    []string
 }
 
-func startCluster(t *testing.T) *cluster {
+func startCluster(t *testing.T) *cluster { return startClusterHints(t, false) }
+
+// startClusterHints starts the cluster; with hints, a follower's NOT_LEADER answer names
+// the leader.
+func startClusterHints(t *testing.T, hints bool) *cluster {
 	c := &cluster{}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	var servers []raft.Server
@@ -98,6 +102,22 @@ func startCluster(t *testing.T) *cluster {
 		}
 	}
 	base := t.TempDir()
+	// Every address is known before the servers start, for the leader hints.
+	var lis []net.Listener
+	for range 3 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		lis = append(lis, l)
+		c.addrs = append(c.addrs, l.Addr().String())
+	}
+	addrOf := func(id string) (string, bool) {
+		for i, s := range servers {
+			if string(s.ID) == id {
+				return c.addrs[i], true
+			}
+		}
+		return "", false
+	}
 	for i := range 3 {
 		p, err := partition.Open(partition.Config{
 			ID: 1, Dir: filepath.Join(base, fmt.Sprint(i)), Logger: quiet, LocalID: string(servers[i].ID),
@@ -105,13 +125,14 @@ func startCluster(t *testing.T) *cluster {
 		})
 		require.NoError(t, err)
 		c.replicas = append(c.replicas, p)
-		lis, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
 		g := grpc.NewServer()
-		brokerapi.NewServer([]*partition.Partition{p}, quiet).Register(g)
+		srv := brokerapi.NewServer([]*partition.Partition{p}, quiet)
+		if hints {
+			srv.HintLeaders(addrOf)
+		}
+		srv.Register(g)
 		served := make(chan error, 1)
-		go func() { served <- g.Serve(lis) }()
-		c.addrs = append(c.addrs, lis.Addr().String())
+		go func() { served <- g.Serve(lis[i]) }()
 		t.Cleanup(func() {
 			g.Stop()
 			<-served
@@ -175,12 +196,14 @@ func TestExecuteFollowsTheLeader(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, recordpb.RecordType_EVENT, rec.GetRecordType())
 
-	// With no leader known, the call ends UNAVAILABLE at its deadline.
-	r.set(map[int32]string{}, c.addrs)
+	// With no leader known and no broker to ask, the call ends UNAVAILABLE at its
+	// deadline.
+	r.set(map[int32]string{}, nil)
 	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
 	defer cancel()
 	_, err = client.Execute(ctx, 1, create())
 	require.Equal(t, codes.Unavailable, status.Code(err), "%v", err)
+	require.Contains(t, status.Convert(err).Message(), "partition 1 has no known leader")
 
 	// A partition the broker does not host.
 	r.set(map[int32]string{2: c.addrs[l]}, c.addrs)
@@ -238,5 +261,80 @@ func TestWatchJobsAcrossBrokers(t *testing.T) {
 	case <-ch:
 	case <-time.After(10 * time.Second):
 		t.Fatal("no notice of the new job")
+	}
+}
+
+// While the view lags (it names no leader, or a follower, and does not change), the
+// client still reaches the leader: a follower refuses the command unproposed and names
+// the leader Raft told it of, and with no leader in view the client asks the brokers in
+// turn. Each command is executed exactly once.
+func TestExecuteFindsTheLeaderWhileTheViewLags(t *testing.T) {
+	c := startClusterHints(t, true)
+	l := c.leader(t)
+	follower := (l + 1) % 3
+	r := newResolver()
+	client := brokerapi.NewClient(r, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	defer client.Close()
+
+	// The view names a follower, which names the leader.
+	r.set(map[int32]string{1: c.addrs[follower]}, c.addrs)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	rec, err := client.Execute(ctx, 1, deploy())
+	require.NoError(t, err)
+	require.Equal(t, "CREATED", rec.GetIntent())
+
+	// The view names no leader: the brokers are asked in turn.
+	r.set(map[int32]string{}, c.addrs)
+	var keys []int64
+	for range 3 {
+		rec, err = client.Execute(ctx, 1, create())
+		require.NoError(t, err)
+		require.Equal(t, recordpb.RecordType_EVENT, rec.GetRecordType())
+		keys = append(keys, rec.GetKey())
+	}
+	// The view names a broker that cannot be reached.
+	dead, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	deadAddr := dead.Addr().String()
+	require.NoError(t, dead.Close())
+	r.set(map[int32]string{1: deadAddr}, append([]string{deadAddr}, c.addrs...))
+	rec, err = client.Execute(ctx, 1, create())
+	require.NoError(t, err)
+	keys = append(keys, rec.GetKey())
+
+	// Every creation happened once: the leader's state holds exactly these instances.
+	st := c.replicas[l].State()
+	created := 0
+	recs, err := st.Records(1, st.LastPosition())
+	require.NoError(t, err)
+	for _, r := range recs {
+		if r.GetRecordType() == recordpb.RecordType_EVENT && r.GetValueType() == recordpb.ValueType_PROCESS_INSTANCE_CREATION {
+			created++
+		}
+	}
+	require.Equal(t, len(keys), created, "instances created")
+}
+
+// During a real leader change the call waits for the new leader instead of failing.
+func TestExecuteWaitsOutALeaderChange(t *testing.T) {
+	c := startClusterHints(t, true)
+	l := c.leader(t)
+	r := newResolver()
+	r.set(map[int32]string{1: c.addrs[l]}, c.addrs)
+	client := brokerapi.NewClient(r, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	defer client.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	_, err := client.Execute(ctx, 1, deploy())
+	require.NoError(t, err)
+
+	// Hand leadership to another replica; the view keeps naming the old leader.
+	next := (l + 1) % 3
+	require.NoError(t, c.replicas[l].TransferLeadership(fmt.Sprintf("node-%d", next), fmt.Sprintf("node-%d", next)))
+	for range 20 {
+		rec, err := client.Execute(ctx, 1, create())
+		require.NoError(t, err)
+		require.Equal(t, recordpb.RecordType_EVENT, rec.GetRecordType())
 	}
 }

@@ -29,11 +29,15 @@ type Resolver interface {
 	Changed() <-chan struct{}
 }
 
-// Client sends commands to partition leaders over BrokerAPI. A command that reaches a
-// broker that does not lead its partition was not proposed there, so the client sends it
-// again to the leader the view names next, until the call's deadline; a command whose
-// leader changed after it was proposed is answered UNAVAILABLE, since resending it could
-// apply it twice. Errors are gRPC statuses. Safe for concurrent use.
+// Client sends commands to partition leaders over BrokerAPI. It sends a command where the
+// view says the partition's leader is. A broker that does not lead the partition refuses
+// it without proposing it, often naming the leader Raft told it of; the client goes there
+// next, before gossip brings the new leader's announcement. While the view names no
+// leader, or names one that cannot be reached, the client offers the command to the live
+// brokers in turn: each either leads and takes it, or refuses it unproposed. So a command
+// waits out a leader change until the call's deadline. A command whose leader changed
+// after it was proposed is answered UNAVAILABLE, since resending it could apply it twice.
+// Errors are gRPC statuses. Safe for concurrent use.
 type Client struct {
 	resolver Resolver
 	log      *slog.Logger
@@ -79,10 +83,33 @@ func (c *Client) conn(addr string) (brokerpb.BrokerAPIClient, error) {
 func (c *Client) Execute(ctx context.Context, partition int32, cmd *recordpb.Record) (*recordpb.Record, error) {
 	backoff := 20 * time.Millisecond
 	var last error
+	// hint is the leader a refusing broker named; unreachable the last address that could
+	// not be reached, not to be asked again while the view still names it.
+	var hint, unreachable string
+	probe := 0
+	hopped := false
 	for {
 		changed := c.resolver.Changed()
-		addr, ok := c.resolver.Leader(partition)
-		if ok {
+		addr := hint
+		hint = ""
+		if addr == "" {
+			leader, ok := c.resolver.Leader(partition)
+			switch {
+			case ok && leader != unreachable:
+				addr = leader
+			default:
+				if !ok {
+					last = status.Errorf(codes.Unavailable, "partition %d has no known leader", partition)
+				}
+				// Ask the live brokers in turn: the leader takes the command, a follower
+				// refuses it unproposed and names the leader.
+				if brokers := c.resolver.Brokers(); len(brokers) > 0 {
+					addr = brokers[probe%len(brokers)]
+					probe++
+				}
+			}
+		}
+		if addr != "" {
 			api, err := c.conn(addr)
 			if err != nil {
 				return nil, status.Errorf(codes.Internal, "connect to broker %s: %v", addr, err)
@@ -92,15 +119,27 @@ func (c *Client) Execute(ctx context.Context, partition int32, cmd *recordpb.Rec
 				return resp.GetRecord(), nil
 			}
 			switch {
-			case Reason(err) == ReasonNotLeader, Reason(err) == ReasonNotHosted:
-				last = err // not proposed: try the leader the view names next
+			case Reason(err) == ReasonNotLeader:
+				last = err // not proposed: try the leader it names, or the view's next
+				if h := LeaderHint(err); h != "" && h != addr {
+					hint = h
+					if !hopped {
+						// Follow a hint at once, but only one hop between waits: two
+						// replicas that name each other during an election do not spin.
+						hopped = true
+						continue
+					}
+				}
+			case Reason(err) == ReasonNotHosted:
+				if last == nil {
+					last = err
+				}
 			case notSent(err):
 				last = err // the broker could not be reached: nothing was sent
+				unreachable = addr
 			default:
 				return nil, err
 			}
-		} else {
-			last = status.Errorf(codes.Unavailable, "partition %d has no known leader", partition)
 		}
 		t := time.NewTimer(backoff)
 		select {
@@ -111,6 +150,7 @@ func (c *Client) Execute(ctx context.Context, partition int32, cmd *recordpb.Rec
 		case <-t.C:
 		}
 		t.Stop()
+		hopped = false
 		backoff = min(2*backoff, 500*time.Millisecond)
 	}
 }

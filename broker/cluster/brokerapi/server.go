@@ -29,15 +29,28 @@ const (
 	ReasonLeadershipLost = "LEADERSHIP_LOST"
 	// ReasonNotHosted: the partition has no replica on this broker.
 	ReasonNotHosted = "PARTITION_NOT_HOSTED"
+	// ReasonBackpressure (RESOURCE_EXHAUSTED): the leader has too many commands in
+	// flight; the command was not proposed.
+	ReasonBackpressure = "BACKPRESSURE"
+	// ReasonDiskFull (RESOURCE_EXHAUSTED): the leader's free disk space is below its
+	// watermark; the command was not proposed.
+	ReasonDiskFull = "DISK_FULL"
 )
 
 const errorDomain = "weft.broker"
+
+// leaderHintKey is the ErrorInfo metadata key of a NOT_LEADER answer that names the
+// internal address of the broker the refusing replica takes for the leader.
+const leaderHintKey = "leader"
 
 // Server serves BrokerAPI over the partitions of one broker.
 type Server struct {
 	brokerpb.UnimplementedBrokerAPIServer
 	partitions map[int32]*partition.Partition
 	log        *slog.Logger
+	// addrOf maps a Raft server id to the internal address of its broker, for leader
+	// hints; nil gives none.
+	addrOf func(serverID string) (addr string, ok bool)
 }
 
 // NewServer returns a server for the broker's partition replicas.
@@ -49,11 +62,31 @@ func NewServer(partitions []*partition.Partition, log *slog.Logger) *Server {
 	return &Server{partitions: m, log: log}
 }
 
+// HintLeaders makes NOT_LEADER answers name the broker that the replica takes for the
+// partition's Raft leader, at the internal address addrOf gives for its server id, so a
+// client can go there before gossip tells it. Call it before serving.
+func (s *Server) HintLeaders(addrOf func(serverID string) (addr string, ok bool)) *Server {
+	s.addrOf = addrOf
+	return s
+}
+
 // Register registers the server on g.
 func (s *Server) Register(g *grpc.Server) { brokerpb.RegisterBrokerAPIServer(g, s) }
 
 func unavailable(reason, msg string) error {
-	st, err := status.New(codes.Unavailable, msg).WithDetails(&errdetails.ErrorInfo{Reason: reason, Domain: errorDomain})
+	return unavailableWith(reason, msg, nil)
+}
+
+func exhausted(reason, msg string) error {
+	st, err := status.New(codes.ResourceExhausted, msg).WithDetails(&errdetails.ErrorInfo{Reason: reason, Domain: errorDomain})
+	if err != nil {
+		return status.Error(codes.ResourceExhausted, msg)
+	}
+	return st.Err()
+}
+
+func unavailableWith(reason, msg string, metadata map[string]string) error {
+	st, err := status.New(codes.Unavailable, msg).WithDetails(&errdetails.ErrorInfo{Reason: reason, Domain: errorDomain, Metadata: metadata})
 	if err != nil {
 		return status.Error(codes.Unavailable, msg)
 	}
@@ -61,17 +94,37 @@ func unavailable(reason, msg string) error {
 }
 
 // Reason returns the ErrorInfo reason of a BrokerAPI error, or "".
-func Reason(err error) string {
+func Reason(err error) string { return errorInfo(err).GetReason() }
+
+// LeaderHint returns the internal address of the leader that a NOT_LEADER answer names,
+// or "".
+func LeaderHint(err error) string { return errorInfo(err).GetMetadata()[leaderHintKey] }
+
+func errorInfo(err error) *errdetails.ErrorInfo {
 	st, ok := status.FromError(err)
 	if !ok {
-		return ""
+		return nil
 	}
 	for _, d := range st.Details() {
 		if info, ok := d.(*errdetails.ErrorInfo); ok && info.GetDomain() == errorDomain {
-			return info.GetReason()
+			return info
 		}
 	}
-	return ""
+	return nil
+}
+
+// notLeader is the NOT_LEADER answer for partition p, with a hint of its leader when the
+// replica knows one.
+func (s *Server) notLeader(p *partition.Partition) error {
+	msg := fmt.Sprintf("this broker does not lead partition %d", p.ID())
+	if s.addrOf != nil {
+		if id := p.RaftLeader(); id != "" {
+			if addr, ok := s.addrOf(id); ok {
+				return unavailableWith(ReasonNotLeader, msg, map[string]string{leaderHintKey: addr})
+			}
+		}
+	}
+	return unavailable(ReasonNotLeader, msg)
 }
 
 // Execute runs one command on a partition this broker leads.
@@ -88,13 +141,13 @@ func (s *Server) Execute(ctx context.Context, req *brokerpb.ExecuteRequest) (*br
 	case err == nil:
 		return &brokerpb.ExecuteResponse{Record: rec}, nil
 	case errors.Is(err, partition.ErrNotLeader), errors.Is(err, partition.ErrClosed):
-		return nil, unavailable(ReasonNotLeader, fmt.Sprintf("this broker does not lead partition %d", p.ID()))
+		return nil, s.notLeader(p)
 	case errors.Is(err, partition.ErrLeadershipLost):
 		return nil, unavailable(ReasonLeadershipLost, fmt.Sprintf("the leader of partition %d changed before the command was committed; its outcome is unknown", p.ID()))
 	case errors.Is(err, partition.ErrDiskFull):
-		return nil, status.Error(codes.ResourceExhausted, fmt.Sprintf("partition %d refuses commands: the broker's free disk space is below its watermark", p.ID()))
+		return nil, exhausted(ReasonDiskFull, fmt.Sprintf("partition %d refuses commands: the broker's free disk space is below its watermark", p.ID()))
 	case errors.Is(err, partition.ErrBackpressure):
-		return nil, status.Error(codes.ResourceExhausted, fmt.Sprintf("partition %d has too many requests in flight", p.ID()))
+		return nil, exhausted(ReasonBackpressure, fmt.Sprintf("partition %d has too many requests in flight", p.ID()))
 	case errors.Is(err, context.DeadlineExceeded):
 		return nil, status.Error(codes.DeadlineExceeded, err.Error())
 	case errors.Is(err, context.Canceled):

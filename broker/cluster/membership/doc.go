@@ -9,9 +9,11 @@
 //     metadata, which is limited to 512 bytes and changes only with a restart.
 //   - Its partition states (role, term, health per partition) in announcements: on every
 //     SetPartitions the node gossips a new announcement, and every node that learns a newer
-//     one gossips it on. Push/pull carries all announcements a node holds, repairing what
-//     gossip missed. An announcement too large for one UDP packet (hundreds of partitions
-//     on one broker) is sent to every member over TCP instead.
+//     one gossips it on. Every announcement is also sent to every member over TCP (only
+//     so, when too large for one UDP packet), since routing depends on it and gossip may
+//     lose it; push/pull carries all announcements a node holds, repairing what both
+//     missed. An announcement that arrives before its sender's alive message is kept
+//     until the sender joins the view.
 //
 // Announcements are ordered per node by (epoch, seq): the epoch names one run of a node and
 // is part of its metadata, so a broker restarted under the same name starts afresh and the

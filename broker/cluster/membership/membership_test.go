@@ -7,6 +7,7 @@ import (
 	"io"
 	"log"
 	"log/slog"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -513,4 +514,32 @@ func TestClusterNameKeepsClustersApart(t *testing.T) {
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
 		assert.Equal(c, []string{"broker-0", "broker-1"}, aliveNames(blue))
 	}, converge, 10*time.Millisecond)
+}
+
+// TestEarlyAnnouncementIsKept: an announcement that arrives before its sender's alive
+// message (gossip does not order the two) is applied when the sender joins the view, not
+// dropped until the next push/pull.
+func TestEarlyAnnouncementIsKept(t *testing.T) {
+	a := start(t, brokerConfig(0))
+	const epoch = 42
+	claim := []PartitionState{{ID: 1, Role: Leader, Term: 3}}
+	delegate{a}.NotifyMsg(encodeAnnouncement(&announcement{name: "broker-7", epoch: epoch, seq: 2, partitions: claim}))
+	// An older one and one of another run, also early, change nothing.
+	delegate{a}.NotifyMsg(encodeAnnouncement(&announcement{name: "broker-7", epoch: epoch, seq: 1}))
+	delegate{a}.NotifyMsg(encodeAnnouncement(&announcement{name: "broker-8", epoch: 5, seq: 1, partitions: claim}))
+	_, ok := member(a, "broker-7")
+	require.False(t, ok)
+
+	meta := encodeMeta(nodeMeta{epoch: epoch, kind: Broker, nodeID: 7, internalAddr: "127.0.0.1:1"})
+	events{a}.NotifyJoin(&memberlist.Node{Name: "broker-7", Addr: net.IPv4(127, 0, 0, 1), Port: 1, Meta: meta})
+	m, ok := member(a, "broker-7")
+	require.True(t, ok)
+	require.Equal(t, claim, m.Partitions)
+	require.Equal(t, "broker-7", leaderName(a, 1))
+
+	// broker-8 joins with another run than its early announcement: nothing is taken.
+	meta8 := encodeMeta(nodeMeta{epoch: 6, kind: Broker, nodeID: 8, internalAddr: "127.0.0.1:2"})
+	events{a}.NotifyJoin(&memberlist.Node{Name: "broker-8", Addr: net.IPv4(127, 0, 0, 1), Port: 2, Meta: meta8})
+	m, _ = member(a, "broker-8")
+	require.Empty(t, m.Partitions)
 }

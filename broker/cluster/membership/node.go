@@ -56,11 +56,16 @@ type Node struct {
 	members map[string]*entry
 	// own is the local node's latest announcement; nil before the first SetPartitions.
 	own *announcement
-	// direct is the encoded own announcement waiting for the TCP sender, when it is too
-	// large to gossip.
+	// direct is the encoded own announcement waiting for the TCP sender.
 	direct []byte
+	// early keeps the newest announcement of each node not in the view yet (its alive
+	// message is still on its way), to apply when it joins; at most maxEarly nodes.
+	early  map[string]*announcement
 	closed bool
 }
+
+// maxEarly bounds the announcements kept for nodes not in the view yet.
+const maxEarly = 64
 
 // entry is one member in the view.
 type entry struct {
@@ -97,6 +102,7 @@ func Join(ctx context.Context, cfg Config) (*Node, error) {
 		kick:      make(chan struct{}, 1),
 		done:      make(chan struct{}),
 		members:   make(map[string]*entry),
+		early:     make(map[string]*announcement),
 	}
 	n.meta = encodeMeta(nodeMeta{
 		epoch:             n.epoch,
@@ -263,9 +269,10 @@ func (n *Node) signal() {
 }
 
 // SetPartitions announces the local node's partition states, replacing the previous ones.
-// It does not block on the network: the announcement is gossiped (or, when too large for a
-// UDP packet, sent over TCP by a background sender) and reaches every node within a few
-// gossip intervals. States with ID < 1 or an unknown role are dropped; for a repeated ID the
+// It does not block on the network: the announcement is gossiped (unless it is too large
+// for a UDP packet) and also sent over TCP to every alive member by a background sender,
+// so that a lost packet does not leave a node routing to an old leader until the next
+// push/pull; it reaches every node within milliseconds to a few gossip intervals. States with ID < 1 or an unknown role are dropped; for a repeated ID the
 // last one counts. Announcing the same states again is a no-op.
 func (n *Node) SetPartitions(states []PartitionState) {
 	parts, dropped := normalizePartitions(states)
@@ -291,19 +298,20 @@ func (n *Node) SetPartitions(states []PartitionState) {
 	msg := encodeAnnouncement(n.own)
 	if len(msg) <= n.gossipLimit {
 		n.queue.QueueBroadcast(&broadcast{name: n.name, msg: msg})
-		n.direct = nil
-	} else {
-		n.direct = msg
-		select {
-		case n.kick <- struct{}{}:
-		default:
-		}
+	}
+	// Roles change rarely (elections, restarts), and routing depends on them: send each
+	// change directly too, rather than trust a few UDP retransmissions.
+	n.direct = msg
+	select {
+	case n.kick <- struct{}{}:
+	default:
 	}
 	n.signal()
 }
 
-// sendLoop sends announcements too large to gossip to every other alive member over TCP.
-// Only the latest is sent; a newer one replaces a pending one.
+// sendLoop sends the node's announcements to every other alive member over TCP, to all
+// of them at once, so that a member that does not answer delays no other. Only the latest
+// is sent; a newer one replaces a pending one.
 func (n *Node) sendLoop() {
 	defer n.wg.Done()
 	for {
@@ -320,17 +328,18 @@ func (n *Node) sendLoop() {
 		if msg == nil {
 			continue
 		}
+		var wg sync.WaitGroup
 		for i := range targets {
-			select {
-			case <-n.done:
-				return
-			default:
-			}
-			if err := n.ml.SendReliable(&targets[i], msg); err != nil {
-				// Push/pull repairs what this misses.
-				n.log.Debug("direct send of partition states failed", "to", targets[i].Name, "err", err)
-			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := n.ml.SendReliable(&targets[i], msg); err != nil {
+					// Gossip and push/pull repair what this misses.
+					n.log.Debug("direct send of partition states failed", "to", targets[i].Name, "err", err)
+				}
+			}()
 		}
+		wg.Wait()
 	}
 }
 

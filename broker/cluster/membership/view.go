@@ -40,6 +40,13 @@ func (n *Node) upsert(node *memberlist.Node) {
 		e.leaving = false
 	}
 	e.meta = meta
+	if a := n.early[node.Name]; a != nil {
+		// Its announcement came before its alive message.
+		delete(n.early, node.Name)
+		if a.epoch == meta.epoch && a.newerThan(e.ann) {
+			e.ann = a
+		}
+	}
 	e.ip = append(e.ip[:0], node.Addr...)
 	e.port = node.Port
 	e.alive = true
@@ -126,9 +133,18 @@ func (n *Node) apply(a *announcement) bool {
 		return false
 	}
 	e := n.members[a.name]
-	if e == nil || a.epoch != e.meta.epoch || !a.newerThan(e.ann) {
-		// Unknown member (its alive message has not arrived yet: push/pull will bring the
-		// announcement again), another run of it, or nothing new.
+	if e == nil {
+		// Its alive message has not arrived yet: keep the announcement for when it does
+		// (upsert applies it), rather than wait for the next push/pull.
+		if old, ok := n.early[a.name]; ok || len(n.early) < maxEarly {
+			if !ok || a.epoch != old.epoch || a.seq > old.seq {
+				n.early[a.name] = a
+			}
+		}
+		return false
+	}
+	if a.epoch != e.meta.epoch || !a.newerThan(e.ann) {
+		// Another run of the member, or nothing new.
 		return false
 	}
 	e.ann = a
@@ -157,7 +173,7 @@ func (n *Node) handleMessage(buf []byte) {
 			continue
 		}
 		changed = true
-		// Gossip it on (a directly sent one is too large, and everyone got it directly).
+		// Gossip it on (a too large one was sent to everyone directly).
 		if kind == msgAnnouncement && len(buf) <= n.gossipLimit {
 			n.queue.QueueBroadcast(&broadcast{name: a.name, msg: append([]byte(nil), buf...)})
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -49,6 +50,45 @@ func (o *TransportOptions) defaults() {
 type Transport struct {
 	*raft.NetworkTransport
 	g *group
+
+	progressMu sync.Mutex
+	progress   map[raft.ServerAddress]Progress
+}
+
+// Progress is what a peer last reported in a successful answer to AppendEntries (on the
+// leader, every heartbeat is one).
+type Progress struct {
+	// Term is the peer's term.
+	Term uint64
+	// LastLog is the index of the last entry in the peer's log.
+	LastLog uint64
+	// At is when the answer came.
+	At time.Time
+}
+
+// AppendEntries sends one AppendEntries RPC, as raft.NetworkTransport does, and notes
+// the peer's answer for Progress. Raft sends heartbeats (and unpipelined replication)
+// this way, so a leader sees each follower's last log index a few times a second.
+func (t *Transport) AppendEntries(id raft.ServerID, target raft.ServerAddress, args *raft.AppendEntriesRequest, resp *raft.AppendEntriesResponse) error {
+	err := t.NetworkTransport.AppendEntries(id, target, args, resp)
+	if err == nil && resp.Success {
+		t.progressMu.Lock()
+		if t.progress == nil {
+			t.progress = map[raft.ServerAddress]Progress{}
+		}
+		t.progress[target] = Progress{Term: resp.Term, LastLog: resp.LastLog, At: time.Now()}
+		t.progressMu.Unlock()
+	}
+	return err
+}
+
+// Progress returns what the peer at target last reported to this replica, if anything.
+// It is only meaningful while this replica leads.
+func (t *Transport) Progress(target raft.ServerAddress) (Progress, bool) {
+	t.progressMu.Lock()
+	defer t.progressMu.Unlock()
+	p, ok := t.progress[target]
+	return p, ok
 }
 
 // Transport returns the raft transport of one group (a partition id). Its local address
