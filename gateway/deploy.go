@@ -95,3 +95,19 @@ func processMetadata(p *recordpb.ProcessMetadata) *gatewaypb.ProcessMetadata {
 		ResourceName:         p.GetResourceName(),
 	}
 }
+
+// DeleteResource deletes a deployed process definition or DMN resource on the partition
+// of its key, which deletes it on every other partition before answering.
+func (s *Server) DeleteResource(ctx context.Context, req *gatewaypb.DeleteResourceRequest) (*gatewaypb.DeleteResourceResponse, error) {
+	const action = "delete resource"
+	partition, err := s.partitionOfKey(action, "resourceKey", "resource", req.GetResourceKey())
+	if err != nil {
+		return nil, err
+	}
+	cmd := newCommand(partition, recordpb.ValueType_RESOURCE_DELETION, "DELETE", noKey)
+	cmd.Value = &recordpb.Record_ResourceDeletion{ResourceDeletion: &recordpb.ResourceDeletionRecord{ResourceKey: req.GetResourceKey()}}
+	if _, err := s.execute(ctx, partition, cmd, recordpb.ValueType_RESOURCE_DELETION); err != nil {
+		return nil, err
+	}
+	return &gatewaypb.DeleteResourceResponse{}, nil
+}

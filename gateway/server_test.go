@@ -12,12 +12,23 @@ import (
 	"github.com/weftlabs/weft/proto/gen/recordpb"
 )
 
-func TestNotImplementedRPCs(t *testing.T) {
-	client := startGateway(t, newFakeBroker(1), Options{})
-	ctx := t.Context()
-
-	_, err := client.DeleteResource(ctx, &gatewaypb.DeleteResourceRequest{ResourceKey: keyOn(1, 1)})
-	requireStatus(t, err, codes.Unimplemented, "DeleteResource is not implemented yet")
+// DeleteResource goes to the partition of the resource's key; a key that is not
+// positive never reaches a partition.
+func TestDeleteResourceRouting(t *testing.T) {
+	b := newFakeBroker(1, 2)
+	b.setHandler(func(_ context.Context, partition int32, cmd *recordpb.Record) (*recordpb.Record, error) {
+		return eventFor(cmd, "DELETED", keyOn(partition, 3)), nil
+	})
+	client := startGateway(t, b, Options{})
+	_, err := client.DeleteResource(t.Context(), &gatewaypb.DeleteResourceRequest{ResourceKey: keyOn(2, 1)})
+	noError(t, err)
+	sent := b.sent()
+	equal(t, int32(2), sent[0].partition)
+	equal(t, recordpb.ValueType_RESOURCE_DELETION, sent[0].cmd.GetValueType())
+	equal(t, keyOn(2, 1), sent[0].cmd.GetResourceDeletion().GetResourceKey())
+	_, err = client.DeleteResource(t.Context(), &gatewaypb.DeleteResourceRequest{})
+	requireStatus(t, err, codes.InvalidArgument)
+	equal(t, 1, len(b.sent()))
 }
 
 func TestRequestsOverTheMessageSizeAreRefused(t *testing.T) {

@@ -16,7 +16,15 @@ func (p *processing) apply(r *recordpb.Record) {
 	tx := p.tx
 	switch v := r.GetValue().(type) {
 	case *recordpb.Record_Process:
-		tx.PutProcess(&statepb.Process{Record: v.Process})
+		switch r.GetIntent() {
+		case "CREATED":
+			tx.PutProcess(&statepb.Process{Record: v.Process})
+		case "DELETING":
+			tx.MarkProcessDeleted(r.GetKey())
+		case "DELETED":
+			tx.DeleteProcess(r.GetKey())
+			delete(p.e.processes, r.GetKey())
+		}
 	case *recordpb.Record_ProcessInstance:
 		p.applyProcessInstance(r.GetKey(), r.GetIntent(), v.ProcessInstance)
 	case *recordpb.Record_Job:
@@ -58,12 +66,19 @@ func (p *processing) apply(r *recordpb.Record) {
 	case *recordpb.Record_MessageSubscription:
 		p.applyMessageSubscription(r.GetKey(), r.GetIntent(), v.MessageSubscription)
 	case *recordpb.Record_DecisionRequirements:
-		if r.GetIntent() == "CREATED" {
+		switch r.GetIntent() {
+		case "CREATED":
 			tx.PutDecisionRequirements(v.DecisionRequirements)
+		case "DELETED":
+			tx.DeleteDecisionRequirements(v.DecisionRequirements)
+			delete(p.e.decisions, r.GetKey())
 		}
 	case *recordpb.Record_Decision:
-		if r.GetIntent() == "CREATED" {
+		switch r.GetIntent() {
+		case "CREATED":
 			tx.PutDecision(v.Decision)
+		case "DELETED":
+			tx.DeleteDecision(v.Decision)
 		}
 	case *recordpb.Record_MessageStartEventSubscription:
 		switch r.GetIntent() {
@@ -102,6 +117,9 @@ func (p *processing) applyProcessInstance(key int64, intent string, v *recordpb.
 	switch intent {
 	case piActivating:
 		tx.PutElementInstance(&statepb.ElementInstance{Key: key, State: intent, Value: v})
+		if v.GetBpmnElementType() == string(bpmn.ElementProcess) {
+			tx.AddRunningInstances(v.GetProcessDefinitionKey(), 1)
+		}
 		if parent := v.GetParentElementInstanceKey(); parent > 0 && scopeKey <= 0 {
 			if ca := tx.ElementInstance(parent); ca != nil {
 				ca.ChildInstanceKey = key
@@ -154,6 +172,7 @@ func (p *processing) applyProcessInstance(key int64, intent string, v *recordpb.
 		tx.DeleteElementInstance(ei)
 		if v.GetBpmnElementType() == string(bpmn.ElementProcess) && scopeKey <= 0 {
 			tx.DeleteMessageStartedInstance(key)
+			tx.AddRunningInstances(v.GetProcessDefinitionKey(), -1)
 		}
 		scope := tx.ElementInstance(scopeKey)
 		if t := ei.GetInterruptedBy(); t > 0 && (scope == nil || scope.GetState() != piActivated) {

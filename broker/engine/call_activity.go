@@ -25,7 +25,7 @@ func (p *processing) activateCallActivity(el element) {
 		p.elementIncident(el, "EXTRACT_VALUE_ERROR", err.Error())
 		return
 	}
-	st := p.tx.ProcessByVersion(processID, p.tx.LatestVersion(processID))
+	st := p.tx.LatestProcess(processID)
 	if st == nil {
 		p.elementIncident(el, "CALLED_ELEMENT_ERROR", fmt.Sprintf("Expected process with BPMN process id '%s' to be deployed, but not found.", processID))
 		return

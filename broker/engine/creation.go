@@ -14,7 +14,7 @@ func (p *processing) createInstance() {
 	switch {
 	case c.GetProcessDefinitionKey() > 0:
 		st = p.tx.Process(c.GetProcessDefinitionKey())
-		if st == nil {
+		if st == nil || st.GetDeleted() {
 			p.reject(recordpb.RejectionType_NOT_FOUND, "Expected to find process definition with key '%d', but none found", c.GetProcessDefinitionKey())
 			return
 		}
@@ -22,7 +22,7 @@ func (p *processing) createInstance() {
 		p.reject(recordpb.RejectionType_INVALID_ARGUMENT, "Expected either a bpmnProcessId or a processDefinitionKey, but none given")
 		return
 	case c.GetVersion() < 0:
-		st = p.tx.ProcessByVersion(c.GetBpmnProcessId(), p.tx.LatestVersion(c.GetBpmnProcessId()))
+		st = p.tx.LatestProcess(c.GetBpmnProcessId())
 		if st == nil {
 			p.reject(recordpb.RejectionType_NOT_FOUND, "Expected to find process definition with process ID '%s', but none found", c.GetBpmnProcessId())
 			return

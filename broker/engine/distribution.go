@@ -48,6 +48,8 @@ func DistributedCommand(key int64, d *recordpb.CommandDistributionRecord) *recor
 	switch d.GetValueType() {
 	case recordpb.ValueType_SIGNAL:
 		setValue(r, proto.Clone(d.GetSignal()).(*recordpb.SignalRecord))
+	case recordpb.ValueType_RESOURCE_DELETION:
+		setValue(r, proto.Clone(d.GetResourceDeletion()).(*recordpb.ResourceDeletionRecord))
 	default:
 		setValue(r, proto.Clone(d.GetDeployment()).(*recordpb.DeploymentRecord))
 	}

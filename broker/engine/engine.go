@@ -215,6 +215,11 @@ func (p *processing) dispatch() {
 			p.deleteMessageSubscriptionSide()
 			return
 		}
+	case recordpb.ValueType_RESOURCE_DELETION:
+		if c.GetIntent() == "DELETE" {
+			p.deleteResource()
+			return
+		}
 	case recordpb.ValueType_PROCESS_INSTANCE_MODIFICATION:
 		if c.GetIntent() == "MODIFY" {
 			p.modifyInstance()

@@ -79,7 +79,7 @@ func (p *processing) messageStartedInstanceEnded(started *recordpb.MessageStartE
 		return
 	}
 	pid := started.GetBpmnProcessId()
-	latest := p.tx.ProcessByVersion(pid, p.tx.LatestVersion(pid))
+	latest := p.tx.LatestProcess(pid)
 	if latest == nil {
 		return
 	}

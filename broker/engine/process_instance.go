@@ -264,6 +264,7 @@ func (p *processing) completeElement(el element) {
 	p.lifecycle(el, piCompleted)
 	if el.isProcess() {
 		p.messageStartedInstanceEnded(started)
+		p.maybeRemoveProcess(el.value.GetProcessDefinitionKey())
 		return
 	}
 	if el.isInner() {
@@ -459,6 +460,9 @@ func (p *processing) finishTermination(el element) {
 	p.lifecycle(el, piTerminated)
 	if started != nil {
 		p.messageStartedInstanceEnded(started)
+	}
+	if el.isProcess() {
+		p.maybeRemoveProcess(el.value.GetProcessDefinitionKey())
 	}
 	if el.isProcess() && el.value.GetParentElementInstanceKey() > 0 {
 		p.childTerminated(el)

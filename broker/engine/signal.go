@@ -185,26 +185,27 @@ func (p *processing) closeSignalSubscriptions(elementInstanceKey int64) {
 	}
 }
 
-// processDeployed opens the signal start subscriptions of a process version that is now
-// the latest, and closes those of the version it replaces. A version that arrives after
-// a newer one (distributions may cross) opens nothing.
+// processDeployed moves the start events' waits (signal, message, timer) to a process
+// version that is now the latest, from the version it replaces. A version that arrives
+// after a newer one (distributions may cross) opens nothing.
 func (p *processing) processDeployed(pr *recordpb.ProcessRecord) {
-	id := pr.GetBpmnProcessId()
-	if p.tx.LatestVersion(id) != pr.GetVersion() {
+	latest := p.tx.LatestProcess(pr.GetBpmnProcessId())
+	if latest == nil || latest.GetRecord().GetProcessDefinitionKey() != pr.GetProcessDefinitionKey() {
 		return
 	}
+	id := pr.GetBpmnProcessId()
 	for v := pr.GetVersion() - 1; v >= 1; v-- {
 		if prev := p.tx.ProcessByVersion(id, v); prev != nil {
-			p.cancelStartTimers(prev.GetRecord().GetProcessDefinitionKey())
-			p.closeMessageStarts(prev.GetRecord().GetProcessDefinitionKey())
-			for _, sub := range p.tx.SignalSubscriptionsOf(prev.GetRecord().GetProcessDefinitionKey()) {
-				if sub.GetCatchEventInstanceKey() <= 0 {
-					p.event(prev.GetRecord().GetProcessDefinitionKey(), "DELETED", proto.Clone(sub).(*recordpb.SignalSubscriptionRecord))
-				}
-			}
+			p.closeStartEvents(prev.GetRecord().GetProcessDefinitionKey())
 			break
 		}
 	}
+	p.openStartEvents(pr)
+}
+
+// openStartEvents opens the waits of a process version's timer, message and signal start
+// events.
+func (p *processing) openStartEvents(pr *recordpb.ProcessRecord) {
 	model := p.model(pr.GetProcessDefinitionKey())
 	if model == nil {
 		return
@@ -213,9 +214,20 @@ func (p *processing) processDeployed(pr *recordpb.ProcessRecord) {
 	p.openMessageStarts(pr)
 	for _, el := range model.SignalStarts {
 		p.event(pr.GetProcessDefinitionKey(), "CREATED", &recordpb.SignalSubscriptionRecord{
-			ProcessDefinitionKey: pr.GetProcessDefinitionKey(), BpmnProcessId: id, CatchEventId: el.ID,
+			ProcessDefinitionKey: pr.GetProcessDefinitionKey(), BpmnProcessId: pr.GetBpmnProcessId(), CatchEventId: el.ID,
 			CatchEventInstanceKey: -1, SignalName: el.Signal.Name.Static, TenantId: tenantOf(pr.GetTenantId()),
 		})
+	}
+}
+
+// closeStartEvents closes the waits of a process version's start events.
+func (p *processing) closeStartEvents(processDefinitionKey int64) {
+	p.cancelStartTimers(processDefinitionKey)
+	p.closeMessageStarts(processDefinitionKey)
+	for _, sub := range p.tx.SignalSubscriptionsOf(processDefinitionKey) {
+		if sub.GetCatchEventInstanceKey() <= 0 {
+			p.event(processDefinitionKey, "DELETED", proto.Clone(sub).(*recordpb.SignalSubscriptionRecord))
+		}
 	}
 }
 

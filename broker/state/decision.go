@@ -60,3 +60,32 @@ func (t *Txn) LatestDecision(id string) *recordpb.DecisionRecord {
 	}
 	return t.Decision(key)
 }
+
+// DecisionsOf returns the deployed decisions of a decision requirements graph.
+func (t *Txn) DecisionsOf(drgKey int64) []*recordpb.DecisionRecord {
+	var out []*recordpb.DecisionRecord
+	t.scan([]byte{cfDecision}, func(_, v []byte) bool {
+		r := &recordpb.DecisionRecord{}
+		if err := unmarshal(v, r); err != nil {
+			t.fail(err)
+			return false
+		}
+		if r.GetDecisionRequirementsKey() == drgKey {
+			out = append(out, r)
+		}
+		return true
+	})
+	return out
+}
+
+// DeleteDecision removes a deployed decision.
+func (t *Txn) DeleteDecision(r *recordpb.DecisionRecord) {
+	t.del(i64Key(cfDecision, r.GetDecisionKey()))
+	t.del(stringsKey(cfDecisionVersion, []string{r.GetDecisionId()}, int64(r.GetVersion())))
+}
+
+// DeleteDecisionRequirements removes a deployed DMN resource.
+func (t *Txn) DeleteDecisionRequirements(r *recordpb.DecisionRequirementsRecord) {
+	t.del(i64Key(cfDRG, r.GetDecisionRequirementsKey()))
+	t.del(stringsKey(cfDRGVersion, []string{r.GetDecisionRequirementsId()}, int64(r.GetDecisionRequirementsVersion())))
+}

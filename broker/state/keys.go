@@ -10,7 +10,8 @@ const (
 	cfRecords           byte = 0x02 // position -> recordpb.Record
 	cfProcess           byte = 0x10 // process definition key -> statepb.Process
 	cfProcessVersion    byte = 0x11 // bpmnProcessId 0x00 version -> process definition key
-	cfProcessLatest     byte = 0x12 // bpmnProcessId -> latest version
+	cfProcessLatest     byte = 0x12 // bpmnProcessId -> highest version ever deployed
+	cfProcessRunning    byte = 0x17 // process definition key -> number of running instances
 	cfElementInstance   byte = 0x20 // element instance key -> statepb.ElementInstance
 	cfChildren          byte = 0x21 // flow scope key, child key -> nil
 	cfVariable          byte = 0x22 // scope key, name -> statepb.Variable

@@ -26,7 +26,8 @@ func (t *Txn) Process(key int64) *statepb.Process {
 	return p
 }
 
-// LatestVersion returns the latest version of a BPMN process id, 0 for none.
+// LatestVersion returns the highest version ever deployed of a BPMN process id, 0 for
+// none; a new deployment takes the next one, even when versions were deleted.
 func (t *Txn) LatestVersion(bpmnProcessID string) int32 {
 	v := t.get(append([]byte{cfProcessLatest}, bpmnProcessID...))
 	if len(v) != 4 {
@@ -50,4 +51,60 @@ func processVersionKey(id string, version int32) []byte {
 	k = append(k, id...)
 	k = append(k, 0)
 	return binary.BigEndian.AppendUint32(k, uint32(version))
+}
+
+// LatestProcess returns the latest version of a BPMN process id that is not deleted, or nil.
+func (t *Txn) LatestProcess(bpmnProcessID string) *statepb.Process {
+	prefix := append(append([]byte{cfProcessVersion}, bpmnProcessID...), 0)
+	var key int64
+	t.scan(prefix, func(k, v []byte) bool {
+		if len(k) == len(prefix)+4 {
+			key = int64(decodeU64(v)) // versions ascend: the last one wins
+		}
+		return true
+	})
+	if key == 0 {
+		return nil
+	}
+	return t.Process(key)
+}
+
+// MarkProcessDeleted takes a process definition out of its versions: it starts no more
+// instances, while its running ones still find it by key.
+func (t *Txn) MarkProcessDeleted(key int64) {
+	p := t.Process(key)
+	if p == nil {
+		return
+	}
+	p.Deleted = true
+	r := p.GetRecord()
+	t.putProto(i64Key(cfProcess, key), p)
+	t.del(processVersionKey(r.GetBpmnProcessId(), r.GetVersion()))
+}
+
+// DeleteProcess removes a process definition for good.
+func (t *Txn) DeleteProcess(key int64) {
+	if p := t.Process(key); p != nil {
+		r := p.GetRecord()
+		if int64(decodeU64(t.get(processVersionKey(r.GetBpmnProcessId(), r.GetVersion())))) == key {
+			t.del(processVersionKey(r.GetBpmnProcessId(), r.GetVersion()))
+		}
+	}
+	t.del(i64Key(cfProcess, key))
+	t.del(i64Key(cfProcessRunning, key))
+}
+
+// AddRunningInstances counts the running instances of a process definition.
+func (t *Txn) AddRunningInstances(key int64, delta int64) {
+	n := int64(decodeU64(t.get(i64Key(cfProcessRunning, key)))) + delta
+	if n <= 0 {
+		t.del(i64Key(cfProcessRunning, key))
+		return
+	}
+	t.set(i64Key(cfProcessRunning, key), encodeU64(uint64(n)))
+}
+
+// RunningInstances returns the number of running instances of a process definition.
+func (t *Txn) RunningInstances(key int64) int64 {
+	return int64(decodeU64(t.get(i64Key(cfProcessRunning, key))))
 }

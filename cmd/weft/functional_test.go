@@ -936,17 +936,51 @@ func TestInvalidRequests(t *testing.T) {
 	})
 }
 
-func TestUnimplementedRPCs(t *testing.T) {
+// DeleteResource with the official client: a deleted version starts no instance (by key,
+// NOT_FOUND), the version before it is the latest again, its running instance finishes;
+// an unknown key is NOT_FOUND; a deleted DMN resource's decisions are gone.
+func TestDeleteResource(t *testing.T) {
 	t.Parallel()
 	e := startDevEnv(t)
-	ctx := e.ctx(10 * time.Second)
+	ctx := e.ctx(20 * time.Second)
 
-	_, err := e.gw.DeleteResource(ctx, &pb.DeleteResourceRequest{ResourceKey: unusedKey})
-	requireStatus(t, err, codes.Unimplemented, "DeleteResource")
+	_, err := e.client.NewDeleteResourceCommand().ResourceKey(unusedKey).Send(ctx)
+	requireStatus(t, err, codes.NotFound, "no resource found")
 
-	// Through the client as well.
-	_, err = e.client.NewDeleteResourceCommand().ResourceKey(unusedKey).Send(ctx)
-	requireStatus(t, err, codes.Unimplemented, "DeleteResource")
+	v1 := e.deploy("order.bpmn")["order"].GetProcessDefinitionKey()
+	running := e.create("order", `{"total":1}`)
+	dep, err := e.client.NewDeployResourceCommand().AddResource(readModelFile(t, "order.bpmn"), "order-v2.bpmn").Send(ctx)
+	require.NoError(t, err)
+	v2 := dep.GetDeployments()[0].GetProcess().GetProcessDefinitionKey()
+	require.NotEqual(t, v1, v2)
+
+	_, err = e.client.NewDeleteResourceCommand().ResourceKey(v2).Send(ctx)
+	require.NoError(t, err)
+	_, err = e.client.NewCreateInstanceCommand().ProcessDefinitionKey(v2).Send(ctx)
+	requireStatus(t, err, codes.NotFound)
+	r, err := e.client.NewCreateInstanceCommand().BPMNProcessId("order").LatestVersion().Send(ctx)
+	require.NoError(t, err)
+	require.Equal(t, v1, r.GetProcessDefinitionKey(), "the version before is the latest again")
+
+	// Deleting v1 while instances run: none starts any more, the running ones finish.
+	_, err = e.client.NewDeleteResourceCommand().ResourceKey(v1).Send(ctx)
+	require.NoError(t, err)
+	_, err = e.client.NewCreateInstanceCommand().BPMNProcessId("order").LatestVersion().Send(ctx)
+	requireStatus(t, err, codes.NotFound)
+	e.requireRunning(running)
+
+	dmn, err := e.client.NewDeployResourceCommand().AddResourceFile(modelPath("dish.dmn")).Send(ctx)
+	require.NoError(t, err)
+	var drgKey int64
+	for _, d := range dmn.GetDeployments() {
+		if d.GetDecisionRequirements() != nil {
+			drgKey = d.GetDecisionRequirements().GetDecisionRequirementsKey()
+		}
+	}
+	_, err = e.client.NewDeleteResourceCommand().ResourceKey(drgKey).Send(ctx)
+	require.NoError(t, err)
+	_, err = e.client.NewEvaluateDecisionCommand().DecisionId("dish").Send(ctx)
+	requireStatus(t, err, codes.NotFound)
 }
 
 func TestActivateJobsBatches(t *testing.T) {

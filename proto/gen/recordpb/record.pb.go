@@ -2989,9 +2989,11 @@ type CommandDistributionRecord struct {
 	// Deployment is the distributed command's value when value_type is DEPLOYMENT.
 	Deployment *DeploymentRecord `protobuf:"bytes,4,opt,name=deployment,proto3" json:"deployment,omitempty"`
 	// Signal is the distributed command's value when value_type is SIGNAL.
-	Signal        *SignalRecord `protobuf:"bytes,5,opt,name=signal,proto3" json:"signal,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Signal *SignalRecord `protobuf:"bytes,5,opt,name=signal,proto3" json:"signal,omitempty"`
+	// ResourceDeletion is the distributed command's value when value_type is RESOURCE_DELETION.
+	ResourceDeletion *ResourceDeletionRecord `protobuf:"bytes,6,opt,name=resource_deletion,json=resourceDeletion,proto3" json:"resource_deletion,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *CommandDistributionRecord) Reset() {
@@ -3055,6 +3057,13 @@ func (x *CommandDistributionRecord) GetDeployment() *DeploymentRecord {
 func (x *CommandDistributionRecord) GetSignal() *SignalRecord {
 	if x != nil {
 		return x.Signal
+	}
+	return nil
+}
+
+func (x *CommandDistributionRecord) GetResourceDeletion() *ResourceDeletionRecord {
+	if x != nil {
+		return x.ResourceDeletion
 	}
 	return nil
 }
@@ -4252,7 +4261,7 @@ const file_weft_record_v1_record_proto_rawDesc = "" +
 	"message_id\x18\x04 \x01(\tR\tmessageId\x12\x1c\n" +
 	"\tvariables\x18\x05 \x01(\fR\tvariables\x12\x1a\n" +
 	"\bdeadline\x18\x06 \x01(\x03R\bdeadline\x12\x1b\n" +
-	"\ttenant_id\x18\a \x01(\tR\btenantId\"\x88\x02\n" +
+	"\ttenant_id\x18\a \x01(\tR\btenantId\"\xdd\x02\n" +
 	"\x19CommandDistributionRecord\x12!\n" +
 	"\fpartition_id\x18\x01 \x01(\x05R\vpartitionId\x128\n" +
 	"\n" +
@@ -4261,7 +4270,8 @@ const file_weft_record_v1_record_proto_rawDesc = "" +
 	"\n" +
 	"deployment\x18\x04 \x01(\v2 .weft.record.v1.DeploymentRecordR\n" +
 	"deployment\x124\n" +
-	"\x06signal\x18\x05 \x01(\v2\x1c.weft.record.v1.SignalRecordR\x06signal\"\xf3\x02\n" +
+	"\x06signal\x18\x05 \x01(\v2\x1c.weft.record.v1.SignalRecordR\x06signal\x12S\n" +
+	"\x11resource_deletion\x18\x06 \x01(\v2&.weft.record.v1.ResourceDeletionRecordR\x10resourceDeletion\"\xf3\x02\n" +
 	"\x19MessageSubscriptionRecord\x120\n" +
 	"\x14process_instance_key\x18\x01 \x01(\x03R\x12processInstanceKey\x120\n" +
 	"\x14element_instance_key\x18\x02 \x01(\x03R\x12elementInstanceKey\x12&\n" +
@@ -4491,13 +4501,14 @@ var file_weft_record_v1_record_proto_depIdxs = []int32{
 	1,  // 38: weft.record.v1.CommandDistributionRecord.value_type:type_name -> weft.record.v1.ValueType
 	6,  // 39: weft.record.v1.CommandDistributionRecord.deployment:type_name -> weft.record.v1.DeploymentRecord
 	30, // 40: weft.record.v1.CommandDistributionRecord.signal:type_name -> weft.record.v1.SignalRecord
-	36, // 41: weft.record.v1.ProcessInstanceModificationRecord.activate_instructions:type_name -> weft.record.v1.ModificationActivateInstruction
-	37, // 42: weft.record.v1.ModificationActivateInstruction.variable_instructions:type_name -> weft.record.v1.ModificationVariableInstruction
-	43, // [43:43] is the sub-list for method output_type
-	43, // [43:43] is the sub-list for method input_type
-	43, // [43:43] is the sub-list for extension type_name
-	43, // [43:43] is the sub-list for extension extendee
-	0,  // [0:43] is the sub-list for field type_name
+	38, // 41: weft.record.v1.CommandDistributionRecord.resource_deletion:type_name -> weft.record.v1.ResourceDeletionRecord
+	36, // 42: weft.record.v1.ProcessInstanceModificationRecord.activate_instructions:type_name -> weft.record.v1.ModificationActivateInstruction
+	37, // 43: weft.record.v1.ModificationActivateInstruction.variable_instructions:type_name -> weft.record.v1.ModificationVariableInstruction
+	44, // [44:44] is the sub-list for method output_type
+	44, // [44:44] is the sub-list for method input_type
+	44, // [44:44] is the sub-list for extension type_name
+	44, // [44:44] is the sub-list for extension extendee
+	0,  // [0:44] is the sub-list for field type_name
 }
 
 func init() { file_weft_record_v1_record_proto_init() }

@@ -30,6 +30,9 @@ type Process struct {
 	state         protoimpl.MessageState  `protogen:"open.v1"`
 	Record        *recordpb.ProcessRecord `protobuf:"bytes,1,opt,name=record,proto3" json:"record,omitempty"`
 	DeploymentKey int64                   `protobuf:"varint,2,opt,name=deployment_key,json=deploymentKey,proto3" json:"deployment_key,omitempty"`
+	// Deleted is set while a deleted definition drains: it starts no instance, and is
+	// removed when its last running instance ends.
+	Deleted       bool `protobuf:"varint,3,opt,name=deleted,proto3" json:"deleted,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -76,6 +79,13 @@ func (x *Process) GetDeploymentKey() int64 {
 		return x.DeploymentKey
 	}
 	return 0
+}
+
+func (x *Process) GetDeleted() bool {
+	if x != nil {
+		return x.Deleted
+	}
+	return false
 }
 
 // ElementInstance is one active element instance: the process instance itself, or a flow
@@ -742,10 +752,11 @@ var File_weft_state_v1_state_proto protoreflect.FileDescriptor
 
 const file_weft_state_v1_state_proto_rawDesc = "" +
 	"\n" +
-	"\x19weft/state/v1/state.proto\x12\rweft.state.v1\x1a\x1bweft/record/v1/record.proto\"g\n" +
+	"\x19weft/state/v1/state.proto\x12\rweft.state.v1\x1a\x1bweft/record/v1/record.proto\"\x81\x01\n" +
 	"\aProcess\x125\n" +
 	"\x06record\x18\x01 \x01(\v2\x1d.weft.record.v1.ProcessRecordR\x06record\x12%\n" +
-	"\x0edeployment_key\x18\x02 \x01(\x03R\rdeploymentKey\"\xf8\x03\n" +
+	"\x0edeployment_key\x18\x02 \x01(\x03R\rdeploymentKey\x12\x18\n" +
+	"\adeleted\x18\x03 \x01(\bR\adeleted\"\xf8\x03\n" +
 	"\x0fElementInstance\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\x03R\x03key\x12\x14\n" +
 	"\x05state\x18\x02 \x01(\tR\x05state\x12;\n" +
