@@ -94,4 +94,3 @@ func TestBroadcastSignalReachesEveryPartition(t *testing.T) {
 	_, err = client.NewBroadcastSignalCommand().SignalName("").Send(ctx)
 	requireStatus(t, err, codes.InvalidArgument)
 }
-
