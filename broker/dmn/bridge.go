@@ -554,7 +554,7 @@ func (b *builder) functionValue(n *node) *feel.Expression {
 	if e, ok := b.compileWithFunctions(src); ok {
 		return e
 	}
-	e, err := feel.Compile(src)
+	e, err := feel.DMN.Compile(src)
 	if err != nil {
 		return nil
 	}
@@ -572,7 +572,7 @@ func (b *builder) compileWithFunctions(src string) (*feel.Expression, bool) {
 	if wrapped == src {
 		return nil, false
 	}
-	e, err := feel.Compile(wrapped)
+	e, err := feel.DMN.Compile(wrapped)
 	if err != nil {
 		return nil, false
 	}

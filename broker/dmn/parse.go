@@ -532,7 +532,7 @@ func (b *builder) compile(id, text string) *feel.Expression {
 		b.lastErr = nil
 		return e
 	}
-	e, err := feel.Compile(src)
+	e, err := feel.DMN.Compile(src)
 	b.lastErr = err
 	if err != nil {
 		b.compileProblem(id, "%s: expression '%s' does not compile: %v", b.owner, strings.TrimSpace(text), err)

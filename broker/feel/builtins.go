@@ -124,8 +124,7 @@ func isImplemented(name string) bool {
 // findBuiltin picks the overload for a call. Positional arguments select by
 // count; named arguments select the first overload that has every name, and
 // its other parameters are null. No match means the call is null.
-func findBuiltin(name string, argNames []string, argc int) (builtin, []int, bool) {
-	overloads := builtins[name]
+func findBuiltin(overloads []builtin, argNames []string, argc int) (builtin, []int, bool) {
 	if argNames == nil {
 		for _, b := range overloads {
 			if len(b.params) == argc || (b.variadic && argc >= len(b.params)) {

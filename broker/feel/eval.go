@@ -14,6 +14,8 @@ type evaluator struct {
 	steps int
 	// calls is the depth of nested user function calls.
 	calls int
+	// dialect selects DMN's semantics where they differ from feel-scala's.
+	dialect Dialect
 }
 
 // maxSteps bounds the work of one evaluation, so that a hostile expression
@@ -403,7 +405,7 @@ func evalArgs(ev *evaluator, sc *scope, args []node) ([]Value, error) {
 // callBuiltin invokes the built-in overload that fits the arguments; none
 // fitting is null.
 func callBuiltin(ev *evaluator, name string, values []Value, argNames []string) (Value, error) {
-	fn, slots, ok := findBuiltin(name, argNames, len(values))
+	fn, slots, ok := findBuiltin(ev.overloads(name), argNames, len(values))
 	if !ok {
 		return Null{}, nil
 	}

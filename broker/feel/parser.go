@@ -21,14 +21,15 @@ type parser struct {
 	toks    []token
 	pos     int
 	nesting int
+	dialect Dialect
 }
 
-func parse(src string) (node, *SyntaxError) {
-	toks, err := lex(src)
+func parse(src string, d Dialect) (node, *SyntaxError) {
+	toks, err := lex(src, d)
 	if err != nil {
 		return nil, err
 	}
-	p := &parser{src: src, toks: toks}
+	p := &parser{src: src, toks: toks, dialect: d}
 	if p.peek().kind == tokEOF {
 		return nil, p.errorAt(p.peek(), "expected an expression but found end of expression")
 	}
