@@ -9,9 +9,9 @@ import "fmt"
 type UnaryTests struct {
 	src     string
 	dialect Dialect
-	any    bool // "-" or nothing: every input matches
-	negate bool // not(tests)
-	tests  []unaryTest
+	any     bool // "-" or nothing: every input matches
+	negate  bool // not(tests)
+	tests   []unaryTest
 }
 
 // CompileUnaryTests parses unary tests as DMN 1.4 and feel-scala 1.17 read
