@@ -138,7 +138,11 @@ func (n *filterNode) eval(ev *evaluator, sc *scope) (Value, error) {
 	}
 	list, ok := target.(List)
 	if !ok {
-		return Null{}, nil
+		// DMN filters any other value as a list of one item.
+		if !ev.dmn() || isNull(target) {
+			return Null{}, nil
+		}
+		list = List{target}
 	}
 	// A comparison is always a condition on the items. Otherwise the
 	// filter is evaluated once outside the items: a number selects by
@@ -154,7 +158,7 @@ func (n *filterNode) eval(ev *evaluator, sc *scope) (Value, error) {
 	}
 	out := List{}
 	for _, item := range list {
-		keep, err := n.index.eval(ev, itemScope(sc, item))
+		keep, err := n.index.eval(ev, ev.itemScope(sc, item))
 		if err != nil {
 			return nil, err
 		}
@@ -165,8 +169,16 @@ func (n *filterNode) eval(ev *evaluator, sc *scope) (Value, error) {
 	return out, nil
 }
 
-// itemScope binds 'item' and, for a context item, its entries.
-func itemScope(sc *scope, item Value) *scope {
+// itemScope binds 'item' and, for a context item, its entries. Under DMN
+// an entry named item hides the item itself.
+func (ev *evaluator) itemScope(sc *scope, item Value) *scope {
+	if ev.dmn() {
+		sc = &scope{parent: sc, name: "item", value: item}
+		if c, ok := item.(*Context); ok {
+			sc = &scope{parent: sc, names: c}
+		}
+		return sc
+	}
 	if c, ok := item.(*Context); ok {
 		sc = &scope{parent: sc, names: c}
 	}
@@ -209,6 +221,9 @@ func (n *contextNode) eval(ev *evaluator, sc *scope) (Value, error) {
 		v, err := n.values[i].eval(ev, inner)
 		if err != nil {
 			return nil, err
+		}
+		if _, dup := c.Get(key); dup && ev.dmn() {
+			return Null{}, nil // DMN: a key may appear once
 		}
 		c.put(key, v)
 	}

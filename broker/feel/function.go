@@ -153,13 +153,14 @@ func (n *instanceOfNode) eval(ev *evaluator, sc *scope) (Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Bool(n.typ.holds(v)), nil
+	return Bool(n.typ.holds(v, ev.dmn())), nil
 }
 
 // holds reports whether v is of the type. Null is only of type Null; Any
 // holds any other value, as feel-scala 1.17 has it. An unknown type name
-// holds nothing.
-func (t feelType) holds(v Value) bool {
+// holds nothing. Under DMN a context entry that is null conforms to its
+// type.
+func (t feelType) holds(v Value, dmn bool) bool {
 	switch t.name {
 	case "Any":
 		return !isNull(v)
@@ -177,7 +178,7 @@ func (t feelType) holds(v Value) bool {
 		}
 		if t.elem != nil {
 			for _, item := range l {
-				if !t.elem.holds(item) {
+				if !t.elem.holds(item, dmn) {
 					return false
 				}
 			}
@@ -190,7 +191,8 @@ func (t feelType) holds(v Value) bool {
 		}
 		for i, k := range t.keys {
 			e, ok := c.Get(k)
-			if !ok || !t.fields[i].holds(e) {
+			// DMN: null conforms to every type of an entry.
+			if !ok || (!t.fields[i].holds(e, dmn) && !(dmn && isNull(e))) {
 				return false
 			}
 		}
@@ -202,7 +204,7 @@ func (t feelType) holds(v Value) bool {
 		}
 		if t.elem != nil {
 			for _, b := range []Value{r.Start, r.End} {
-				if b != nil && !t.elem.holds(b) {
+				if b != nil && !t.elem.holds(b, dmn) {
 					return false
 				}
 			}

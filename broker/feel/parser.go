@@ -442,6 +442,12 @@ func (p *parser) primary() (node, *SyntaxError) {
 		}
 		return &literalNode{value: Null{}}, nil
 	case tokLParen:
+		if p.dialect == DMN {
+			switch p.peekAt(1).kind {
+			case tokLt, tokLe, tokGt, tokGe, tokEq, tokNe:
+				return p.comparisonRange()
+			}
+		}
 		p.advance()
 		n, err := p.expression()
 		if err != nil {
@@ -516,6 +522,9 @@ func (p *parser) context() (node, *SyntaxError) {
 				return nil, p.errorAt(key, "expected a context key but found %s", key.describe())
 			}
 			p.advance()
+			if p.dialect == DMN && key.kind == tokName && !key.escaped {
+				key.text = p.contextKeyName(key)
+			}
 			if _, err := p.expect(tokColon, "after the context key"); err != nil {
 				return nil, err
 			}
@@ -794,7 +803,7 @@ func (p *parser) rangeEnd(open token, start node, startIncluded bool) (node, *Sy
 // anything else cannot open a filter, so it closes a range instead.
 func startsOperand(t token) bool {
 	switch t.kind {
-	case tokEOF, tokComma, tokRParen, tokRBracket, tokRBrace, tokColon, tokDotDot:
+	case tokEOF, tokComma, tokRParen, tokRBracket, tokRBrace, tokColon, tokDotDot, tokDot:
 		return false
 	case tokName:
 		if t.escaped {
@@ -836,4 +845,47 @@ func (p *parser) rangeAhead() bool {
 			}
 		}
 	}
+}
+
+// contextKeyName reads the rest of a context key under DMN, whose names may
+// hold spaces and the characters + - * / . ("foo bar", "foo+bar"): the
+// source from the key's first token to the ':', with runs of white space
+// made one space.
+func (p *parser) contextKeyName(first token) string {
+	end := p.pos
+	for ; end < len(p.toks); end++ {
+		t := p.toks[end]
+		if t.kind == tokColon {
+			break
+		}
+		switch t.kind {
+		case tokName, tokNumber, tokPlus, tokMinus, tokStar, tokSlash, tokDot:
+			if t.kind == tokName && t.escaped {
+				return first.text
+			}
+			continue
+		}
+		return first.text
+	}
+	if end == p.pos || end >= len(p.toks) {
+		return first.text
+	}
+	text := strings.Join(strings.Fields(p.src[first.pos:p.toks[end].pos]), " ")
+	p.pos = end
+	return text
+}
+
+// comparisonRange reads "(< e)", "(<= e)", "(> e)", "(>= e)", "(= e)" or
+// "(!= e)": under DMN a unary comparison in parentheses is a range value.
+func (p *parser) comparisonRange() (node, *SyntaxError) {
+	open := p.advance() // '('
+	op := p.advance()
+	e, err := p.additive()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := p.expect(tokRParen, "to close the comparison"); err != nil {
+		return nil, err
+	}
+	return p.checked(&comparisonRangeNode{op: op.kind, x: e, d: maxDepth(e)}, open)
 }
