@@ -20,6 +20,8 @@ type builtin struct {
 	// withEval, when set, replaces invoke for functions that need the
 	// evaluation: its clock, its random source, or calling a function value.
 	withEval func(ev *evaluator, args []Value) (Value, error)
+	// positional marks an overload only positional calls use.
+	positional bool
 }
 
 // builtins holds the functions implemented so far, by name, each with its
@@ -135,6 +137,9 @@ func findBuiltin(overloads []builtin, argNames []string, argc int) (builtin, []i
 	}
 next:
 	for _, b := range overloads {
+		if b.positional {
+			continue
+		}
 		// slots[i] is the parameter position of argument i.
 		slots := make([]int, len(argNames))
 		used := make([]bool, len(b.params))

@@ -47,6 +47,7 @@ var dmnBuiltins = map[string][]builtin{
 		{params: []string{"m"}, invoke: contextBuiltins["get entries"][0].invoke},
 	},
 	"context put": {
+		{params: []string{"context", "key", "value"}, positional: true, invoke: contextBuiltins["context put"][0].invoke},
 		{params: []string{"context", "key", "value"}, invoke: func(args []Value) Value {
 			c, ok := args[0].(*Context)
 			k, ok2 := args[1].(String)

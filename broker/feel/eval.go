@@ -239,6 +239,9 @@ func (n *arithNode) eval(ev *evaluator, sc *scope) (Value, error) {
 	if err != nil {
 		return nil, err
 	}
+	if ev.dmn() && n.op == tokMinus {
+		a, b = dmnDateOperands(a, b)
+	}
 	return arithmetic(n.op, a, b), nil
 }
 
@@ -267,7 +270,7 @@ func (n *compareNode) eval(ev *evaluator, sc *scope) (Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	return compare(n.op, a, b), nil
+	return compareIn(n.op, a, b, ev.dmn()), nil
 }
 
 // and: false wins without evaluating the right side.
@@ -361,19 +364,21 @@ func (t unaryTest) eval(ev *evaluator, sc *scope, input Value) (Value, error) {
 	case tokLt, tokLe, tokGt, tokGe:
 		return compareValues(t.op, input, v), nil
 	case tokEq:
-		return equalValue(input, v), nil
+		return equalValueIn(input, v, ev.dmn()), nil
 	case tokNe:
-		return compare(tokNe, input, v), nil
+		return compareIn(tokNe, input, v, ev.dmn()), nil
 	}
 	// An expression test holds when it is true, equals the input, is a list
 	// that holds the input or a range that contains it.
 	if r, ok := v.(Range); ok {
 		return r.Contains(input), nil
 	}
-	if IsTrue(v) {
+	// Under DMN an expression that does not use '?' is a value: a boolean
+	// compares with the input like any other value.
+	if IsTrue(v) && (!ev.dmn() || t.usesInput) {
 		return Bool(true), nil
 	}
-	if eq, ok := valuesEqual(input, v); ok && eq {
+	if eq, ok := equalIn(input, v, ev.dmn()); ok && eq {
 		return Bool(true), nil
 	}
 	if list, ok := v.(List); ok {
@@ -384,7 +389,7 @@ func (t unaryTest) eval(ev *evaluator, sc *scope, input Value) (Value, error) {
 				}
 				continue
 			}
-			if eq, ok := valuesEqual(input, item); ok && eq {
+			if eq, ok := equalIn(input, item, ev.dmn()); ok && eq {
 				return Bool(true), nil
 			}
 		}
@@ -573,6 +578,14 @@ func (ev *evaluator) walk(sc *scope, iters []iteration, f func(*scope) (bool, er
 	if err != nil {
 		return false, false, err
 	}
+	if ev.dmn() {
+		// DMN 1.4 iterates over a range of dates day by day.
+		if from, ok := in.(Date); ok {
+			if to, ok := end.(Date); ok {
+				return ev.walkDates(from, to, visit)
+			}
+		}
+	}
 	from, ok1 := wholeInt(in)
 	to, ok2 := wholeInt(end)
 	if !ok1 || !ok2 {
@@ -599,4 +612,21 @@ func wholeInt(v Value) (int64, bool) {
 		return 0, false
 	}
 	return n.Int64()
+}
+
+// walkDates visits the dates from one to another, a day at a time, in
+// either direction.
+func (ev *evaluator) walkDates(from, to Date, visit func(Value) (bool, bool, error)) (ok, stopped bool, err error) {
+	step := 1
+	if to.t.Before(from.t) {
+		step = -1
+	}
+	for d := from.t; ; d = d.AddDate(0, 0, step) {
+		if ok, stopped, err := visit(dateOf(d)); err != nil || !ok || stopped {
+			return ok, stopped, err
+		}
+		if d.Equal(to.t) {
+			return true, false, nil
+		}
+	}
 }

@@ -256,6 +256,7 @@ func (p *parser) unaryTest(full bool) (unaryTest, *SyntaxError) {
 	}
 	var e node
 	var err *SyntaxError
+	from := p.pos
 	if full {
 		e, err = p.expression()
 	} else {
@@ -269,7 +270,13 @@ func (p *parser) unaryTest(full bool) (unaryTest, *SyntaxError) {
 	if lit, ok := e.(*literalNode); ok && lit.value.Kind() == KindBoolean {
 		return unaryTest{op: tokEq, expr: e}, nil
 	}
-	return unaryTest{op: tokEOF, expr: e}, nil
+	uses := false
+	for _, tok := range p.toks[from:p.pos] {
+		if tok.kind == tokName && tok.text == "?" {
+			uses = true
+		}
+	}
+	return unaryTest{op: tokEOF, expr: e, usesInput: uses}, nil
 }
 
 func (p *parser) additive() (node, *SyntaxError) {
@@ -439,6 +446,11 @@ func (p *parser) primary() (node, *SyntaxError) {
 		// is null, as in feel-scala.
 		if v, ok := parseTemporal(t.text); ok {
 			return &literalNode{value: v}, nil
+		}
+		if p.dialect == DMN {
+			if v, ok := parseEndOfDay(t.text); ok {
+				return &literalNode{value: v}, nil
+			}
 		}
 		return &literalNode{value: Null{}}, nil
 	case tokLParen:

@@ -87,14 +87,18 @@ func stripRegexSpace(s string) string {
 		c := s[i]
 		switch {
 		case c == '\\' && i+1 < len(s):
+			// The escaped character may follow white space that goes.
 			b.WriteByte(c)
 			i++
+			for depth == 0 && i+1 < len(s) && isRegexSpace(s[i]) {
+				i++
+			}
 			c = s[i]
 		case c == '[':
 			depth++
 		case c == ']' && depth > 0:
 			depth--
-		case depth == 0 && (c == ' ' || c == '\t' || c == '\n' || c == '\r'):
+		case depth == 0 && isRegexSpace(c):
 			continue
 		}
 		b.WriteByte(c)
@@ -473,3 +477,5 @@ func xsdReplacement(r string, groups int) (string, bool) {
 	}
 	return b.String(), true
 }
+
+func isRegexSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
