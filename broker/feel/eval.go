@@ -99,7 +99,48 @@ func (ev *evaluator) remember(name string, v Value) Value {
 func (n *literalNode) eval(*evaluator, *scope) (Value, error) { return n.value, nil }
 
 func (n *nameNode) eval(ev *evaluator, sc *scope) (Value, error) {
-	return ev.lookup(sc, n.name)
+	v, err := ev.lookup(sc, n.name)
+	if err != nil || !ev.dmn() || !isNull(v) {
+		return v, err
+	}
+	// Under DMN the bare name of a built-in, when nothing else has the
+	// name, is that function as a value.
+	if _, ok := dmnBuiltins[n.name]; ok || builtins[n.name] != nil {
+		if !scopeHas(sc, n.name) && !ev.hasVariable(n.name) {
+			return &Function{builtin: n.name}, nil
+		}
+	}
+	return v, nil
+}
+
+// scopeHas reports whether the expression binds name.
+func scopeHas(sc *scope, name string) bool {
+	for s := sc; s != nil; s = s.parent {
+		if s.names == nil {
+			if s.value != nil && s.name == name {
+				return true
+			}
+			continue
+		}
+		if _, ok := s.names.Get(name); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// hasVariable reports whether the variables define name.
+func (ev *evaluator) hasVariable(name string) bool {
+	if ev.vars == nil {
+		return false
+	}
+	if vv, ok := ev.vars.(ValueVariables); ok {
+		if _, ok := vv.VariableValue(name); ok {
+			return true
+		}
+	}
+	_, ok := ev.vars.Variable(name)
+	return ok
 }
 
 func (n *pathNode) eval(ev *evaluator, sc *scope) (Value, error) {
@@ -407,6 +448,19 @@ func (n *callNode) eval(ev *evaluator, sc *scope) (Value, error) {
 	if f := lookupFunction(sc, n.name); f != nil {
 		return f.call(ev, values, n.argNames)
 	}
+	// Under DMN a variable may hold a function: another decision's result,
+	// a business knowledge model. JSON variables never do.
+	if ev.dmn() && !scopeHas(sc, n.name) {
+		if _, isValues := ev.vars.(ValueVariables); isValues {
+			v, err := ev.variable(n.name)
+			if err != nil {
+				return nil, err
+			}
+			if f, ok := v.(*Function); ok {
+				return f.call(ev, values, n.argNames)
+			}
+		}
+	}
 	return callBuiltin(ev, n.name, values, n.argNames)
 }
 
@@ -464,6 +518,13 @@ func callBuiltin(ev *evaluator, name string, values []Value, argNames []string) 
 		}
 	default:
 		v = fn.invoke(args)
+		// DMN passes the item of a one-item list where a function expects
+		// a single value: upper case(["a"]).
+		if ev.dmn() && isNull(v) {
+			if unwrapped, ok := unwrapSingletons(args); ok {
+				v = fn.invoke(unwrapped)
+			}
+		}
 	}
 	if l, ok := v.(List); ok {
 		if err := ev.step(len(l)); err != nil {
@@ -629,4 +690,19 @@ func (ev *evaluator) walkDates(from, to Date, visit func(Value) (bool, bool, err
 			return true, false, nil
 		}
 	}
+}
+
+// unwrapSingletons replaces every one-item list among args by its item; ok
+// is false when there is none.
+func unwrapSingletons(args []Value) ([]Value, bool) {
+	var out []Value
+	for i, a := range args {
+		if l, isList := a.(List); isList && len(l) == 1 {
+			if out == nil {
+				out = append([]Value(nil), args...)
+			}
+			out[i] = l[0]
+		}
+	}
+	return out, out != nil
 }

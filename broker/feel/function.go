@@ -11,9 +11,15 @@ import (
 // name is not a function value (it reads a variable of that name, as in
 // feel-scala), so "is defined(count)" keeps asking about a variable.
 type Function struct {
-	params  []string
+	params []string
+	// types are the parameters' declared types (nil when untyped); under
+	// DMN an argument that does not conform makes the call null.
+	types   []*feelType
 	body    node
 	closure *scope
+	// builtin names the built-in function this value stands for (under
+	// DMN a built-in's bare name is a function value: sort(l, max)).
+	builtin string
 }
 
 // Kind returns KindFunction.
@@ -21,10 +27,19 @@ func (*Function) Kind() Kind { return KindFunction }
 
 // String renders the function's signature: "function(a, b)".
 func (f *Function) String() string {
+	if f.builtin != "" {
+		return "function " + f.builtin
+	}
 	return "function(" + strings.Join(f.params, ", ") + ")"
 }
 
 func (*Function) isValue() {}
+
+// callBuiltinValue is callBuiltin, set at start-up: the built-in tables
+// refer to functions that call function values, which may be built-ins.
+var callBuiltinValue func(ev *evaluator, name string, args []Value, names []string) (Value, error)
+
+func init() { callBuiltinValue = callBuiltin }
 
 // maxCallDepth bounds nested calls of user functions, so that runaway
 // recursion fails the evaluation instead of exhausting the stack.
@@ -34,6 +49,9 @@ const maxCallDepth = 200
 // set. A user function called with the wrong number of arguments, or with
 // a name it does not have, is null, as in feel-scala.
 func (f *Function) call(ev *evaluator, args []Value, names []string) (Value, error) {
+	if f.builtin != "" {
+		return callBuiltinValue(ev, f.builtin, args, names)
+	}
 	bound := &Context{}
 	switch {
 	case names != nil:
@@ -53,6 +71,9 @@ func (f *Function) call(ev *evaluator, args []Value, names []string) (Value, err
 			bound.put(p, args[i])
 		}
 	}
+	if ev.dmn() && !f.conforms(bound) {
+		return Null{}, nil
+	}
 	if err := ev.step(1); err != nil {
 		return nil, err
 	}
@@ -62,6 +83,26 @@ func (f *Function) call(ev *evaluator, args []Value, names []string) (Value, err
 		return nil, &EvalError{Source: ev.src, Message: fmt.Sprintf("function calls nest more than %d deep", maxCallDepth)}
 	}
 	return f.body.eval(ev, &scope{parent: f.closure, names: bound})
+}
+
+// conforms checks the bound arguments against the declared parameter
+// types, coercing a one-item list to its item where the type is not a list.
+func (f *Function) conforms(bound *Context) bool {
+	for i, t := range f.types {
+		if t == nil || i >= len(f.params) {
+			continue
+		}
+		v, _ := bound.Get(f.params[i])
+		if isNull(v) || t.holds(v, true) {
+			continue
+		}
+		if l, ok := v.(List); ok && len(l) == 1 && t.holds(l[0], true) {
+			bound.put(f.params[i], l[0])
+			continue
+		}
+		return false
+	}
+	return true
 }
 
 // callFunction invokes a function value with positional arguments.
@@ -94,6 +135,7 @@ func lookupFunction(sc *scope, name string) *Function {
 // the scope where it is evaluated.
 type functionNode struct {
 	params []string
+	types  []*feelType
 	body   node
 	d      int
 }
@@ -101,7 +143,7 @@ type functionNode struct {
 func (n *functionNode) depth() int { return n.d }
 
 func (n *functionNode) eval(_ *evaluator, sc *scope) (Value, error) {
-	return &Function{params: n.params, body: n.body, closure: sc}, nil
+	return &Function{params: n.params, types: n.types, body: n.body, closure: sc}, nil
 }
 
 // valueCallNode calls the value of an expression: f(1)(2), (function(x) x)(1).
@@ -324,6 +366,7 @@ func (p *parser) functionDefinition() (node, *SyntaxError) {
 		return nil, err
 	}
 	var params []string
+	var types []*feelType
 	for p.peek().kind != tokRParen {
 		name := p.peek()
 		if name.kind != tokName || name.text == "?" {
@@ -331,12 +374,16 @@ func (p *parser) functionDefinition() (node, *SyntaxError) {
 		}
 		p.advance()
 		params = append(params, name.text)
+		var typ *feelType
 		if p.peek().kind == tokColon {
 			p.advance()
-			if _, err := p.feelType(); err != nil {
+			t, err := p.feelType()
+			if err != nil {
 				return nil, err
 			}
+			typ = &t
 		}
+		types = append(types, typ)
 		if p.peek().kind != tokComma {
 			break
 		}
@@ -352,5 +399,5 @@ func (p *parser) functionDefinition() (node, *SyntaxError) {
 	if err != nil {
 		return nil, err
 	}
-	return p.checked(&functionNode{params: params, body: body, d: maxDepth(body)}, at)
+	return p.checked(&functionNode{params: params, types: types, body: body, d: maxDepth(body)}, at)
 }
