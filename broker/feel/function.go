@@ -50,6 +50,14 @@ const maxCallDepth = 200
 // a name it does not have, is null, as in feel-scala.
 func (f *Function) call(ev *evaluator, args []Value, names []string) (Value, error) {
 	if f.builtin != "" {
+		if err := ev.step(1); err != nil {
+			return nil, err
+		}
+		ev.calls++
+		defer func() { ev.calls-- }()
+		if ev.calls > maxCallDepth {
+			return nil, &EvalError{Source: ev.src, Message: fmt.Sprintf("function calls nest more than %d deep", maxCallDepth)}
+		}
 		return callBuiltinValue(ev, f.builtin, args, names)
 	}
 	bound := &Context{}

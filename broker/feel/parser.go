@@ -890,6 +890,10 @@ func (p *parser) contextKeyName(first token) string {
 // comparisonRange reads "(< e)", "(<= e)", "(> e)", "(>= e)", "(= e)" or
 // "(!= e)": under DMN a unary comparison in parentheses is a range value.
 func (p *parser) comparisonRange() (node, *SyntaxError) {
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	defer p.leave()
 	open := p.advance() // '('
 	op := p.advance()
 	e, err := p.additive()

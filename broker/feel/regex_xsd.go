@@ -127,7 +127,7 @@ func translateXSD(s string, dotAll bool) (string, error) {
 			}
 			i++
 		case '[':
-			class, n, err := xsdClass(s[i:])
+			class, n, err := xsdClass(s[i:], false)
 			if err != nil {
 				return "", err
 			}
@@ -222,7 +222,7 @@ func validCategory(name string) bool {
 
 // xsdClass translates the character class at the start of s, with an
 // optional subtraction "-[...]" before its closing bracket.
-func xsdClass(s string) (string, int, error) {
+func xsdClass(s string, inner bool) (string, int, error) {
 	i := 1
 	negated := false
 	if i < len(s) && s[i] == '^' {
@@ -243,6 +243,9 @@ func xsdClass(s string) (string, int, error) {
 			break
 		}
 		if c == '-' && i+1 < len(s) && s[i+1] == '[' {
+			if inner {
+				return "", 0, errXSDPattern // one level of subtraction
+			}
 			sub, n, err := xsdClassRanges(s[i+1:])
 			if err != nil || !plain || i+1+n >= len(s) || s[i+1+n] != ']' {
 				return "", 0, errXSDPattern
@@ -290,11 +293,10 @@ func xsdClass(s string) (string, int, error) {
 // xsdClassRanges reads a class of characters and ranges only, for a
 // subtraction.
 func xsdClassRanges(s string) ([][2]rune, int, error) {
-	class, n, err := xsdClass(s)
+	_, n, err := xsdClass(s, true)
 	if err != nil {
 		return nil, 0, err
 	}
-	_ = class
 	var out [][2]rune
 	i := 1
 	if s[i] == '^' {
@@ -308,7 +310,10 @@ func xsdClassRanges(s string) ([][2]rune, int, error) {
 		i += m
 		hi := lo
 		if i+1 < n-1 && s[i] == '-' {
-			h, m2, _, _, _ := classAtom(s[i+1:])
+			h, m2, isChar2, _, err := classAtom(s[i+1:])
+			if err != nil || !isChar2 || h < lo {
+				return nil, 0, errXSDPattern
+			}
 			hi = h
 			i += 1 + m2
 		}
