@@ -1,6 +1,7 @@
 package feel
 
 import (
+	"errors"
 	"testing"
 	"time"
 )
@@ -166,5 +167,46 @@ func TestDMNDateIterationIsBounded(t *testing.T) {
 	}
 	if time.Since(start) > 30*time.Second {
 		t.Fatal("the step limit took too long")
+	}
+}
+
+func TestNewFunctionAndClosuresAcrossEvaluations(t *testing.T) {
+	calls := 0
+	double := NewFunction([]string{"x"}, func(args []Value) (Value, error) {
+		calls++
+		n, ok := args[0].(Number)
+		if !ok {
+			return Null{}, nil
+		}
+		r, _ := n.mul(IntNumber(2))
+		return r, nil
+	})
+	// A function made in one evaluation keeps that evaluation's variables.
+	maker := mustCompileIn(t, DMN, `function(b) a * b`)
+	scaled, err := maker.Evaluate(Values{"a": IntNumber(10)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := Values{"double": double, "scaled": scaled, "a": IntNumber(1)}
+	for src, want := range map[string]string{
+		`double(21)`:   `42`,
+		`double(x: 4)`: `8`,
+		`double(1, 2)`: `null`,
+		`double(y: 1)`: `null`,
+		`scaled(3)`:    `30`,
+		`sort([3, 1], function(p, q) double(p) < double(q))`: `[1, 3]`,
+	} {
+		if got := evalIn(t, DMN, src, vars); got != want {
+			t.Errorf("%s = %s, want %s", src, got, want)
+		}
+	}
+	if calls == 0 {
+		t.Error("the Go function was never called")
+	}
+	failing := NewFunction(nil, func([]Value) (Value, error) { return nil, errors.New("no") })
+	_, err = mustCompileIn(t, DMN, `f()`).Evaluate(Values{"f": failing})
+	var ee *EvalError
+	if !errors.As(err, &ee) {
+		t.Fatalf("error %v, want an *EvalError", err)
 	}
 }

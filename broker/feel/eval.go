@@ -43,6 +43,22 @@ type scope struct {
 	// variable), which spares a Context per item.
 	name  string
 	value Value
+	// home, set on a function call's scope, is the evaluation that
+	// defined the function: its free names resolve in that evaluation's
+	// variables, not the caller's (a function may come from another
+	// evaluation through ValueVariables).
+	home *evaluator
+}
+
+// homeOf returns the evaluation whose variables names outside sc resolve
+// in: that of the innermost function whose body sc is in, else ev.
+func (ev *evaluator) homeOf(sc *scope) *evaluator {
+	for s := sc; s != nil; s = s.parent {
+		if s.home != nil {
+			return s.home
+		}
+	}
+	return ev
 }
 
 func (ev *evaluator) lookup(sc *scope, name string) (Value, error) {
@@ -57,7 +73,17 @@ func (ev *evaluator) lookup(sc *scope, name string) (Value, error) {
 			return v, nil
 		}
 	}
-	return ev.variable(name)
+	return ev.variableIn(ev.homeOf(sc), name)
+}
+
+// variableIn reads a variable of the evaluation home: ev's own (cached),
+// or another's, read afresh so that its cache is never shared.
+func (ev *evaluator) variableIn(home *evaluator, name string) (Value, error) {
+	if home == ev {
+		return ev.variable(name)
+	}
+	other := &evaluator{src: home.src, vars: home.vars, dialect: home.dialect}
+	return other.variable(name)
 }
 
 // variable reads a top-level variable once per evaluation. An unknown
@@ -106,7 +132,7 @@ func (n *nameNode) eval(ev *evaluator, sc *scope) (Value, error) {
 	// Under DMN the bare name of a built-in, when nothing else has the
 	// name, is that function as a value.
 	if _, ok := dmnBuiltins[n.name]; ok || builtins[n.name] != nil {
-		if !scopeHas(sc, n.name) && !ev.hasVariable(n.name) {
+		if !scopeHas(sc, n.name) && !ev.homeOf(sc).hasVariable(n.name) {
 			return &Function{builtin: n.name}, nil
 		}
 	}
@@ -451,8 +477,9 @@ func (n *callNode) eval(ev *evaluator, sc *scope) (Value, error) {
 	// Under DMN a variable may hold a function: another decision's result,
 	// a business knowledge model. JSON variables never do.
 	if ev.dmn() && !scopeHas(sc, n.name) {
-		if _, isValues := ev.vars.(ValueVariables); isValues {
-			v, err := ev.variable(n.name)
+		home := ev.homeOf(sc)
+		if _, isValues := home.vars.(ValueVariables); isValues {
+			v, err := ev.variableIn(home, n.name)
 			if err != nil {
 				return nil, err
 			}

@@ -1,6 +1,7 @@
 package feel
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -20,6 +21,23 @@ type Function struct {
 	// builtin names the built-in function this value stands for (under
 	// DMN a built-in's bare name is a function value: sort(l, max)).
 	builtin string
+	// home is the evaluation that made the function (see scope.home).
+	home *evaluator
+	// native, when set, is the Go code of a function from NewFunction.
+	native func(args []Value) (Value, error)
+}
+
+// NewFunction returns a function value whose body is Go code, for callers
+// that hand FEEL functions of their own through ValueVariables (the DMN
+// engine's business knowledge models). FEEL calls fn with one argument per
+// parameter, in order (named arguments are put in place; a missing one is
+// null); a call with another number of positional arguments than
+// parameters, or a name that is not a parameter, is null without calling
+// fn, as for functions defined in FEEL. fn runs on the
+// evaluating goroutine; an error it returns fails the evaluation as an
+// *EvalError that wraps it.
+func NewFunction(params []string, fn func(args []Value) (Value, error)) *Function {
+	return &Function{params: append([]string(nil), params...), native: fn}
 }
 
 // Kind returns KindFunction.
@@ -60,6 +78,9 @@ func (f *Function) call(ev *evaluator, args []Value, names []string) (Value, err
 		}
 		return callBuiltinValue(ev, f.builtin, args, names)
 	}
+	if f.native != nil {
+		return f.callNative(ev, args, names)
+	}
 	bound := &Context{}
 	switch {
 	case names != nil:
@@ -90,7 +111,49 @@ func (f *Function) call(ev *evaluator, args []Value, names []string) (Value, err
 	if ev.calls > maxCallDepth {
 		return nil, &EvalError{Source: ev.src, Message: fmt.Sprintf("function calls nest more than %d deep", maxCallDepth)}
 	}
-	return f.body.eval(ev, &scope{parent: f.closure, names: bound})
+	return f.body.eval(ev, &scope{parent: f.closure, names: bound, home: f.home})
+}
+
+// callNative calls a function from NewFunction.
+func (f *Function) callNative(ev *evaluator, args []Value, names []string) (Value, error) {
+	ordered := make([]Value, len(f.params))
+	for i := range ordered {
+		ordered[i] = Null{}
+	}
+	switch {
+	case names != nil:
+		for i, name := range names {
+			pos := -1
+			for j, p := range f.params {
+				if p == name {
+					pos = j
+				}
+			}
+			if pos < 0 {
+				return Null{}, nil
+			}
+			ordered[pos] = args[i]
+		}
+	case len(args) != len(f.params):
+		return Null{}, nil
+	default:
+		copy(ordered, args)
+	}
+	if err := ev.step(1); err != nil {
+		return nil, err
+	}
+	v, err := f.native(ordered)
+	if err != nil {
+		var ee *EvalError
+		if errors.As(err, &ee) {
+			return nil, err
+		}
+		return nil, &EvalError{Source: ev.src, Message: err.Error(), Err: err}
+	}
+	if v == nil {
+		v = Null{}
+	}
+	return v, nil
 }
 
 // conforms checks the bound arguments against the declared parameter
@@ -150,8 +213,8 @@ type functionNode struct {
 
 func (n *functionNode) depth() int { return n.d }
 
-func (n *functionNode) eval(_ *evaluator, sc *scope) (Value, error) {
-	return &Function{params: n.params, types: n.types, body: n.body, closure: sc}, nil
+func (n *functionNode) eval(ev *evaluator, sc *scope) (Value, error) {
+	return &Function{params: n.params, types: n.types, body: n.body, closure: sc, home: ev.homeOf(sc)}, nil
 }
 
 // valueCallNode calls the value of an expression: f(1)(2), (function(x) x)(1).
