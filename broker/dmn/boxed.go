@@ -239,7 +239,7 @@ func compileValueCall(bindings []Binding) *feel.Expression {
 	for i, bnd := range bindings {
 		args[i] = feelName(bnd.Parameter) + ": `" + argPrefix + strconv.Itoa(i) + "`"
 	}
-	e, err := feel.Compile("(`" + calleeName + "`)(" + strings.Join(args, ", ") + ")")
+	e, err := feel.DMN.Compile("(`" + calleeName + "`)(" + strings.Join(args, ", ") + ")")
 	if err != nil {
 		return nil
 	}

@@ -7,175 +7,24 @@ import (
 	"github.com/weftlabs/weft/broker/feel"
 )
 
-// FEEL calls of business knowledge models.
+// FEEL forms of boxed function definitions.
 //
-// A FEEL expression calls a BKM by name: PMT(amount, rate, term). broker/feel
-// cannot look up a function outside the expression (its variables are JSON),
-// so the model gives FEEL the BKM as FEEL source instead: an expression that
-// names a BKM in scope is compiled inside a context that defines it,
-//
-//	{PMT: function(p, r, n) (p*r/12)/(1-(1+r/12)**-n), `?dmn value`: PMT(...)}.`?dmn value`
-//
-// which FEEL evaluates with its own function definitions. This works for
-// BKMs whose logic has a FEEL form (literal expressions, contexts, lists,
-// relations, invocations, function definitions); a BKM whose logic is a
-// decision table is reached only through a boxed invocation. Parameter
-// types are not checked on this path, and the BKM body sees the caller's
-// names behind its parameters. When FEEL cannot compile the wrapped form
-// (no function definitions yet), the expression is compiled as written.
+// A FEEL expression calls a BKM or decision service by name, PMT(amount,
+// rate, term), natively: the evaluation hands FEEL each invocable in scope
+// as a feel.NewFunction (see evalScope), so hit policies, types and errors
+// are those of a boxed invocation. A boxed function definition becomes a
+// FEEL function value instead, "function(a, b) body", with its body
+// (literal expressions, contexts, lists, relations, invocations, decision
+// tables) rendered as FEEL text here; names the body does not bind, BKMs
+// included, resolve in the evaluation that made the function, as FEEL
+// closures do.
 
-// valueKey is the context entry that carries the wrapped expression's value.
+// valueKey is the context entry that carries a rendered expression's value.
 const valueKey = "`?dmn value`"
 
-// maxFunctionSource bounds the FEEL source of one BKM or decision service:
-// each includes the source of what it requires, so a model whose BKMs each
-// require the two before would otherwise grow its sources exponentially.
-// A function beyond the bound has no FEEL form.
-const maxFunctionSource = 32 << 10
-
-// feelFunction is a BKM's name with its FEEL source.
-type feelFunction struct {
-	name string
-	src  string
-}
-
-// bkmSources computes the FEEL source of every BKM that has one.
-func (b *builder) bkmSources(nodes map[*BusinessKnowledgeModel]*node) {
-	b.fnSrc = map[*BusinessKnowledgeModel]string{}
-	b.fnNodes = nodes
-	for _, k := range b.defs.BusinessKnowledgeModels {
-		b.bkmSource(k, map[*BusinessKnowledgeModel]bool{})
-	}
-}
-
-// bkmSource returns k's source as a FEEL function definition, or "" when
-// its logic has no FEEL form.
-func (b *builder) bkmSource(k *BusinessKnowledgeModel, active map[*BusinessKnowledgeModel]bool) string {
-	if src, ok := b.fnSrc[k]; ok {
-		return src
-	}
-	if active[k] {
-		return "" // a BKM requiring itself, directly or not: boxed invocation only
-	}
-	active[k] = true
-	defer delete(active, k)
-	n := b.fnNodes[k]
-	logic := n.child("encapsulatedLogic")
-	src := ""
-	if logic != nil {
-		fns := b.knowledgeSources(k.RequiredKnowledge, active)
-		saved := b.names
-		b.names = b.scopedNames(n, invocableNames(k.RequiredKnowledge)...)
-		src, _ = b.functionSource(logic, fns)
-		b.names = saved
-	}
-	if len(src) > maxFunctionSource {
-		src = ""
-	}
-	b.fnSrc[k] = src
-	return src
-}
-
-// knowledgeSources lists the BKMs and decision services of knowledge that
-// have a FEEL form.
-func (b *builder) knowledgeSources(knowledge []Invocable, active map[*BusinessKnowledgeModel]bool) []feelFunction {
-	var out []feelFunction
-	for _, inv := range knowledge {
-		src := ""
-		switch k := inv.(type) {
-		case *BusinessKnowledgeModel:
-			src = b.bkmSource(k, active)
-		case *DecisionService:
-			src = b.serviceSource(k, active)
-		}
-		if src != "" {
-			out = append(out, feelFunction{name: inv.InvocableName(), src: src})
-		}
-	}
-	return out
-}
-
-// serviceSource returns a decision service as a FEEL function definition:
-// its parameters bound, the decisions it evaluates as context entries in
-// dependency order, its output decision (or a context of them) the value.
-// It is "" when a decision it evaluates has no FEEL form.
-func (b *builder) serviceSource(s *DecisionService, active map[*BusinessKnowledgeModel]bool) string {
-	if src, ok := b.svcSrc[s]; ok {
-		return src
-	}
-	b.svcSrc[s] = "" // a service reached again while it is built has no form
-	if len(s.OutputDecisions) == 0 {
-		return ""
-	}
-	inputs := map[*Decision]bool{}
-	var params []string
-	var types []*typeInfo
-	for _, in := range s.InputData {
-		params = append(params, feelName(in.Name))
-		types = append(types, in.typ)
-	}
-	for _, d := range s.InputDecisions {
-		inputs[d] = true
-		params = append(params, feelName(d.Name))
-		types = append(types, d.typ)
-	}
-	var order []*Decision
-	seen := map[*Decision]bool{}
-	var visit func(d *Decision)
-	visit = func(d *Decision) {
-		if seen[d] || inputs[d] {
-			return
-		}
-		seen[d] = true
-		for _, dep := range d.RequiredDecisions {
-			visit(dep)
-		}
-		order = append(order, d)
-	}
-	for _, d := range s.OutputDecisions {
-		visit(d)
-	}
-	var entries []string
-	for _, d := range order {
-		src := "null"
-		if n := b.decisionNodes[d]; n != nil {
-			saved := b.names
-			b.names = b.scopedNames(n, requirementNames(d)...)
-			for _, c := range n.children {
-				if expressionTags[c.name.Local] {
-					var ok bool
-					if src, ok = b.exprSource(c); !ok {
-						b.names = saved
-						return ""
-					}
-					break
-				}
-			}
-			b.names = saved
-		}
-		src = coerceSource(wrapSource(src, b.knowledgeSources(d.RequiredKnowledge, active)), d.typ)
-		entries = append(entries, feelName(d.Name)+": "+src)
-	}
-	result := feelName(s.OutputDecisions[0].Name)
-	if len(s.OutputDecisions) > 1 {
-		var outs []string
-		for _, d := range s.OutputDecisions {
-			outs = append(outs, feelName(d.Name)+": "+feelName(d.Name))
-		}
-		result = "{" + strings.Join(outs, ", ") + "}"
-	}
-	body := "{" + strings.Join(append(entries, valueKey+": "+result), ", ") + "}." + valueKey
-	src := "function(" + strings.Join(params, ", ") + ") " + coerceSource(typedParams(params, types, body), resultType(s.typ))
-	if len(src) > maxFunctionSource {
-		src = ""
-	}
-	b.svcSrc[s] = src
-	return src
-}
-
 // functionSource renders a functionDefinition (or encapsulatedLogic)
-// element as "function(a, b) body", with fns defined around the body.
-func (b *builder) functionSource(n *node, fns []feelFunction) (string, bool) {
+// element as "function(a, b) body".
+func (b *builder) functionSource(n *node) (string, bool) {
 	if kind := n.get("kind"); kind != "" && kind != "FEEL" {
 		return "", false
 	}
@@ -196,7 +45,7 @@ func (b *builder) functionSource(n *node, fns []feelFunction) (string, bool) {
 			break
 		}
 	}
-	return "function(" + strings.Join(params, ", ") + ") " + typedParams(params, types, wrapSource(body, fns)), true
+	return "function(" + strings.Join(params, ", ") + ") " + typedParams(params, types, body), true
 }
 
 // typedParams makes body see each typed parameter coerced to its type, and
@@ -353,7 +202,7 @@ func (b *builder) exprSource(n *node) (string, bool) {
 		}
 		return feelName(strings.Trim(name, "`")) + "(" + strings.Join(args, ", ") + ")", true
 	case "functionDefinition":
-		src, ok := b.functionSource(n, nil)
+		src, ok := b.functionSource(n)
 		if !ok {
 			return "", false
 		}
@@ -527,54 +376,17 @@ func feelName(name string) string {
 	return name
 }
 
-// wrapSource defines fns around src. Only the functions src names are
-// defined (each function's own source already defines what it needs).
-func wrapSource(src string, fns []feelFunction) string {
-	var entries []string
-	for _, f := range fns {
-		if strings.Contains(src, f.name) {
-			entries = append(entries, feelName(f.name)+": "+f.src)
-		}
-	}
-	if len(entries) == 0 {
-		return src
-	}
-	entries = append(entries, valueKey+": "+src)
-	return "{" + strings.Join(entries, ", ") + "}." + valueKey
-}
-
 // functionValue compiles a boxed function definition as a FEEL function
 // expression, or returns nil when it has no FEEL form.
 func (b *builder) functionValue(n *node) *feel.Expression {
-	src, ok := b.functionSource(n, nil)
+	src, ok := b.functionSource(n)
 	if !ok {
 		return nil
 	}
 	src = "(" + src + ")"
-	if e, ok := b.compileWithFunctions(src); ok {
-		return e
-	}
-	e, err := feel.Compile(src)
+	e, err := feel.DMN.Compile(src)
 	if err != nil {
 		return nil
 	}
 	return e
-}
-
-// compileWithFunctions compiles src with the BKMs in scope defined around
-// it, or reports false when there are none to define or FEEL cannot
-// compile the result.
-func (b *builder) compileWithFunctions(src string) (*feel.Expression, bool) {
-	if len(b.fns) == 0 {
-		return nil, false
-	}
-	wrapped := wrapSource(src, b.fns)
-	if wrapped == src {
-		return nil, false
-	}
-	e, err := feel.Compile(wrapped)
-	if err != nil {
-		return nil, false
-	}
-	return e, true
 }

@@ -464,3 +464,44 @@ func TestDecisionTableBKMFromFEEL(t *testing.T) {
 		t.Fatalf("collect: %v %v", res, err)
 	}
 }
+
+// FEEL calls a BKM natively: a UNIQUE table with two matching rules fails
+// the calling decision as a boxed invocation does, and PRIORITY tables,
+// which have no FEEL form, are callable from FEEL.
+func TestFEELCallsKeepHitPolicies(t *testing.T) {
+	src := head + `
+		<businessKnowledgeModel id="u" name="grade"><encapsulatedLogic><formalParameter name="n" typeRef="number"/>
+			<decisionTable hitPolicy="UNIQUE">
+				<input><inputExpression typeRef="number"><text>n</text></inputExpression></input>
+				<output name="g" typeRef="string"/>
+				<rule><inputEntry><text>&lt; 10</text></inputEntry><outputEntry><text>"low"</text></outputEntry></rule>
+				<rule><inputEntry><text>&lt; 5</text></inputEntry><outputEntry><text>"very low"</text></outputEntry></rule>
+			</decisionTable></encapsulatedLogic></businessKnowledgeModel>
+		<businessKnowledgeModel id="p" name="level"><encapsulatedLogic><formalParameter name="n" typeRef="number"/>
+			<decisionTable hitPolicy="PRIORITY">
+				<input><inputExpression typeRef="number"><text>n</text></inputExpression></input>
+				<output name="l" typeRef="string"><outputValues><text>"high", "low"</text></outputValues></output>
+				<rule><inputEntry><text>&lt; 10</text></inputEntry><outputEntry><text>"low"</text></outputEntry></rule>
+				<rule><inputEntry><text>&lt; 5</text></inputEntry><outputEntry><text>"high"</text></outputEntry></rule>
+			</decisionTable></encapsulatedLogic></businessKnowledgeModel>
+		<decision id="ok" name="ok"><knowledgeRequirement><requiredKnowledge href="#u"/></knowledgeRequirement>
+			<literalExpression><text>grade(7)</text></literalExpression></decision>
+		<decision id="conflict" name="conflict"><knowledgeRequirement><requiredKnowledge href="#u"/></knowledgeRequirement>
+			<literalExpression><text>grade(3)</text></literalExpression></decision>
+		<decision id="priority" name="priority"><knowledgeRequirement><requiredKnowledge href="#p"/></knowledgeRequirement>
+			<literalExpression><text>[level(3), level(n: 7)]</text></literalExpression></decision>
+		</definitions>`
+	defs, err := Parse("policies.dmn", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := defs.Evaluate("ok", nil); err != nil || res.OutputJSON != `"low"` {
+		t.Errorf("ok: %v %v", res, err)
+	}
+	if res, err := defs.Evaluate("conflict", nil); err == nil {
+		t.Errorf("conflict: %v, want an error", res.OutputJSON)
+	}
+	if res, err := defs.Evaluate("priority", nil); err != nil || res.OutputJSON != `["high","low"]` {
+		t.Errorf("priority: %v %v", res, err)
+	}
+}

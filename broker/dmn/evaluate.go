@@ -157,7 +157,7 @@ func (ev *evaluation) vars(sc *scope) (feel.Variables, error) {
 	if *ev.work > maxFEELEvaluations {
 		return nil, fmt.Errorf("the evaluation takes more than %d FEEL evaluations", maxFEELEvaluations)
 	}
-	var v feel.Variables = sc
+	var v feel.Variables = &evalScope{scope: sc, ev: ev}
 	if ev.now != nil {
 		v = feel.WithClock(v, *ev.now)
 	}

@@ -80,15 +80,6 @@ type builder struct {
 	// lastErr is the error of the last compile, kept by literal expressions
 	// for the evaluations that reach them in lenient mode.
 	lastErr error
-	// fns are the BKMs in scope of the logic being built, with their FEEL
-	// source; fnSrc and fnNodes hold every BKM's (see bridge.go).
-	fns     []feelFunction
-	fnSrc   map[*BusinessKnowledgeModel]string
-	fnNodes map[*BusinessKnowledgeModel]*node
-	// svcSrc holds the decision services' FEEL source, decisionNodes the
-	// decisions' elements it is made from.
-	svcSrc        map[*DecisionService]string
-	decisionNodes map[*Decision]*node
 }
 
 // compileProblem reports FEEL that does not compile.
@@ -256,19 +247,14 @@ func (b *builder) build(root *node) {
 	b.checkCycles()
 
 	// Logic.
-	b.decisionNodes = decisionNodes
-	b.svcSrc = map[*DecisionService]string{}
-	b.bkmSources(bkmNodes)
 	for _, d := range defs.Decisions {
 		b.owner = "decision '" + label(decisionNodes[d]) + "'"
-		b.fns = b.knowledgeSources(d.RequiredKnowledge, map[*BusinessKnowledgeModel]bool{})
 		b.names = b.scopedNames(decisionNodes[d], requirementNames(d)...)
 		d.Logic = b.expressionIn(decisionNodes[d])
 	}
 	for _, k := range defs.BusinessKnowledgeModels {
 		c := bkmNodes[k]
 		b.owner = "business knowledge model '" + label(c) + "'"
-		b.fns = b.knowledgeSources(k.RequiredKnowledge, map[*BusinessKnowledgeModel]bool{k: true})
 		b.names = b.scopedNames(c, invocableNames(k.RequiredKnowledge)...)
 		logic := c.child("encapsulatedLogic")
 		if logic == nil {
@@ -278,7 +264,6 @@ func (b *builder) build(root *node) {
 		k.Logic = b.functionDefinition(logic)
 	}
 	b.owner = ""
-	b.fns = nil
 	b.names = defs.names
 }
 
@@ -528,11 +513,7 @@ func (b *builder) compile(id, text string) *feel.Expression {
 	if src == "" {
 		src = "null"
 	}
-	if e, ok := b.compileWithFunctions(src); ok {
-		b.lastErr = nil
-		return e
-	}
-	e, err := feel.Compile(src)
+	e, err := feel.DMN.Compile(src)
 	b.lastErr = err
 	if err != nil {
 		b.compileProblem(id, "%s: expression '%s' does not compile: %v", b.owner, strings.TrimSpace(text), err)

@@ -10,9 +10,8 @@ import (
 // receives values as they are (a date stays a date).
 //
 // Invocables (BKMs, decision services, boxed function definitions) live
-// beside the values in funcs, for boxed invocations: FEEL cannot call a
-// function it did not define itself (see bridge.go for how FEEL text calls
-// BKMs).
+// beside the values in funcs, for boxed invocations; FEEL sees them as
+// function values through evalScope.
 type scope struct {
 	parent *scope
 	names  map[string]feel.Value
@@ -131,4 +130,69 @@ type callable interface {
 	params() []string
 	// call runs the function with one argument per parameter.
 	call(ev *evaluation, args []feel.Value) (feel.Value, error)
+}
+
+// evalScope is a scope as one evaluation's FEEL expressions see it: a
+// business knowledge model or decision service in scope is a FEEL function
+// value (feel.NewFunction) that runs the invocable natively, with DMN's
+// coercion of arguments and results and its errors (a UNIQUE table with
+// two matching rules fails the decision).
+type evalScope struct {
+	*scope
+	ev *evaluation
+}
+
+// VariableValue hands out a name in scope, an invocable as a function.
+func (s *evalScope) VariableValue(name string) (feel.Value, bool) {
+	for c := s.scope; c != nil; c = c.parent {
+		if _, ok := c.names[name]; ok {
+			break
+		}
+		if f, ok := c.funcs[name]; ok {
+			ev := s.ev
+			return feel.NewFunction(f.params(), func(args []feel.Value) (feel.Value, error) {
+				if t, ok := f.(typedCallable); ok && !ev.argsConform(args, t.paramTypes()) {
+					return feel.Null{}, nil // a call FEEL would refuse
+				}
+				return f.call(ev, args)
+			}), true
+		}
+		if c.ext != nil {
+			break
+		}
+	}
+	return s.scope.VariableValue(name)
+}
+
+// typedCallable is a callable whose parameters have types that FEEL calls
+// must meet: an argument that does not conform makes the call null.
+type typedCallable interface {
+	paramTypes() []*typeInfo
+}
+
+// argsConform reports whether every argument that is not null conforms to
+// its parameter's type.
+func (ev *evaluation) argsConform(args []feel.Value, types []*typeInfo) bool {
+	for i, a := range args {
+		if i >= len(types) || a == nil || a.Kind() == feel.KindNull {
+			continue
+		}
+		if _, ok := ev.conforms(a, types[i], 0); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// paramTypes are the types of the service's input data, then of its input
+// decisions.
+func (f *serviceFunc) paramTypes() []*typeInfo {
+	var types []*typeInfo
+	for _, in := range f.svc.InputData {
+		types = append(types, in.typ)
+	}
+	for _, d := range f.svc.InputDecisions {
+		types = append(types, d.typ)
+	}
+	return types
 }

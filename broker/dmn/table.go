@@ -108,7 +108,7 @@ func (b *builder) decisionTable(n *node) *DecisionTable {
 // priorities evaluates an outputValues list ("high", "medium", "low") to the
 // values in priority order.
 func (b *builder) priorities(id, src string) []feel.Value {
-	e, err := feel.Compile("[" + b.names.quote(src) + "]")
+	e, err := feel.DMN.Compile("[" + b.names.quote(src) + "]")
 	if err != nil {
 		return nil
 	}
@@ -394,7 +394,7 @@ func (t *DecisionTable) defaults(ev *evaluation, sc *scope) (feel.Value, bool, e
 var aggregators = func() map[Aggregation]*feel.Expression {
 	m := map[Aggregation]*feel.Expression{}
 	for op, name := range map[Aggregation]string{AggregationSum: "sum", AggregationMin: "min", AggregationMax: "max"} {
-		if e, err := feel.Compile(name + "(`?values`)"); err == nil {
+		if e, err := feel.DMN.Compile(name + "(`?values`)"); err == nil {
 			m[op] = e
 		}
 	}

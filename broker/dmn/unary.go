@@ -15,7 +15,7 @@ type unaryTests interface {
 
 // compileUnaryTests compiles src as FEEL unary tests.
 func compileUnaryTests(src string) (unaryTests, error) {
-	u, err := feel.CompileUnaryTests(src)
+	u, err := feel.DMN.CompileUnaryTests(src)
 	if err != nil {
 		return nil, err
 	}

@@ -117,6 +117,8 @@ type inNode struct {
 type unaryTest struct {
 	op   tokenKind
 	expr node
+	// usesInput is set when the expression names '?'.
+	usesInput bool
 }
 
 // callNode invokes a function by name. With argNames set, the arguments are

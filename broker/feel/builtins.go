@@ -20,6 +20,8 @@ type builtin struct {
 	// withEval, when set, replaces invoke for functions that need the
 	// evaluation: its clock, its random source, or calling a function value.
 	withEval func(ev *evaluator, args []Value) (Value, error)
+	// positional marks an overload only positional calls use.
+	positional bool
 }
 
 // builtins holds the functions implemented so far, by name, each with its
@@ -124,8 +126,7 @@ func isImplemented(name string) bool {
 // findBuiltin picks the overload for a call. Positional arguments select by
 // count; named arguments select the first overload that has every name, and
 // its other parameters are null. No match means the call is null.
-func findBuiltin(name string, argNames []string, argc int) (builtin, []int, bool) {
-	overloads := builtins[name]
+func findBuiltin(overloads []builtin, argNames []string, argc int) (builtin, []int, bool) {
 	if argNames == nil {
 		for _, b := range overloads {
 			if len(b.params) == argc || (b.variadic && argc >= len(b.params)) {
@@ -136,6 +137,9 @@ func findBuiltin(name string, argNames []string, argc int) (builtin, []int, bool
 	}
 next:
 	for _, b := range overloads {
+		if b.positional {
+			continue
+		}
 		// slots[i] is the parameter position of argument i.
 		slots := make([]int, len(argNames))
 		used := make([]bool, len(b.params))

@@ -14,6 +14,8 @@ type evaluator struct {
 	steps int
 	// calls is the depth of nested user function calls.
 	calls int
+	// dialect selects DMN's semantics where they differ from feel-scala's.
+	dialect Dialect
 }
 
 // maxSteps bounds the work of one evaluation, so that a hostile expression
@@ -41,6 +43,22 @@ type scope struct {
 	// variable), which spares a Context per item.
 	name  string
 	value Value
+	// home, set on a function call's scope, is the evaluation that
+	// defined the function: its free names resolve in that evaluation's
+	// variables, not the caller's (a function may come from another
+	// evaluation through ValueVariables).
+	home *evaluator
+}
+
+// homeOf returns the evaluation whose variables names outside sc resolve
+// in: that of the innermost function whose body sc is in, else ev.
+func (ev *evaluator) homeOf(sc *scope) *evaluator {
+	for s := sc; s != nil; s = s.parent {
+		if s.home != nil {
+			return s.home
+		}
+	}
+	return ev
 }
 
 func (ev *evaluator) lookup(sc *scope, name string) (Value, error) {
@@ -55,7 +73,17 @@ func (ev *evaluator) lookup(sc *scope, name string) (Value, error) {
 			return v, nil
 		}
 	}
-	return ev.variable(name)
+	return ev.variableIn(ev.homeOf(sc), name)
+}
+
+// variableIn reads a variable of the evaluation home: ev's own (cached),
+// or another's, read afresh so that its cache is never shared.
+func (ev *evaluator) variableIn(home *evaluator, name string) (Value, error) {
+	if home == ev {
+		return ev.variable(name)
+	}
+	other := &evaluator{src: home.src, vars: home.vars, dialect: home.dialect}
+	return other.variable(name)
 }
 
 // variable reads a top-level variable once per evaluation. An unknown
@@ -97,7 +125,48 @@ func (ev *evaluator) remember(name string, v Value) Value {
 func (n *literalNode) eval(*evaluator, *scope) (Value, error) { return n.value, nil }
 
 func (n *nameNode) eval(ev *evaluator, sc *scope) (Value, error) {
-	return ev.lookup(sc, n.name)
+	v, err := ev.lookup(sc, n.name)
+	if err != nil || !ev.dmn() || !isNull(v) {
+		return v, err
+	}
+	// Under DMN the bare name of a built-in, when nothing else has the
+	// name, is that function as a value.
+	if _, ok := dmnBuiltins[n.name]; ok || builtins[n.name] != nil {
+		if !scopeHas(sc, n.name) && !ev.homeOf(sc).hasVariable(n.name) {
+			return &Function{builtin: n.name}, nil
+		}
+	}
+	return v, nil
+}
+
+// scopeHas reports whether the expression binds name.
+func scopeHas(sc *scope, name string) bool {
+	for s := sc; s != nil; s = s.parent {
+		if s.names == nil {
+			if s.value != nil && s.name == name {
+				return true
+			}
+			continue
+		}
+		if _, ok := s.names.Get(name); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// hasVariable reports whether the variables define name.
+func (ev *evaluator) hasVariable(name string) bool {
+	if ev.vars == nil {
+		return false
+	}
+	if vv, ok := ev.vars.(ValueVariables); ok {
+		if _, ok := vv.VariableValue(name); ok {
+			return true
+		}
+	}
+	_, ok := ev.vars.Variable(name)
+	return ok
 }
 
 func (n *pathNode) eval(ev *evaluator, sc *scope) (Value, error) {
@@ -136,7 +205,11 @@ func (n *filterNode) eval(ev *evaluator, sc *scope) (Value, error) {
 	}
 	list, ok := target.(List)
 	if !ok {
-		return Null{}, nil
+		// DMN filters any other value as a list of one item.
+		if !ev.dmn() || isNull(target) {
+			return Null{}, nil
+		}
+		list = List{target}
 	}
 	// A comparison is always a condition on the items. Otherwise the
 	// filter is evaluated once outside the items: a number selects by
@@ -152,7 +225,7 @@ func (n *filterNode) eval(ev *evaluator, sc *scope) (Value, error) {
 	}
 	out := List{}
 	for _, item := range list {
-		keep, err := n.index.eval(ev, itemScope(sc, item))
+		keep, err := n.index.eval(ev, ev.itemScope(sc, item))
 		if err != nil {
 			return nil, err
 		}
@@ -163,8 +236,16 @@ func (n *filterNode) eval(ev *evaluator, sc *scope) (Value, error) {
 	return out, nil
 }
 
-// itemScope binds 'item' and, for a context item, its entries.
-func itemScope(sc *scope, item Value) *scope {
+// itemScope binds 'item' and, for a context item, its entries. Under DMN
+// an entry named item hides the item itself.
+func (ev *evaluator) itemScope(sc *scope, item Value) *scope {
+	if ev.dmn() {
+		sc = &scope{parent: sc, name: "item", value: item}
+		if c, ok := item.(*Context); ok {
+			sc = &scope{parent: sc, names: c}
+		}
+		return sc
+	}
 	if c, ok := item.(*Context); ok {
 		sc = &scope{parent: sc, names: c}
 	}
@@ -208,6 +289,9 @@ func (n *contextNode) eval(ev *evaluator, sc *scope) (Value, error) {
 		if err != nil {
 			return nil, err
 		}
+		if _, dup := c.Get(key); dup && ev.dmn() {
+			return Null{}, nil // DMN: a key may appear once
+		}
 		c.put(key, v)
 	}
 	return c, nil
@@ -221,6 +305,9 @@ func (n *arithNode) eval(ev *evaluator, sc *scope) (Value, error) {
 	b, err := n.right.eval(ev, sc)
 	if err != nil {
 		return nil, err
+	}
+	if ev.dmn() && n.op == tokMinus {
+		a, b = dmnDateOperands(a, b)
 	}
 	return arithmetic(n.op, a, b), nil
 }
@@ -250,7 +337,7 @@ func (n *compareNode) eval(ev *evaluator, sc *scope) (Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	return compare(n.op, a, b), nil
+	return compareIn(n.op, a, b, ev.dmn()), nil
 }
 
 // and: false wins without evaluating the right side.
@@ -344,19 +431,21 @@ func (t unaryTest) eval(ev *evaluator, sc *scope, input Value) (Value, error) {
 	case tokLt, tokLe, tokGt, tokGe:
 		return compareValues(t.op, input, v), nil
 	case tokEq:
-		return equalValue(input, v), nil
+		return equalValueIn(input, v, ev.dmn()), nil
 	case tokNe:
-		return compare(tokNe, input, v), nil
+		return compareIn(tokNe, input, v, ev.dmn()), nil
 	}
 	// An expression test holds when it is true, equals the input, is a list
 	// that holds the input or a range that contains it.
 	if r, ok := v.(Range); ok {
 		return r.Contains(input), nil
 	}
-	if IsTrue(v) {
+	// Under DMN an expression that does not use '?' is a value: a boolean
+	// compares with the input like any other value.
+	if IsTrue(v) && (!ev.dmn() || t.usesInput) {
 		return Bool(true), nil
 	}
-	if eq, ok := valuesEqual(input, v); ok && eq {
+	if eq, ok := equalIn(input, v, ev.dmn()); ok && eq {
 		return Bool(true), nil
 	}
 	if list, ok := v.(List); ok {
@@ -367,7 +456,7 @@ func (t unaryTest) eval(ev *evaluator, sc *scope, input Value) (Value, error) {
 				}
 				continue
 			}
-			if eq, ok := valuesEqual(input, item); ok && eq {
+			if eq, ok := equalIn(input, item, ev.dmn()); ok && eq {
 				return Bool(true), nil
 			}
 		}
@@ -384,6 +473,20 @@ func (n *callNode) eval(ev *evaluator, sc *scope) (Value, error) {
 	// hides a built-in of the same name.
 	if f := lookupFunction(sc, n.name); f != nil {
 		return f.call(ev, values, n.argNames)
+	}
+	// Under DMN a variable may hold a function: another decision's result,
+	// a business knowledge model. JSON variables never do.
+	if ev.dmn() && !scopeHas(sc, n.name) {
+		home := ev.homeOf(sc)
+		if _, isValues := home.vars.(ValueVariables); isValues {
+			v, err := ev.variableIn(home, n.name)
+			if err != nil {
+				return nil, err
+			}
+			if f, ok := v.(*Function); ok {
+				return f.call(ev, values, n.argNames)
+			}
+		}
 	}
 	return callBuiltin(ev, n.name, values, n.argNames)
 }
@@ -403,7 +506,7 @@ func evalArgs(ev *evaluator, sc *scope, args []node) ([]Value, error) {
 // callBuiltin invokes the built-in overload that fits the arguments; none
 // fitting is null.
 func callBuiltin(ev *evaluator, name string, values []Value, argNames []string) (Value, error) {
-	fn, slots, ok := findBuiltin(name, argNames, len(values))
+	fn, slots, ok := findBuiltin(ev.overloads(name), argNames, len(values))
 	if !ok {
 		return Null{}, nil
 	}
@@ -442,6 +545,13 @@ func callBuiltin(ev *evaluator, name string, values []Value, argNames []string) 
 		}
 	default:
 		v = fn.invoke(args)
+		// DMN passes the item of a one-item list where a function expects
+		// a single value: upper case(["a"]).
+		if ev.dmn() && isNull(v) {
+			if unwrapped, ok := unwrapSingletons(args); ok {
+				v = fn.invoke(unwrapped)
+			}
+		}
 	}
 	if l, ok := v.(List); ok {
 		if err := ev.step(len(l)); err != nil {
@@ -556,6 +666,14 @@ func (ev *evaluator) walk(sc *scope, iters []iteration, f func(*scope) (bool, er
 	if err != nil {
 		return false, false, err
 	}
+	if ev.dmn() {
+		// DMN 1.4 iterates over a range of dates day by day.
+		if from, ok := in.(Date); ok {
+			if to, ok := end.(Date); ok {
+				return ev.walkDates(from, to, visit)
+			}
+		}
+	}
 	from, ok1 := wholeInt(in)
 	to, ok2 := wholeInt(end)
 	if !ok1 || !ok2 {
@@ -582,4 +700,36 @@ func wholeInt(v Value) (int64, bool) {
 		return 0, false
 	}
 	return n.Int64()
+}
+
+// walkDates visits the dates from one to another, a day at a time, in
+// either direction.
+func (ev *evaluator) walkDates(from, to Date, visit func(Value) (bool, bool, error)) (ok, stopped bool, err error) {
+	step := 1
+	if to.t.Before(from.t) {
+		step = -1
+	}
+	for d := from.t; ; d = d.AddDate(0, 0, step) {
+		if ok, stopped, err := visit(dateOf(d)); err != nil || !ok || stopped {
+			return ok, stopped, err
+		}
+		if d.Equal(to.t) {
+			return true, false, nil
+		}
+	}
+}
+
+// unwrapSingletons replaces every one-item list among args by its item; ok
+// is false when there is none.
+func unwrapSingletons(args []Value) ([]Value, bool) {
+	var out []Value
+	for i, a := range args {
+		if l, isList := a.(List); isList && len(l) == 1 {
+			if out == nil {
+				out = append([]Value(nil), args...)
+			}
+			out[i] = l[0]
+		}
+	}
+	return out, out != nil
 }

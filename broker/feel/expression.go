@@ -7,19 +7,16 @@ import (
 // Expression is a compiled FEEL expression. It is immutable: one Expression
 // may be evaluated by many goroutines at once.
 type Expression struct {
-	src  string
-	root node
+	src     string
+	root    node
+	dialect Dialect
 }
 
 // Compile parses a FEEL expression, given without Zeebe's leading '='. A
 // syntax error, or a construct this package does not support yet, returns a
 // *SyntaxError naming the position and the problem.
 func Compile(src string) (*Expression, error) {
-	root, err := parse(src)
-	if err != nil {
-		return nil, err
-	}
-	return &Expression{src: src, root: root}, nil
+	return Zeebe.Compile(src)
 }
 
 // Source returns the expression as it was compiled.
@@ -36,7 +33,7 @@ func (e *Expression) Evaluate(vars Variables) (result Value, err error) {
 			err = &EvalError{Source: e.src, Message: fmt.Sprintf("internal error: %v", r)}
 		}
 	}()
-	ev := &evaluator{src: e.src, vars: vars}
+	ev := &evaluator{src: e.src, vars: vars, dialect: e.dialect}
 	v, err := e.root.eval(ev, nil)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package feel
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -11,9 +12,32 @@ import (
 // name is not a function value (it reads a variable of that name, as in
 // feel-scala), so "is defined(count)" keeps asking about a variable.
 type Function struct {
-	params  []string
+	params []string
+	// types are the parameters' declared types (nil when untyped); under
+	// DMN an argument that does not conform makes the call null.
+	types   []*feelType
 	body    node
 	closure *scope
+	// builtin names the built-in function this value stands for (under
+	// DMN a built-in's bare name is a function value: sort(l, max)).
+	builtin string
+	// home is the evaluation that made the function (see scope.home).
+	home *evaluator
+	// native, when set, is the Go code of a function from NewFunction.
+	native func(args []Value) (Value, error)
+}
+
+// NewFunction returns a function value whose body is Go code, for callers
+// that hand FEEL functions of their own through ValueVariables (the DMN
+// engine's business knowledge models). FEEL calls fn with one argument per
+// parameter, in order (named arguments are put in place; a missing one is
+// null); a call with another number of positional arguments than
+// parameters, or a name that is not a parameter, is null without calling
+// fn, as for functions defined in FEEL. fn runs on the
+// evaluating goroutine; an error it returns fails the evaluation as an
+// *EvalError that wraps it.
+func NewFunction(params []string, fn func(args []Value) (Value, error)) *Function {
+	return &Function{params: append([]string(nil), params...), native: fn}
 }
 
 // Kind returns KindFunction.
@@ -21,10 +45,19 @@ func (*Function) Kind() Kind { return KindFunction }
 
 // String renders the function's signature: "function(a, b)".
 func (f *Function) String() string {
+	if f.builtin != "" {
+		return "function " + f.builtin
+	}
 	return "function(" + strings.Join(f.params, ", ") + ")"
 }
 
 func (*Function) isValue() {}
+
+// callBuiltinValue is callBuiltin, set at start-up: the built-in tables
+// refer to functions that call function values, which may be built-ins.
+var callBuiltinValue func(ev *evaluator, name string, args []Value, names []string) (Value, error)
+
+func init() { callBuiltinValue = callBuiltin }
 
 // maxCallDepth bounds nested calls of user functions, so that runaway
 // recursion fails the evaluation instead of exhausting the stack.
@@ -34,6 +67,20 @@ const maxCallDepth = 200
 // set. A user function called with the wrong number of arguments, or with
 // a name it does not have, is null, as in feel-scala.
 func (f *Function) call(ev *evaluator, args []Value, names []string) (Value, error) {
+	if f.builtin != "" {
+		if err := ev.step(1); err != nil {
+			return nil, err
+		}
+		ev.calls++
+		defer func() { ev.calls-- }()
+		if ev.calls > maxCallDepth {
+			return nil, &EvalError{Source: ev.src, Message: fmt.Sprintf("function calls nest more than %d deep", maxCallDepth)}
+		}
+		return callBuiltinValue(ev, f.builtin, args, names)
+	}
+	if f.native != nil {
+		return f.callNative(ev, args, names)
+	}
 	bound := &Context{}
 	switch {
 	case names != nil:
@@ -53,6 +100,9 @@ func (f *Function) call(ev *evaluator, args []Value, names []string) (Value, err
 			bound.put(p, args[i])
 		}
 	}
+	if ev.dmn() && !f.conforms(bound) {
+		return Null{}, nil
+	}
 	if err := ev.step(1); err != nil {
 		return nil, err
 	}
@@ -61,7 +111,69 @@ func (f *Function) call(ev *evaluator, args []Value, names []string) (Value, err
 	if ev.calls > maxCallDepth {
 		return nil, &EvalError{Source: ev.src, Message: fmt.Sprintf("function calls nest more than %d deep", maxCallDepth)}
 	}
-	return f.body.eval(ev, &scope{parent: f.closure, names: bound})
+	return f.body.eval(ev, &scope{parent: f.closure, names: bound, home: f.home})
+}
+
+// callNative calls a function from NewFunction.
+func (f *Function) callNative(ev *evaluator, args []Value, names []string) (Value, error) {
+	ordered := make([]Value, len(f.params))
+	for i := range ordered {
+		ordered[i] = Null{}
+	}
+	switch {
+	case names != nil:
+		for i, name := range names {
+			pos := -1
+			for j, p := range f.params {
+				if p == name {
+					pos = j
+				}
+			}
+			if pos < 0 {
+				return Null{}, nil
+			}
+			ordered[pos] = args[i]
+		}
+	case len(args) != len(f.params):
+		return Null{}, nil
+	default:
+		copy(ordered, args)
+	}
+	if err := ev.step(1); err != nil {
+		return nil, err
+	}
+	v, err := f.native(ordered)
+	if err != nil {
+		var ee *EvalError
+		if errors.As(err, &ee) {
+			return nil, err
+		}
+		return nil, &EvalError{Source: ev.src, Message: err.Error(), Err: err}
+	}
+	if v == nil {
+		v = Null{}
+	}
+	return v, nil
+}
+
+// conforms checks the bound arguments against the declared parameter
+// types, coercing a one-item list to its item where the type is not a list.
+func (f *Function) conforms(bound *Context) bool {
+	for i, t := range f.types {
+		if t == nil || i >= len(f.params) {
+			continue
+		}
+		v, _ := bound.Get(f.params[i])
+		if isNull(v) || t.holds(v, true) {
+			continue
+		}
+		if l, ok := v.(List); ok && len(l) == 1 && t.holds(l[0], true) {
+			bound.put(f.params[i], l[0])
+			continue
+		}
+		return false
+	}
+	return true
 }
 
 // callFunction invokes a function value with positional arguments.
@@ -94,14 +206,15 @@ func lookupFunction(sc *scope, name string) *Function {
 // the scope where it is evaluated.
 type functionNode struct {
 	params []string
+	types  []*feelType
 	body   node
 	d      int
 }
 
 func (n *functionNode) depth() int { return n.d }
 
-func (n *functionNode) eval(_ *evaluator, sc *scope) (Value, error) {
-	return &Function{params: n.params, body: n.body, closure: sc}, nil
+func (n *functionNode) eval(ev *evaluator, sc *scope) (Value, error) {
+	return &Function{params: n.params, types: n.types, body: n.body, closure: sc, home: ev.homeOf(sc)}, nil
 }
 
 // valueCallNode calls the value of an expression: f(1)(2), (function(x) x)(1).
@@ -153,13 +266,14 @@ func (n *instanceOfNode) eval(ev *evaluator, sc *scope) (Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Bool(n.typ.holds(v)), nil
+	return Bool(n.typ.holds(v, ev.dmn())), nil
 }
 
 // holds reports whether v is of the type. Null is only of type Null; Any
 // holds any other value, as feel-scala 1.17 has it. An unknown type name
-// holds nothing.
-func (t feelType) holds(v Value) bool {
+// holds nothing. Under DMN a context entry that is null conforms to its
+// type.
+func (t feelType) holds(v Value, dmn bool) bool {
 	switch t.name {
 	case "Any":
 		return !isNull(v)
@@ -177,7 +291,7 @@ func (t feelType) holds(v Value) bool {
 		}
 		if t.elem != nil {
 			for _, item := range l {
-				if !t.elem.holds(item) {
+				if !t.elem.holds(item, dmn) {
 					return false
 				}
 			}
@@ -190,7 +304,8 @@ func (t feelType) holds(v Value) bool {
 		}
 		for i, k := range t.keys {
 			e, ok := c.Get(k)
-			if !ok || !t.fields[i].holds(e) {
+			// DMN: null conforms to every type of an entry.
+			if !ok || (!t.fields[i].holds(e, dmn) && !(dmn && isNull(e))) {
 				return false
 			}
 		}
@@ -202,7 +317,7 @@ func (t feelType) holds(v Value) bool {
 		}
 		if t.elem != nil {
 			for _, b := range []Value{r.Start, r.End} {
-				if b != nil && !t.elem.holds(b) {
+				if b != nil && !t.elem.holds(b, dmn) {
 					return false
 				}
 			}
@@ -322,6 +437,7 @@ func (p *parser) functionDefinition() (node, *SyntaxError) {
 		return nil, err
 	}
 	var params []string
+	var types []*feelType
 	for p.peek().kind != tokRParen {
 		name := p.peek()
 		if name.kind != tokName || name.text == "?" {
@@ -329,12 +445,16 @@ func (p *parser) functionDefinition() (node, *SyntaxError) {
 		}
 		p.advance()
 		params = append(params, name.text)
+		var typ *feelType
 		if p.peek().kind == tokColon {
 			p.advance()
-			if _, err := p.feelType(); err != nil {
+			t, err := p.feelType()
+			if err != nil {
 				return nil, err
 			}
+			typ = &t
 		}
+		types = append(types, typ)
 		if p.peek().kind != tokComma {
 			break
 		}
@@ -350,5 +470,5 @@ func (p *parser) functionDefinition() (node, *SyntaxError) {
 	if err != nil {
 		return nil, err
 	}
-	return p.checked(&functionNode{params: params, body: body, d: maxDepth(body)}, at)
+	return p.checked(&functionNode{params: params, types: types, body: body, d: maxDepth(body)}, at)
 }

@@ -34,6 +34,8 @@ func FuzzFEEL(f *testing.F) {
 		`x instance of list<context<a: number>> or x instance of function<Any> -> Null`,
 		`overlaps before([1..x], (2..9]) and includes([@"P1D"..@"P3D"], @"PT30H") and after(5, 2)`,
 		`x in [1..10], ]1..x[, (a.b[1]..5)`, `[1..5].start included`, `@"10:00:00@UTC".time offset`,
+		`(< 10) = (null..x]`, `true[1] = {a b: 1.5e3}[item = 1]`, `range("[1..3]")`, `list replace(x, sort, 1)`,
+		`matches("a b", "[a-z-[b]] \p{IsBasicLatin}", "x")`, `for d in @"2020-01-01"..date(a.e) return d - @"2019-12-31T24:00:00Z"`,
 	} {
 		f.Add(seed)
 	}
@@ -47,44 +49,51 @@ func FuzzFEEL(f *testing.F) {
 		"bad":   []byte(`{`),
 	}
 	f.Fuzz(func(t *testing.T, src string) {
-		expr, err := Compile(src)
-		if err != nil {
-			var se *SyntaxError
-			if !errors.As(err, &se) {
-				t.Fatalf("Compile error %T %v", err, err)
-			}
-			if se.Offset < 0 || se.Offset > len(src) || se.Line < 1 || se.Column < 1 {
-				t.Fatalf("bad position in %v", se)
-			}
-			return
+		for _, d := range []Dialect{Zeebe, DMN} {
+			fuzzExpression(t, d, src, vars)
 		}
-		v1, err1 := expr.Evaluate(vars)
-		v2, err2 := expr.Evaluate(vars)
-		if (err1 == nil) != (err2 == nil) {
-			t.Fatalf("errors differ: %v / %v", err1, err2)
-		}
-		if err1 != nil {
-			var ee *EvalError
-			if !errors.As(err1, &ee) {
-				t.Fatalf("Evaluate error %T %v", err1, err1)
-			}
-			return
-		}
-		j1, _ := ToJSON(v1)
-		j2, _ := ToJSON(v2)
-		if !bytes.Equal(j1, j2) {
-			t.Fatalf("not deterministic: %s / %s", j1, j2)
-		}
-		// What ToJSON writes is JSON that reads back to the same bytes.
-		back, err := FromJSON(j1)
-		if err != nil {
-			t.Fatalf("ToJSON wrote unreadable %s: %v", j1, err)
-		}
-		if j3, _ := ToJSON(back); !bytes.Equal(j1, j3) {
-			t.Fatalf("JSON round trip: %s / %s", j1, j3)
-		}
-		_ = v1.String()
 	})
+}
+
+// fuzzExpression compiles and evaluates src in one dialect.
+func fuzzExpression(t *testing.T, d Dialect, src string, vars Variables) {
+	expr, err := d.Compile(src)
+	if err != nil {
+		var se *SyntaxError
+		if !errors.As(err, &se) {
+			t.Fatalf("Compile error %T %v", err, err)
+		}
+		if se.Offset < 0 || se.Offset > len(src) || se.Line < 1 || se.Column < 1 {
+			t.Fatalf("bad position in %v", se)
+		}
+		return
+	}
+	v1, err1 := expr.Evaluate(vars)
+	v2, err2 := expr.Evaluate(vars)
+	if (err1 == nil) != (err2 == nil) {
+		t.Fatalf("errors differ: %v / %v", err1, err2)
+	}
+	if err1 != nil {
+		var ee *EvalError
+		if !errors.As(err1, &ee) {
+			t.Fatalf("Evaluate error %T %v", err1, err1)
+		}
+		return
+	}
+	j1, _ := ToJSON(v1)
+	j2, _ := ToJSON(v2)
+	if !bytes.Equal(j1, j2) {
+		t.Fatalf("not deterministic: %s / %s", j1, j2)
+	}
+	// What ToJSON writes is JSON that reads back to the same bytes.
+	back, err := FromJSON(j1)
+	if err != nil {
+		t.Fatalf("ToJSON wrote unreadable %s: %v", j1, err)
+	}
+	if j3, _ := ToJSON(back); !bytes.Equal(j1, j3) {
+		t.Fatalf("JSON round trip: %s / %s", j1, j3)
+	}
+	_ = v1.String()
 }
 
 // FuzzUnaryTests checks that compiling and applying unary tests never
@@ -93,34 +102,42 @@ func FuzzUnaryTests(f *testing.F) {
 	for _, seed := range []string{
 		`-`, ``, `< 5`, `[1..10], > 100`, `not(1, 2)`, `"a", "b"`, `? > x`, `count(?) > 1`,
 		`]1..x[`, `null`, `not(< 0), = 3, != 4`, `[@"2019-01-01"..@"2019-12-31"]`, `not(x) = true`,
+		`(< 10), x > 3`, `(null..5]`,
 	} {
 		f.Add(seed)
 	}
 	vars := MapVariables{"x": []byte(`5`)}
 	inputs := []Value{Null{}, IntNumber(5), String("a"), List{IntNumber(1)}, Bool(true)}
 	f.Fuzz(func(t *testing.T, src string) {
-		u, err := CompileUnaryTests(src)
-		if err != nil {
-			var se *SyntaxError
-			if !errors.As(err, &se) {
-				t.Fatalf("CompileUnaryTests error %T %v", err, err)
-			}
-			return
-		}
-		for _, in := range inputs {
-			v, err := u.Test(in, vars)
-			if err != nil {
-				var ee *EvalError
-				if !errors.As(err, &ee) {
-					t.Fatalf("Test error %T %v", err, err)
-				}
-				continue
-			}
-			switch v.(type) {
-			case Bool, Null:
-			default:
-				t.Fatalf("Test(%v) = %v, want a boolean or null", in, v)
-			}
+		for _, d := range []Dialect{Zeebe, DMN} {
+			fuzzUnaryTests(t, d, src, vars, inputs)
 		}
 	})
+}
+
+// fuzzUnaryTests compiles and applies src in one dialect.
+func fuzzUnaryTests(t *testing.T, d Dialect, src string, vars Variables, inputs []Value) {
+	u, err := d.CompileUnaryTests(src)
+	if err != nil {
+		var se *SyntaxError
+		if !errors.As(err, &se) {
+			t.Fatalf("CompileUnaryTests error %T %v", err, err)
+		}
+		return
+	}
+	for _, in := range inputs {
+		v, err := u.Test(in, vars)
+		if err != nil {
+			var ee *EvalError
+			if !errors.As(err, &ee) {
+				t.Fatalf("Test error %T %v", err, err)
+			}
+			continue
+		}
+		switch v.(type) {
+		case Bool, Null:
+		default:
+			t.Fatalf("Test(%v) = %v, want a boolean or null", in, v)
+		}
+	}
 }

@@ -93,7 +93,7 @@ func (t token) describe() string {
 }
 
 // lex splits src into tokens, ending with tokEOF.
-func lex(src string) ([]token, *SyntaxError) {
+func lex(src string, d Dialect) ([]token, *SyntaxError) {
 	var toks []token
 	i := 0
 	for {
@@ -109,7 +109,7 @@ func lex(src string) ([]token, *SyntaxError) {
 		c := src[i]
 		switch {
 		case isDigit(c) || (c == '.' && i+1 < len(src) && isDigit(src[i+1])):
-			i = scanNumber(src, i)
+			i = scanNumber(src, i, d == DMN)
 			toks = append(toks, token{kind: tokNumber, pos: start, text: src[start:i]})
 			continue
 		case c == '"':
@@ -153,11 +153,11 @@ func lex(src string) ([]token, *SyntaxError) {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(src[i:])
-		if isNameStart(r) {
+		if isNameStart(r) || (d == DMN && isSupplementaryNameStart(r)) {
 			i += size
 			for i < len(src) {
 				r, size := utf8.DecodeRuneInString(src[i:])
-				if !isNamePart(r) {
+				if !isNamePart(r) && (d != DMN || !isSupplementaryNameStart(r)) {
 					break
 				}
 				i += size
@@ -252,9 +252,10 @@ func skipSpaceAndComments(src string, i int) (int, *SyntaxError) {
 	return i, nil
 }
 
-// scanNumber reads digits ["." digits] or "." digits. A dot not followed by a
-// digit is left for the path operator (or a range's "..").
-func scanNumber(src string, i int) int {
+// scanNumber reads digits ["." digits] or "." digits, and with exponent an
+// exponent "e" ["+" | "-"] digits (DMN 1.5). A dot not followed by a digit
+// is left for the path operator (or a range's "..").
+func scanNumber(src string, i int, exponent bool) int {
 	for i < len(src) && isDigit(src[i]) {
 		i++
 	}
@@ -262,6 +263,18 @@ func scanNumber(src string, i int) int {
 		i++
 		for i < len(src) && isDigit(src[i]) {
 			i++
+		}
+	}
+	if exponent && i < len(src) && (src[i] == 'e' || src[i] == 'E') {
+		j := i + 1
+		if j < len(src) && (src[j] == '+' || src[j] == '-') {
+			j++
+		}
+		if j < len(src) && isDigit(src[j]) {
+			for j < len(src) && isDigit(src[j]) {
+				j++
+			}
+			i = j
 		}
 	}
 	return i
@@ -368,6 +381,10 @@ func isNameStart(r rune) bool {
 	return r == '_' || r == '$' || unicode.IsLetter(r) ||
 		unicode.Is(unicode.Sc, r) || unicode.Is(unicode.Nl, r) || unicode.Is(unicode.Pc, r)
 }
+
+// isSupplementaryNameStart admits the characters beyond U+FFFF that DMN's
+// name grammar allows (emoji among them), which Java identifiers do not.
+func isSupplementaryNameStart(r rune) bool { return r >= 0x10000 && r <= 0xEFFFF }
 
 func isNamePart(r rune) bool {
 	return isNameStart(r) || unicode.IsDigit(r) ||

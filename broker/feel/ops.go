@@ -7,6 +7,12 @@ import "unicode/utf8"
 // equal item by item and contexts entry by entry, whatever their key order;
 // a nested pair of different kinds makes them unequal.
 func valuesEqual(a, b Value) (equal, comparable bool) {
+	return equalIn(a, b, false)
+}
+
+// equalIn is valuesEqual, with DMN's equality of times and dates and times
+// when dmn is set (see dmnTemporalEqual).
+func equalIn(a, b Value, dmn bool) (equal, comparable bool) {
 	an, bn := isNull(a), isNull(b)
 	if an || bn {
 		return an && bn, true
@@ -27,7 +33,7 @@ func valuesEqual(a, b Value) (equal, comparable bool) {
 			return false, true
 		}
 		for i := range x {
-			if eq, ok := valuesEqual(x[i], y[i]); !eq || !ok {
+			if eq, ok := equalIn(x[i], y[i], dmn); !eq || !ok {
 				return false, true
 			}
 		}
@@ -35,6 +41,9 @@ func valuesEqual(a, b Value) (equal, comparable bool) {
 	case Range:
 		return rangeEqual(x, b.(Range)), true
 	case Date, Time, DateTime, DaysTimeDuration, YearsMonthsDuration:
+		if dmn {
+			return dmnTemporalEqual(a, b)
+		}
 		return temporalEqual(a, b)
 	case *Context:
 		y := b.(*Context)
@@ -46,7 +55,7 @@ func valuesEqual(a, b Value) (equal, comparable bool) {
 			if !ok {
 				return false, true
 			}
-			if eq, ok := valuesEqual(e.Value, other); !eq || !ok {
+			if eq, ok := equalIn(e.Value, other, dmn); !eq || !ok {
 				return false, true
 			}
 		}
@@ -60,7 +69,11 @@ func isNull(v Value) bool { return v == nil || v.Kind() == KindNull }
 // equalValue is '=' as a FEEL value: a boolean, or null for values of
 // different kinds.
 func equalValue(a, b Value) Value {
-	eq, ok := valuesEqual(a, b)
+	return equalValueIn(a, b, false)
+}
+
+func equalValueIn(a, b Value, dmn bool) Value {
+	eq, ok := equalIn(a, b, dmn)
 	if !ok {
 		return Null{}
 	}
@@ -109,11 +122,16 @@ func compareValues(op tokenKind, a, b Value) Value {
 
 // compare applies any comparison operator.
 func compare(op tokenKind, a, b Value) Value {
+	return compareIn(op, a, b, false)
+}
+
+// compareIn is compare with DMN's equality when dmn is set.
+func compareIn(op tokenKind, a, b Value, dmn bool) Value {
 	switch op {
 	case tokEq:
-		return equalValue(a, b)
+		return equalValueIn(a, b, dmn)
 	case tokNe:
-		if eq, ok := equalValue(a, b).(Bool); ok {
+		if eq, ok := equalValueIn(a, b, dmn).(Bool); ok {
 			return !eq
 		}
 		return Null{}

@@ -21,14 +21,15 @@ type parser struct {
 	toks    []token
 	pos     int
 	nesting int
+	dialect Dialect
 }
 
-func parse(src string) (node, *SyntaxError) {
-	toks, err := lex(src)
+func parse(src string, d Dialect) (node, *SyntaxError) {
+	toks, err := lex(src, d)
 	if err != nil {
 		return nil, err
 	}
-	p := &parser{src: src, toks: toks}
+	p := &parser{src: src, toks: toks, dialect: d}
 	if p.peek().kind == tokEOF {
 		return nil, p.errorAt(p.peek(), "expected an expression but found end of expression")
 	}
@@ -255,6 +256,7 @@ func (p *parser) unaryTest(full bool) (unaryTest, *SyntaxError) {
 	}
 	var e node
 	var err *SyntaxError
+	from := p.pos
 	if full {
 		e, err = p.expression()
 	} else {
@@ -268,7 +270,13 @@ func (p *parser) unaryTest(full bool) (unaryTest, *SyntaxError) {
 	if lit, ok := e.(*literalNode); ok && lit.value.Kind() == KindBoolean {
 		return unaryTest{op: tokEq, expr: e}, nil
 	}
-	return unaryTest{op: tokEOF, expr: e}, nil
+	uses := false
+	for _, tok := range p.toks[from:p.pos] {
+		if tok.kind == tokName && tok.text == "?" {
+			uses = true
+		}
+	}
+	return unaryTest{op: tokEOF, expr: e, usesInput: uses}, nil
 }
 
 func (p *parser) additive() (node, *SyntaxError) {
@@ -439,8 +447,19 @@ func (p *parser) primary() (node, *SyntaxError) {
 		if v, ok := parseTemporal(t.text); ok {
 			return &literalNode{value: v}, nil
 		}
+		if p.dialect == DMN {
+			if v, ok := parseEndOfDay(t.text); ok {
+				return &literalNode{value: v}, nil
+			}
+		}
 		return &literalNode{value: Null{}}, nil
 	case tokLParen:
+		if p.dialect == DMN {
+			switch p.peekAt(1).kind {
+			case tokLt, tokLe, tokGt, tokGe, tokEq, tokNe:
+				return p.comparisonRange()
+			}
+		}
 		p.advance()
 		n, err := p.expression()
 		if err != nil {
@@ -515,6 +534,9 @@ func (p *parser) context() (node, *SyntaxError) {
 				return nil, p.errorAt(key, "expected a context key but found %s", key.describe())
 			}
 			p.advance()
+			if p.dialect == DMN && key.kind == tokName && !key.escaped {
+				key.text = p.contextKeyName(key)
+			}
 			if _, err := p.expect(tokColon, "after the context key"); err != nil {
 				return nil, err
 			}
@@ -793,7 +815,7 @@ func (p *parser) rangeEnd(open token, start node, startIncluded bool) (node, *Sy
 // anything else cannot open a filter, so it closes a range instead.
 func startsOperand(t token) bool {
 	switch t.kind {
-	case tokEOF, tokComma, tokRParen, tokRBracket, tokRBrace, tokColon, tokDotDot:
+	case tokEOF, tokComma, tokRParen, tokRBracket, tokRBrace, tokColon, tokDotDot, tokDot:
 		return false
 	case tokName:
 		if t.escaped {
@@ -835,4 +857,51 @@ func (p *parser) rangeAhead() bool {
 			}
 		}
 	}
+}
+
+// contextKeyName reads the rest of a context key under DMN, whose names may
+// hold spaces and the characters + - * / . ("foo bar", "foo+bar"): the
+// source from the key's first token to the ':', with runs of white space
+// made one space.
+func (p *parser) contextKeyName(first token) string {
+	end := p.pos
+	for ; end < len(p.toks); end++ {
+		t := p.toks[end]
+		if t.kind == tokColon {
+			break
+		}
+		switch t.kind {
+		case tokName, tokNumber, tokPlus, tokMinus, tokStar, tokSlash, tokDot:
+			if t.kind == tokName && t.escaped {
+				return first.text
+			}
+			continue
+		}
+		return first.text
+	}
+	if end == p.pos || end >= len(p.toks) {
+		return first.text
+	}
+	text := strings.Join(strings.Fields(p.src[first.pos:p.toks[end].pos]), " ")
+	p.pos = end
+	return text
+}
+
+// comparisonRange reads "(< e)", "(<= e)", "(> e)", "(>= e)", "(= e)" or
+// "(!= e)": under DMN a unary comparison in parentheses is a range value.
+func (p *parser) comparisonRange() (node, *SyntaxError) {
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	defer p.leave()
+	open := p.advance() // '('
+	op := p.advance()
+	e, err := p.additive()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := p.expect(tokRParen, "to close the comparison"); err != nil {
+		return nil, err
+	}
+	return p.checked(&comparisonRangeNode{op: op.kind, x: e, d: maxDepth(e)}, open)
 }

@@ -10,6 +10,10 @@ import "strings"
 type Range struct {
 	Start, End                 Value
 	StartIncluded, EndIncluded bool
+	// test is the operator of a range written as a unary comparison
+	// ("(< 10)" under DMN), or tokEOF for an interval. Such a range equals
+	// only the same comparison.
+	test tokenKind
 }
 
 // Kind returns KindRange.
@@ -43,6 +47,12 @@ func (Range) isValue() {}
 // Contains tells whether v lies in the range: a Bool, or Null when v cannot
 // be compared with the bounds (null, or a value of another kind).
 func (r Range) Contains(v Value) Value {
+	switch r.test {
+	case tokEq:
+		return equalValue(v, r.Start)
+	case tokNe:
+		return compare(tokNe, v, r.Start)
+	}
 	if r.Start != nil {
 		c, ok := orderOf(v, r.Start)
 		if !ok {
@@ -66,7 +76,7 @@ func (r Range) Contains(v Value) Value {
 
 // rangeEqual compares two ranges: same bounds (by value) and same closedness.
 func rangeEqual(a, b Range) bool {
-	if a.StartIncluded != b.StartIncluded || a.EndIncluded != b.EndIncluded {
+	if a.test != b.test || a.StartIncluded != b.StartIncluded || a.EndIncluded != b.EndIncluded {
 		return false
 	}
 	return boundEqual(a.Start, b.Start) && boundEqual(a.End, b.End)
@@ -101,7 +111,48 @@ func (n *rangeNode) eval(ev *evaluator, sc *scope) (Value, error) {
 		return nil, err
 	}
 	if _, ok := orderOf(start, end); !ok {
+		// Under DMN one bound may be null: the range exists, but nothing
+		// is known to lie in it.
+		if ev.dmn() && isNull(start) != isNull(end) && (orderedValue(start) || orderedValue(end)) {
+			return Range{Start: start, End: end, StartIncluded: n.startIncluded, EndIncluded: n.endIncluded}, nil
+		}
 		return Null{}, nil
 	}
 	return Range{Start: start, End: end, StartIncluded: n.startIncluded, EndIncluded: n.endIncluded}, nil
+}
+
+// orderedValue reports whether v is of an ordered kind.
+func orderedValue(v Value) bool {
+	_, ok := orderOf(v, v)
+	return ok
+}
+
+// comparisonRangeNode is a unary comparison as a range value, "(< 10)".
+type comparisonRangeNode struct {
+	op tokenKind
+	x  node
+	d  int
+}
+
+func (n *comparisonRangeNode) depth() int { return n.d }
+
+func (n *comparisonRangeNode) eval(ev *evaluator, sc *scope) (Value, error) {
+	v, err := n.x.eval(ev, sc)
+	if err != nil {
+		return nil, err
+	}
+	if isNull(v) {
+		return Null{}, nil
+	}
+	r := Range{test: n.op}
+	switch n.op {
+	case tokLt, tokLe:
+		r.End, r.EndIncluded = v, n.op == tokLe
+	case tokGt, tokGe:
+		r.Start, r.StartIncluded = v, n.op == tokGe
+	case tokEq, tokNe:
+		r.Start, r.End = v, v
+		r.StartIncluded, r.EndIncluded = n.op == tokEq, n.op == tokEq
+	}
+	return r, nil
 }

@@ -490,6 +490,30 @@ func temporalEqual(a, b Value) (equal, comparable bool) {
 	return false, false
 }
 
+// dmnTemporalEqual is DMN's '=' on temporal values: times and dates and
+// times are equal when they denote the same instant (or, for local values,
+// the same wall clock) to the second, whatever their zones; the TCK takes
+// seconds as the resolution of equality.
+func dmnTemporalEqual(a, b Value) (equal, comparable bool) {
+	switch x := a.(type) {
+	case Time:
+		y := b.(Time)
+		if x.zoned != y.zoned {
+			return false, false
+		}
+		xs := floorDiv(x.nanos, 1e9) - int64(x.offset)
+		ys := floorDiv(y.nanos, 1e9) - int64(y.offset)
+		return xs == ys, true
+	case DateTime:
+		y := b.(DateTime)
+		if x.zoned != y.zoned {
+			return false, false
+		}
+		return x.t.Unix() == y.t.Unix(), true
+	}
+	return temporalEqual(a, b)
+}
+
 // temporalProperty reads a property of a temporal value or a range; ok is
 // false when v has no such property.
 func temporalProperty(v Value, key string) (Value, bool) {
@@ -603,4 +627,21 @@ func isoWeekday(t time.Time) int {
 		return wd
 	}
 	return 7
+}
+
+// dmnDateOperands turns a date facing a zoned date and time into midnight
+// UTC of that date, as DMN subtracts them; a local date and time does not
+// combine with a date.
+func dmnDateOperands(a, b Value) (Value, Value) {
+	if d, ok := a.(Date); ok {
+		if dt, ok := b.(DateTime); ok && dt.zoned {
+			return DateTime{t: d.t, zoned: true}, b
+		}
+	}
+	if d, ok := b.(Date); ok {
+		if dt, ok := a.(DateTime); ok && dt.zoned {
+			return a, DateTime{t: d.t, zoned: true}
+		}
+	}
+	return a, b
 }

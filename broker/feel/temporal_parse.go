@@ -394,7 +394,7 @@ func parseDurationText(s string) (Value, bool) {
 				return nil, false
 			}
 			secs = v
-			if hasFrac {
+			if hasFrac && frac != "" {
 				f, ok := digits(frac)
 				if !ok || len(frac) > 9 {
 					return nil, false
@@ -471,4 +471,27 @@ func parseTemporal(s string) (Value, bool) {
 		return parseTimeText(s)
 	}
 	return parseDateText(s)
+}
+
+// parseEndOfDay reads a date and time at 24:00:00, which XML Schema and DMN
+// allow as the first instant of the next day.
+func parseEndOfDay(s string) (Value, bool) {
+	i := strings.Index(s, "T24:00:00")
+	if i < 0 {
+		return nil, false
+	}
+	rest := s[i+len("T24:00:00"):]
+	if strings.HasPrefix(rest, ".") {
+		j := 1
+		for j < len(rest) && rest[j] == '0' {
+			j++
+		}
+		rest = rest[j:]
+	}
+	dt, ok := parseDateTimeText(s[:i] + "T00:00:00" + rest)
+	if !ok {
+		return nil, false
+	}
+	v, ok := temporalAdd(dt, DaysTimeDuration{secs: 86400})
+	return v, ok
 }

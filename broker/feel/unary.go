@@ -7,10 +7,11 @@ import "fmt"
 // "not(< 0)", "? > x", "count(?) > 1". It is immutable: one UnaryTests may be
 // tested by many goroutines at once.
 type UnaryTests struct {
-	src    string
-	any    bool // "-" or nothing: every input matches
-	negate bool // not(tests)
-	tests  []unaryTest
+	src     string
+	dialect Dialect
+	any     bool // "-" or nothing: every input matches
+	negate  bool // not(tests)
+	tests   []unaryTest
 }
 
 // CompileUnaryTests parses unary tests as DMN 1.4 and feel-scala 1.17 read
@@ -21,12 +22,16 @@ type UnaryTests struct {
 // input, as an empty decision table cell does. A syntax error returns a
 // *SyntaxError.
 func CompileUnaryTests(src string) (*UnaryTests, error) {
-	toks, serr := lex(src)
+	return compileUnaryTests(src, Zeebe)
+}
+
+func compileUnaryTests(src string, d Dialect) (*UnaryTests, error) {
+	toks, serr := lex(src, d)
 	if serr != nil {
 		return nil, serr
 	}
-	u := &UnaryTests{src: src}
-	p := &parser{src: src, toks: toks}
+	u := &UnaryTests{src: src, dialect: d}
+	p := &parser{src: src, toks: toks, dialect: d}
 	switch {
 	case p.peek().kind == tokEOF:
 		u.any = true
@@ -97,7 +102,7 @@ func (u *UnaryTests) Test(input Value, vars Variables) (result Value, err error)
 	if input == nil {
 		input = Null{}
 	}
-	ev := &evaluator{src: u.src, vars: vars}
+	ev := &evaluator{src: u.src, vars: vars, dialect: u.dialect}
 	sc := &scope{name: "?", value: input}
 	result = Bool(false)
 	for _, test := range u.tests {
