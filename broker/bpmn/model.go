@@ -158,6 +158,16 @@ type Element struct {
 	Interrupting bool
 	// Boundaries are the boundary events attached to an activity, in document order.
 	Boundaries []*Element
+	// ForCompensation marks a compensation handler (isForCompensation="true"): it runs
+	// only when a compensation throw event compensates the activity it belongs to.
+	ForCompensation bool
+	// CompensationHandler is the handler a compensation boundary event is associated with.
+	CompensationHandler *Element
+	// CompensationBoundary is an activity's compensation boundary event, nil for none.
+	CompensationBoundary *Element
+	// CompensateActivity is the activity a compensation throw event names (activityRef);
+	// nil to compensate every completed activity of its scope.
+	CompensateActivity *Element
 	// Start is the start event of a sub-process: the none start event of an embedded
 	// one, the event's start event of an event sub-process.
 	Start *Element

@@ -229,6 +229,8 @@ type processBuilder struct {
 	timerDefs      map[*Element]*node  // timerEventDefinition of timer events
 	errorRefs      map[*Element]string // errorRef of error events
 	escalationRefs map[*Element]string // escalationRef of escalation events
+	compensateRefs map[*Element]string // activityRef of compensation throw events
+	associations   [][2]string         // sourceRef, targetRef of bpmn:association
 	attachedRefs   map[*Element]string // attachedToRef of boundary events
 }
 
@@ -255,6 +257,7 @@ func (b *builder) process(n *node) *Process {
 		timerDefs:      map[*Element]*node{},
 		errorRefs:      map[*Element]string{},
 		escalationRefs: map[*Element]string{},
+		compensateRefs: map[*Element]string{},
 		attachedRefs:   map[*Element]string{},
 	}
 	pb.scope(n, nil)
@@ -272,6 +275,10 @@ func (pb *processBuilder) scope(n *node, parent *Element) {
 		}
 		if c.name.Local == "sequenceFlow" {
 			pb.sequenceFlow(c, parent)
+			continue
+		}
+		if c.name.Local == "association" {
+			pb.associations = append(pb.associations, [2]string{strings.TrimSpace(c.get("sourceRef")), strings.TrimSpace(c.get("targetRef"))})
 			continue
 		}
 		t, ok := elementTypes[c.name.Local]
@@ -312,6 +319,7 @@ func (pb *processBuilder) element(n *node, t ElementType, parent *Element) *Elem
 		pb.msgRefs[el] = n.get("messageRef")
 	}
 	el.Interrupting = true
+	el.ForCompensation = isTrue(n.get("isForCompensation"))
 	if t == ElementStartEvent {
 		if v, ok := n.attr("isInterrupting"); ok && strings.TrimSpace(v) == "false" {
 			el.Interrupting = false
@@ -357,6 +365,12 @@ func (pb *processBuilder) eventDefinitions(n *node, el *Element) {
 			}
 			if et == EventEscalation && len(found) == 1 {
 				pb.escalationRefs[el] = c.get("escalationRef")
+			}
+			if et == EventCompensation && len(found) == 1 {
+				pb.compensateRefs[el] = strings.TrimSpace(c.get("activityRef"))
+				if w, ok := c.attr("waitForCompletion"); ok && strings.TrimSpace(w) == "false" {
+					pb.problem(el.ID, "a compensation throw event must wait for completion (waitForCompletion=\"false\" is not supported)")
+				}
 			}
 			if et == EventLink && len(found) == 1 {
 				el.Link = strings.TrimSpace(c.get("name"))
@@ -606,7 +620,7 @@ func (pb *processBuilder) attach(el *Element, ref string) {
 	if len(el.Incoming) > 0 {
 		pb.problem(el.ID, "a boundary event must not have incoming sequence flows")
 	}
-	if len(el.Outgoing) == 0 {
+	if len(el.Outgoing) == 0 && el.EventType != EventCompensation {
 		pb.problem(el.ID, "a boundary event must have at least one outgoing sequence flow")
 	}
 	el.AttachedTo = act
@@ -725,4 +739,65 @@ func (pb *processBuilder) linkEvents() {
 		}
 		el.LinkTarget = target
 	}
+}
+
+// compensation links each compensation boundary event to its handler (by association),
+// and each compensation throw event to the activity it names (if any).
+func (pb *processBuilder) compensation() {
+	for _, a := range pb.associations {
+		src, dst := pb.p.elements[a[0]], pb.p.elements[a[1]]
+		if src == nil || dst == nil || src.Type != ElementBoundaryEvent || src.EventType != EventCompensation {
+			continue
+		}
+		if src.CompensationHandler != nil {
+			pb.problem(src.ID, "a compensation boundary event must be associated with one compensation handler, but it has several")
+			continue
+		}
+		src.CompensationHandler = dst
+	}
+	for _, el := range pb.p.Elements {
+		if unsupported(kind{el.Type, el.EventType}) != "" {
+			continue
+		}
+		switch {
+		case el.Type == ElementBoundaryEvent && el.EventType == EventCompensation:
+			h := el.CompensationHandler
+			switch {
+			case h == nil:
+				pb.problem(el.ID, "a compensation boundary event must be associated with a compensation handler")
+			case !h.ForCompensation:
+				pb.problem(h.ID, "the compensation handler of '%s' must be marked isForCompensation=\"true\"", el.ID)
+			case !isTask(h.Type):
+				pb.problem(h.ID, "a compensation handler must be a task")
+			}
+			if len(el.Outgoing) > 0 {
+				pb.problem(el.ID, "a compensation boundary event must not have outgoing sequence flows")
+			}
+			if el.AttachedTo != nil {
+				el.AttachedTo.CompensationBoundary = el
+			}
+		case el.ForCompensation:
+			if len(el.Incoming) > 0 || len(el.Outgoing) > 0 {
+				pb.problem(el.ID, "a compensation handler must not have sequence flows")
+			}
+		case (el.Type == ElementIntermediateThrowEvent || el.Type == ElementEndEvent) && el.EventType == EventCompensation:
+			if ref := pb.compensateRefs[el]; ref != "" {
+				act := pb.p.elements[ref]
+				if act == nil || act.Parent != el.Parent {
+					pb.problem(el.ID, "the compensation throw event names the activity '%s', which is not an activity of its scope", ref)
+					continue
+				}
+				el.CompensateActivity = act
+			}
+		}
+	}
+}
+
+func isTask(t ElementType) bool {
+	switch t {
+	case ElementTask, ElementServiceTask, ElementReceiveTask, ElementUserTask, ElementManualTask, ElementScriptTask,
+		ElementSendTask, ElementBusinessRuleTask:
+		return true
+	}
+	return false
 }

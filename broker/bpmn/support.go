@@ -56,11 +56,14 @@ var support = map[kind]level{
 	{ElementBoundaryEvent, EventSignal}:     runs,
 	{ElementBoundaryEvent, EventEscalation}: runs,
 
-	{ElementEndEvent, EventError}:      runs,
-	{ElementEndEvent, EventMessage}:    runs,
-	{ElementEndEvent, EventTerminate}:  runs,
-	{ElementEndEvent, EventSignal}:     runs,
-	{ElementEndEvent, EventEscalation}: runs,
+	{ElementBoundaryEvent, EventCompensation}:          runs, // as Zeebe 8.5 runs it
+	{ElementIntermediateThrowEvent, EventCompensation}: runs,
+	{ElementEndEvent, EventCompensation}:               runs,
+	{ElementEndEvent, EventError}:                      runs,
+	{ElementEndEvent, EventMessage}:                    runs,
+	{ElementEndEvent, EventTerminate}:                  runs,
+	{ElementEndEvent, EventSignal}:                     runs,
+	{ElementEndEvent, EventEscalation}:                 runs,
 
 	{ElementTask, EventUnspecified}:              runs,
 	{ElementUserTask, EventUnspecified}:          runs,

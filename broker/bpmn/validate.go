@@ -191,6 +191,7 @@ func (pb *processBuilder) validate() {
 		}
 	}
 	pb.linkEvents()
+	pb.compensation()
 	pb.checkStraightThroughLoops()
 	pb.checkSelfCall()
 	// A process that starts only through message, timer or signal start

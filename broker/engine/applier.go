@@ -90,6 +90,14 @@ func (p *processing) apply(r *recordpb.Record) {
 			tx.PutMessageStartedInstance(v.MessageStartEventSubscription)
 			tx.PutMessageCorrelation(v.MessageStartEventSubscription.GetMessageKey(), v.MessageStartEventSubscription.GetBpmnProcessId())
 		}
+	case *recordpb.Record_CompensationSubscription:
+		c := v.CompensationSubscription
+		switch r.GetIntent() {
+		case "CREATED", "TRIGGERED":
+			tx.PutCompensation(r.GetKey(), c)
+		case "COMPLETED", "DELETED":
+			tx.DeleteCompensation(c.GetProcessInstanceKey(), r.GetKey())
+		}
 	case *recordpb.Record_Timer:
 		switch r.GetIntent() {
 		case "CREATED":

@@ -110,6 +110,8 @@ func summary(rs []*recordpb.Record) string {
 			if mk := v.ProcessMessageSubscription.GetMessageKey(); mk > 0 {
 				fmt.Fprintf(&b, " message=%d", mk&(1<<51-1))
 			}
+		case *recordpb.Record_CompensationSubscription:
+			fmt.Fprintf(&b, " %s->%s", v.CompensationSubscription.GetCompensableActivityId(), v.CompensationSubscription.GetCompensationHandlerId())
 		case *recordpb.Record_Timer:
 			if v.Timer.GetTargetElementId() == "" {
 				break

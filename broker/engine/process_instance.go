@@ -195,6 +195,10 @@ func (p *processing) onActivate(el element) {
 			p.activateServiceTask(el) // a message throw event is a job, as in Zeebe
 			return
 		}
+		if isCompensationThrow(el.model) {
+			p.throwCompensation(el)
+			return
+		}
 		if el.model.Error != nil || el.model.Escalation != nil || el.model.LinkTarget != nil {
 			p.throwEvent(el)
 			return
@@ -250,6 +254,11 @@ func (p *processing) completeElement(el element) {
 	if el.isBody() {
 		p.bodyCompleting(el)
 	}
+	if !el.isProcess() {
+		p.compensable(el)
+	} else {
+		p.forgetCompensations(el.key)
+	}
 	if mayWait(el.model) || (el.isProcess() && len(el.proc.EventSubProcesses) > 0) {
 		p.closeEventSubscriptions(el.key)
 	}
@@ -270,6 +279,9 @@ func (p *processing) completeElement(el element) {
 	if el.isInner() {
 		p.innerCompleted(el, counter, done)
 		return
+	}
+	if el.model.ForCompensation {
+		p.compensationHandlerDone(el)
 	}
 	p.leave(el, el.model.Outgoing)
 }
@@ -446,6 +458,9 @@ func (p *processing) finishTermination(el element) {
 		p.tx.DeleteAwait(el.value.GetProcessInstanceKey())
 	}
 	interruptedBy := p.tx.ElementInstance(el.key).GetInterruptedBy()
+	if el.isProcess() {
+		p.forgetCompensations(el.key)
+	}
 	var started *recordpb.MessageStartEventSubscriptionRecord
 	if el.isProcess() {
 		started = p.tx.StartingMessage(el.key)

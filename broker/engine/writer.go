@@ -101,6 +101,8 @@ func setValue(r *recordpb.Record, value any) {
 		r.ValueType, r.Value = recordpb.ValueType_PROCESS_INSTANCE_MODIFICATION, &recordpb.Record_ProcessInstanceModification{ProcessInstanceModification: v}
 	case *recordpb.ResourceDeletionRecord:
 		r.ValueType, r.Value = recordpb.ValueType_RESOURCE_DELETION, &recordpb.Record_ResourceDeletion{ResourceDeletion: v}
+	case *recordpb.CompensationSubscriptionRecord:
+		r.ValueType, r.Value = recordpb.ValueType_COMPENSATION_SUBSCRIPTION, &recordpb.Record_CompensationSubscription{CompensationSubscription: v}
 	case *recordpb.TimerRecord:
 		r.ValueType, r.Value = recordpb.ValueType_TIMER, &recordpb.Record_Timer{Timer: v}
 	case *recordpb.ProcessEventRecord:

@@ -47,6 +47,7 @@ const (
 	cfMsgStartSub       byte = 0x76 // tenant, message name (length-prefixed), process definition key, start event id -> recordpb.MessageStartEventSubscriptionRecord
 	cfMsgStartActive    byte = 0x77 // bpmnProcessId, correlation key (length-prefixed) -> process instance key started by a message
 	cfMsgStartInstance  byte = 0x78 // process instance key -> recordpb.MessageStartEventSubscriptionRecord that started it
+	cfCompensation      byte = 0x79 // process instance key, subscription key -> recordpb.CompensationSubscriptionRecord
 	cfSignalSub         byte = 0x70 // tenant, signal name (length-prefixed), owner key, catch event id -> recordpb.SignalSubscriptionRecord
 	cfSignalSubByOwner  byte = 0x71 // owner key, catch event id -> recordpb.SignalSubscriptionRecord
 )

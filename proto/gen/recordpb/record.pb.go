@@ -111,6 +111,7 @@ const (
 	ValueType_PROCESS_EVENT                    ValueType = 26
 	ValueType_DEPLOYMENT_DISTRIBUTION          ValueType = 27
 	ValueType_PROCESS_INSTANCE_BATCH           ValueType = 28
+	ValueType_COMPENSATION_SUBSCRIPTION        ValueType = 29
 )
 
 // Enum value maps for ValueType.
@@ -145,6 +146,7 @@ var (
 		26: "PROCESS_EVENT",
 		27: "DEPLOYMENT_DISTRIBUTION",
 		28: "PROCESS_INSTANCE_BATCH",
+		29: "COMPENSATION_SUBSCRIPTION",
 	}
 	ValueType_value = map[string]int32{
 		"VALUE_TYPE_UNSPECIFIED":           0,
@@ -176,6 +178,7 @@ var (
 		"PROCESS_EVENT":                    26,
 		"DEPLOYMENT_DISTRIBUTION":          27,
 		"PROCESS_INSTANCE_BATCH":           28,
+		"COMPENSATION_SUBSCRIPTION":        29,
 	}
 )
 
@@ -314,6 +317,7 @@ type Record struct {
 	//	*Record_MessageStartEventSubscription
 	//	*Record_ProcessInstanceModification
 	//	*Record_ResourceDeletion
+	//	*Record_CompensationSubscription
 	Value         isRecord_Value `protobuf_oneof:"value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -649,6 +653,15 @@ func (x *Record) GetResourceDeletion() *ResourceDeletionRecord {
 	return nil
 }
 
+func (x *Record) GetCompensationSubscription() *CompensationSubscriptionRecord {
+	if x != nil {
+		if x, ok := x.Value.(*Record_CompensationSubscription); ok {
+			return x.CompensationSubscription
+		}
+	}
+	return nil
+}
+
 type isRecord_Value interface {
 	isRecord_Value()
 }
@@ -749,6 +762,10 @@ type Record_ResourceDeletion struct {
 	ResourceDeletion *ResourceDeletionRecord `protobuf:"bytes,43,opt,name=resource_deletion,json=resourceDeletion,proto3,oneof"`
 }
 
+type Record_CompensationSubscription struct {
+	CompensationSubscription *CompensationSubscriptionRecord `protobuf:"bytes,44,opt,name=compensation_subscription,json=compensationSubscription,proto3,oneof"`
+}
+
 func (*Record_Deployment) isRecord_Value() {}
 
 func (*Record_Process) isRecord_Value() {}
@@ -796,6 +813,8 @@ func (*Record_MessageStartEventSubscription) isRecord_Value() {}
 func (*Record_ProcessInstanceModification) isRecord_Value() {}
 
 func (*Record_ResourceDeletion) isRecord_Value() {}
+
+func (*Record_CompensationSubscription) isRecord_Value() {}
 
 // DeploymentResource is one file of a deployment.
 type DeploymentResource struct {
@@ -4006,11 +4025,142 @@ func (x *ResourceDeletionRecord) GetTenantId() string {
 	return ""
 }
 
+// CompensationSubscriptionRecord is the value of COMPENSATION_SUBSCRIPTION records: a
+// completed activity that has a compensation handler (CREATED), its handler running for
+// a compensation throw event (TRIGGERED, COMPLETED), forgotten when its process instance
+// ends (DELETED).
+type CompensationSubscriptionRecord struct {
+	state                          protoimpl.MessageState `protogen:"open.v1"`
+	ProcessInstanceKey             int64                  `protobuf:"varint,1,opt,name=process_instance_key,json=processInstanceKey,proto3" json:"process_instance_key,omitempty"`
+	ProcessDefinitionKey           int64                  `protobuf:"varint,2,opt,name=process_definition_key,json=processDefinitionKey,proto3" json:"process_definition_key,omitempty"`
+	CompensableActivityId          string                 `protobuf:"bytes,3,opt,name=compensable_activity_id,json=compensableActivityId,proto3" json:"compensable_activity_id,omitempty"`
+	CompensableActivityInstanceKey int64                  `protobuf:"varint,4,opt,name=compensable_activity_instance_key,json=compensableActivityInstanceKey,proto3" json:"compensable_activity_instance_key,omitempty"`
+	// CompensableActivityScopeKey is the flow scope the activity completed in.
+	CompensableActivityScopeKey int64 `protobuf:"varint,5,opt,name=compensable_activity_scope_key,json=compensableActivityScopeKey,proto3" json:"compensable_activity_scope_key,omitempty"`
+	// AncestorScopeKeys are the flow scopes around the activity, innermost first: a throw
+	// in any of them compensates it.
+	AncestorScopeKeys              []int64 `protobuf:"varint,6,rep,packed,name=ancestor_scope_keys,json=ancestorScopeKeys,proto3" json:"ancestor_scope_keys,omitempty"`
+	CompensationHandlerId          string  `protobuf:"bytes,7,opt,name=compensation_handler_id,json=compensationHandlerId,proto3" json:"compensation_handler_id,omitempty"`
+	CompensationHandlerInstanceKey int64   `protobuf:"varint,8,opt,name=compensation_handler_instance_key,json=compensationHandlerInstanceKey,proto3" json:"compensation_handler_instance_key,omitempty"`
+	ThrowEventId                   string  `protobuf:"bytes,9,opt,name=throw_event_id,json=throwEventId,proto3" json:"throw_event_id,omitempty"`
+	ThrowEventInstanceKey          int64   `protobuf:"varint,10,opt,name=throw_event_instance_key,json=throwEventInstanceKey,proto3" json:"throw_event_instance_key,omitempty"`
+	TenantId                       string  `protobuf:"bytes,11,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
+	unknownFields                  protoimpl.UnknownFields
+	sizeCache                      protoimpl.SizeCache
+}
+
+func (x *CompensationSubscriptionRecord) Reset() {
+	*x = CompensationSubscriptionRecord{}
+	mi := &file_weft_record_v1_record_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CompensationSubscriptionRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CompensationSubscriptionRecord) ProtoMessage() {}
+
+func (x *CompensationSubscriptionRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_weft_record_v1_record_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CompensationSubscriptionRecord.ProtoReflect.Descriptor instead.
+func (*CompensationSubscriptionRecord) Descriptor() ([]byte, []int) {
+	return file_weft_record_v1_record_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *CompensationSubscriptionRecord) GetProcessInstanceKey() int64 {
+	if x != nil {
+		return x.ProcessInstanceKey
+	}
+	return 0
+}
+
+func (x *CompensationSubscriptionRecord) GetProcessDefinitionKey() int64 {
+	if x != nil {
+		return x.ProcessDefinitionKey
+	}
+	return 0
+}
+
+func (x *CompensationSubscriptionRecord) GetCompensableActivityId() string {
+	if x != nil {
+		return x.CompensableActivityId
+	}
+	return ""
+}
+
+func (x *CompensationSubscriptionRecord) GetCompensableActivityInstanceKey() int64 {
+	if x != nil {
+		return x.CompensableActivityInstanceKey
+	}
+	return 0
+}
+
+func (x *CompensationSubscriptionRecord) GetCompensableActivityScopeKey() int64 {
+	if x != nil {
+		return x.CompensableActivityScopeKey
+	}
+	return 0
+}
+
+func (x *CompensationSubscriptionRecord) GetAncestorScopeKeys() []int64 {
+	if x != nil {
+		return x.AncestorScopeKeys
+	}
+	return nil
+}
+
+func (x *CompensationSubscriptionRecord) GetCompensationHandlerId() string {
+	if x != nil {
+		return x.CompensationHandlerId
+	}
+	return ""
+}
+
+func (x *CompensationSubscriptionRecord) GetCompensationHandlerInstanceKey() int64 {
+	if x != nil {
+		return x.CompensationHandlerInstanceKey
+	}
+	return 0
+}
+
+func (x *CompensationSubscriptionRecord) GetThrowEventId() string {
+	if x != nil {
+		return x.ThrowEventId
+	}
+	return ""
+}
+
+func (x *CompensationSubscriptionRecord) GetThrowEventInstanceKey() int64 {
+	if x != nil {
+		return x.ThrowEventInstanceKey
+	}
+	return 0
+}
+
+func (x *CompensationSubscriptionRecord) GetTenantId() string {
+	if x != nil {
+		return x.TenantId
+	}
+	return ""
+}
+
 var File_weft_record_v1_record_proto protoreflect.FileDescriptor
 
 const file_weft_record_v1_record_proto_rawDesc = "" +
 	"\n" +
-	"\x1bweft/record/v1/record.proto\x12\x0eweft.record.v1\"\x99\x13\n" +
+	"\x1bweft/record/v1/record.proto\x12\x0eweft.record.v1\"\x88\x14\n" +
 	"\x06Record\x12\x1a\n" +
 	"\bposition\x18\x01 \x01(\x03R\bposition\x124\n" +
 	"\x16source_record_position\x18\x02 \x01(\x03R\x14sourceRecordPosition\x12\x10\n" +
@@ -4051,7 +4201,8 @@ const file_weft_record_v1_record_proto_rawDesc = "" +
 	"\x13decision_evaluation\x18( \x01(\v2(.weft.record.v1.DecisionEvaluationRecordH\x00R\x12decisionEvaluation\x12~\n" +
 	" message_start_event_subscription\x18) \x01(\v23.weft.record.v1.MessageStartEventSubscriptionRecordH\x00R\x1dmessageStartEventSubscription\x12w\n" +
 	"\x1dprocess_instance_modification\x18* \x01(\v21.weft.record.v1.ProcessInstanceModificationRecordH\x00R\x1bprocessInstanceModification\x12U\n" +
-	"\x11resource_deletion\x18+ \x01(\v2&.weft.record.v1.ResourceDeletionRecordH\x00R\x10resourceDeletionB\a\n" +
+	"\x11resource_deletion\x18+ \x01(\v2&.weft.record.v1.ResourceDeletionRecordH\x00R\x10resourceDeletion\x12m\n" +
+	"\x19compensation_subscription\x18, \x01(\v2..weft.record.v1.CompensationSubscriptionRecordH\x00R\x18compensationSubscriptionB\a\n" +
 	"\x05value\"U\n" +
 	"\x12DeploymentResource\x12#\n" +
 	"\rresource_name\x18\x01 \x01(\tR\fresourceName\x12\x1a\n" +
@@ -4354,13 +4505,26 @@ const file_weft_record_v1_record_proto_rawDesc = "" +
 	"\tvariables\x18\x02 \x01(\fR\tvariables\"X\n" +
 	"\x16ResourceDeletionRecord\x12!\n" +
 	"\fresource_key\x18\x01 \x01(\x03R\vresourceKey\x12\x1b\n" +
-	"\ttenant_id\x18\x02 \x01(\tR\btenantId*X\n" +
+	"\ttenant_id\x18\x02 \x01(\tR\btenantId\"\xff\x04\n" +
+	"\x1eCompensationSubscriptionRecord\x120\n" +
+	"\x14process_instance_key\x18\x01 \x01(\x03R\x12processInstanceKey\x124\n" +
+	"\x16process_definition_key\x18\x02 \x01(\x03R\x14processDefinitionKey\x126\n" +
+	"\x17compensable_activity_id\x18\x03 \x01(\tR\x15compensableActivityId\x12I\n" +
+	"!compensable_activity_instance_key\x18\x04 \x01(\x03R\x1ecompensableActivityInstanceKey\x12C\n" +
+	"\x1ecompensable_activity_scope_key\x18\x05 \x01(\x03R\x1bcompensableActivityScopeKey\x12.\n" +
+	"\x13ancestor_scope_keys\x18\x06 \x03(\x03R\x11ancestorScopeKeys\x126\n" +
+	"\x17compensation_handler_id\x18\a \x01(\tR\x15compensationHandlerId\x12I\n" +
+	"!compensation_handler_instance_key\x18\b \x01(\x03R\x1ecompensationHandlerInstanceKey\x12$\n" +
+	"\x0ethrow_event_id\x18\t \x01(\tR\fthrowEventId\x127\n" +
+	"\x18throw_event_instance_key\x18\n" +
+	" \x01(\x03R\x15throwEventInstanceKey\x12\x1b\n" +
+	"\ttenant_id\x18\v \x01(\tR\btenantId*X\n" +
 	"\n" +
 	"RecordType\x12\x1b\n" +
 	"\x17RECORD_TYPE_UNSPECIFIED\x10\x00\x12\v\n" +
 	"\aCOMMAND\x10\x01\x12\t\n" +
 	"\x05EVENT\x10\x02\x12\x15\n" +
-	"\x11COMMAND_REJECTION\x10\x03*\xfd\x04\n" +
+	"\x11COMMAND_REJECTION\x10\x03*\x9c\x05\n" +
 	"\tValueType\x12\x1a\n" +
 	"\x16VALUE_TYPE_UNSPECIFIED\x10\x00\x12\x0e\n" +
 	"\n" +
@@ -4394,7 +4558,8 @@ const file_weft_record_v1_record_proto_rawDesc = "" +
 	"\x14COMMAND_DISTRIBUTION\x10\x19\x12\x11\n" +
 	"\rPROCESS_EVENT\x10\x1a\x12\x1b\n" +
 	"\x17DEPLOYMENT_DISTRIBUTION\x10\x1b\x12\x1a\n" +
-	"\x16PROCESS_INSTANCE_BATCH\x10\x1c*\x9f\x01\n" +
+	"\x16PROCESS_INSTANCE_BATCH\x10\x1c\x12\x1d\n" +
+	"\x19COMPENSATION_SUBSCRIPTION\x10\x1d*\x9f\x01\n" +
 	"\rRejectionType\x12\f\n" +
 	"\bNULL_VAL\x10\x00\x12\x14\n" +
 	"\x10INVALID_ARGUMENT\x10\x01\x12\r\n" +
@@ -4417,7 +4582,7 @@ func file_weft_record_v1_record_proto_rawDescGZIP() []byte {
 }
 
 var file_weft_record_v1_record_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_weft_record_v1_record_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
+var file_weft_record_v1_record_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
 var file_weft_record_v1_record_proto_goTypes = []any{
 	(RecordType)(0),                             // 0: weft.record.v1.RecordType
 	(ValueType)(0),                              // 1: weft.record.v1.ValueType
@@ -4458,6 +4623,7 @@ var file_weft_record_v1_record_proto_goTypes = []any{
 	(*ModificationActivateInstruction)(nil),     // 36: weft.record.v1.ModificationActivateInstruction
 	(*ModificationVariableInstruction)(nil),     // 37: weft.record.v1.ModificationVariableInstruction
 	(*ResourceDeletionRecord)(nil),              // 38: weft.record.v1.ResourceDeletionRecord
+	(*CompensationSubscriptionRecord)(nil),      // 39: weft.record.v1.CompensationSubscriptionRecord
 }
 var file_weft_record_v1_record_proto_depIdxs = []int32{
 	0,  // 0: weft.record.v1.Record.record_type:type_name -> weft.record.v1.RecordType
@@ -4487,28 +4653,29 @@ var file_weft_record_v1_record_proto_depIdxs = []int32{
 	34, // 24: weft.record.v1.Record.message_start_event_subscription:type_name -> weft.record.v1.MessageStartEventSubscriptionRecord
 	35, // 25: weft.record.v1.Record.process_instance_modification:type_name -> weft.record.v1.ProcessInstanceModificationRecord
 	38, // 26: weft.record.v1.Record.resource_deletion:type_name -> weft.record.v1.ResourceDeletionRecord
-	4,  // 27: weft.record.v1.DeploymentRecord.resources:type_name -> weft.record.v1.DeploymentResource
-	5,  // 28: weft.record.v1.DeploymentRecord.processes_metadata:type_name -> weft.record.v1.ProcessMetadata
-	7,  // 29: weft.record.v1.DeploymentRecord.decision_requirements_metadata:type_name -> weft.record.v1.DecisionRequirementsMetadata
-	9,  // 30: weft.record.v1.DeploymentRecord.decisions_metadata:type_name -> weft.record.v1.DecisionRecord
-	11, // 31: weft.record.v1.DecisionEvaluationRecord.evaluated_decisions:type_name -> weft.record.v1.EvaluatedDecision
-	12, // 32: weft.record.v1.EvaluatedDecision.evaluated_inputs:type_name -> weft.record.v1.EvaluatedInput
-	13, // 33: weft.record.v1.EvaluatedDecision.matched_rules:type_name -> weft.record.v1.MatchedRule
-	14, // 34: weft.record.v1.MatchedRule.evaluated_outputs:type_name -> weft.record.v1.EvaluatedOutput
-	17, // 35: weft.record.v1.ProcessInstanceCreationRecord.start_instructions:type_name -> weft.record.v1.StartInstruction
-	20, // 36: weft.record.v1.JobRecord.custom_headers:type_name -> weft.record.v1.Header
-	21, // 37: weft.record.v1.JobBatchRecord.jobs:type_name -> weft.record.v1.JobRecord
-	1,  // 38: weft.record.v1.CommandDistributionRecord.value_type:type_name -> weft.record.v1.ValueType
-	6,  // 39: weft.record.v1.CommandDistributionRecord.deployment:type_name -> weft.record.v1.DeploymentRecord
-	30, // 40: weft.record.v1.CommandDistributionRecord.signal:type_name -> weft.record.v1.SignalRecord
-	38, // 41: weft.record.v1.CommandDistributionRecord.resource_deletion:type_name -> weft.record.v1.ResourceDeletionRecord
-	36, // 42: weft.record.v1.ProcessInstanceModificationRecord.activate_instructions:type_name -> weft.record.v1.ModificationActivateInstruction
-	37, // 43: weft.record.v1.ModificationActivateInstruction.variable_instructions:type_name -> weft.record.v1.ModificationVariableInstruction
-	44, // [44:44] is the sub-list for method output_type
-	44, // [44:44] is the sub-list for method input_type
-	44, // [44:44] is the sub-list for extension type_name
-	44, // [44:44] is the sub-list for extension extendee
-	0,  // [0:44] is the sub-list for field type_name
+	39, // 27: weft.record.v1.Record.compensation_subscription:type_name -> weft.record.v1.CompensationSubscriptionRecord
+	4,  // 28: weft.record.v1.DeploymentRecord.resources:type_name -> weft.record.v1.DeploymentResource
+	5,  // 29: weft.record.v1.DeploymentRecord.processes_metadata:type_name -> weft.record.v1.ProcessMetadata
+	7,  // 30: weft.record.v1.DeploymentRecord.decision_requirements_metadata:type_name -> weft.record.v1.DecisionRequirementsMetadata
+	9,  // 31: weft.record.v1.DeploymentRecord.decisions_metadata:type_name -> weft.record.v1.DecisionRecord
+	11, // 32: weft.record.v1.DecisionEvaluationRecord.evaluated_decisions:type_name -> weft.record.v1.EvaluatedDecision
+	12, // 33: weft.record.v1.EvaluatedDecision.evaluated_inputs:type_name -> weft.record.v1.EvaluatedInput
+	13, // 34: weft.record.v1.EvaluatedDecision.matched_rules:type_name -> weft.record.v1.MatchedRule
+	14, // 35: weft.record.v1.MatchedRule.evaluated_outputs:type_name -> weft.record.v1.EvaluatedOutput
+	17, // 36: weft.record.v1.ProcessInstanceCreationRecord.start_instructions:type_name -> weft.record.v1.StartInstruction
+	20, // 37: weft.record.v1.JobRecord.custom_headers:type_name -> weft.record.v1.Header
+	21, // 38: weft.record.v1.JobBatchRecord.jobs:type_name -> weft.record.v1.JobRecord
+	1,  // 39: weft.record.v1.CommandDistributionRecord.value_type:type_name -> weft.record.v1.ValueType
+	6,  // 40: weft.record.v1.CommandDistributionRecord.deployment:type_name -> weft.record.v1.DeploymentRecord
+	30, // 41: weft.record.v1.CommandDistributionRecord.signal:type_name -> weft.record.v1.SignalRecord
+	38, // 42: weft.record.v1.CommandDistributionRecord.resource_deletion:type_name -> weft.record.v1.ResourceDeletionRecord
+	36, // 43: weft.record.v1.ProcessInstanceModificationRecord.activate_instructions:type_name -> weft.record.v1.ModificationActivateInstruction
+	37, // 44: weft.record.v1.ModificationActivateInstruction.variable_instructions:type_name -> weft.record.v1.ModificationVariableInstruction
+	45, // [45:45] is the sub-list for method output_type
+	45, // [45:45] is the sub-list for method input_type
+	45, // [45:45] is the sub-list for extension type_name
+	45, // [45:45] is the sub-list for extension extendee
+	0,  // [0:45] is the sub-list for field type_name
 }
 
 func init() { file_weft_record_v1_record_proto_init() }
@@ -4541,6 +4708,7 @@ func file_weft_record_v1_record_proto_init() {
 		(*Record_MessageStartEventSubscription)(nil),
 		(*Record_ProcessInstanceModification)(nil),
 		(*Record_ResourceDeletion)(nil),
+		(*Record_CompensationSubscription)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -4548,7 +4716,7 @@ func file_weft_record_v1_record_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_weft_record_v1_record_proto_rawDesc), len(file_weft_record_v1_record_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   36,
+			NumMessages:   37,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
