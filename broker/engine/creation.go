@@ -49,6 +49,10 @@ func (p *processing) createInstance() {
 		p.reject(recordpb.RejectionType_PROCESSING_ERROR, "Expected to create an instance of process definition '%d', but its model could not be loaded", pr.GetProcessDefinitionKey())
 		return
 	}
+	if model.NoneStart == nil {
+		p.reject(recordpb.RejectionType_INVALID_ARGUMENT, "Expected to create instance of process with none start event, but there is no such event")
+		return
+	}
 
 	key := p.tx.NextKey()
 	value := &recordpb.ProcessInstanceRecord{

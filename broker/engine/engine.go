@@ -15,6 +15,7 @@ import (
 	"github.com/weftlabs/weft/broker/dmn"
 	"github.com/weftlabs/weft/broker/state"
 	"github.com/weftlabs/weft/proto/gen/recordpb"
+	"github.com/weftlabs/weft/proto/gen/statepb"
 )
 
 // Engine processes the commands of one partition. It is used by one goroutine at a time.
@@ -70,7 +71,16 @@ type Output struct {
 	// to distribute (state.DB.PendingDistributions) or subscription commands
 	// (state.DB.PendingSends).
 	Distribute bool
+	// Continue is set when the step left follow-up commands over (it does at most
+	// StepBudget commands): the leader proposes a PROCESS_INSTANCE_BATCH CONTINUE command.
+	Continue bool
 }
+
+// StepBudget is the most commands one Process call processes. A step that causes more
+// (a large multi-instance activity, a model that forks for ever) leaves the rest in the
+// state, for PROCESS_INSTANCE_BATCH CONTINUE commands that the leader proposes: other
+// commands go on between them, and a runaway instance can be cancelled.
+const StepBudget = 10_000
 
 func (o *Output) timerDue(at int64) {
 	if o.TimerDue == 0 || at < o.TimerDue {
@@ -101,12 +111,55 @@ func (e *Engine) Process(tx *state.Txn, now int64, cmd Command, out *Output) {
 	}
 	tx.AppendRecord(rec)
 	p.queue = append(p.queue, queued{rec: rec, requestID: cmd.RequestID})
-	for len(p.queue) > 0 && tx.Err() == nil {
+	for done := 0; len(p.queue) > 0 && tx.Err() == nil; done++ {
+		if done == StepBudget {
+			p.leaveOver()
+			return
+		}
 		next := p.queue[0]
 		p.queue = p.queue[1:]
 		p.cmd = next.rec
 		p.requestID = next.requestID
 		p.dispatch()
+	}
+}
+
+// leaveOver keeps the queued follow-up commands in the state for a later step.
+func (p *processing) leaveOver() {
+	cs := make([]*statepb.Continuation, 0, len(p.queue))
+	for _, q := range p.queue {
+		c := &statepb.Continuation{Record: q.rec}
+		if id, ok := p.startAt[q.rec.GetKey()]; ok {
+			c.StartAt = id
+		}
+		if v, ok := p.startVars[q.rec.GetKey()]; ok {
+			c.StartVariables = v
+		}
+		cs = append(cs, c)
+	}
+	p.tx.PushContinuation(cs)
+	p.queue = nil
+	p.out.Continue = true
+}
+
+// continueSteps processes PROCESS_INSTANCE_BATCH CONTINUE: the follow-up commands an
+// earlier step left over are taken up again, oldest first.
+func (p *processing) continueSteps() {
+	for _, c := range p.tx.TakeContinuation(StepBudget) {
+		r := c.GetRecord()
+		if c.GetStartAt() != "" {
+			if p.startAt == nil {
+				p.startAt = map[int64]string{}
+			}
+			p.startAt[r.GetKey()] = c.GetStartAt()
+		}
+		if len(c.GetStartVariables()) > 0 {
+			if p.startVars == nil {
+				p.startVars = map[int64][]byte{}
+			}
+			p.startVars[r.GetKey()] = c.GetStartVariables()
+		}
+		p.queue = append(p.queue, queued{rec: r})
 	}
 }
 
@@ -213,6 +266,11 @@ func (p *processing) dispatch() {
 			return
 		case "DELETE":
 			p.deleteMessageSubscriptionSide()
+			return
+		}
+	case recordpb.ValueType_PROCESS_INSTANCE_BATCH:
+		if c.GetIntent() == "CONTINUE" {
+			p.continueSteps()
 			return
 		}
 	case recordpb.ValueType_RESOURCE_DELETION:

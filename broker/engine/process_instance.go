@@ -113,6 +113,9 @@ func (p *processing) onActivate(el element) {
 			start = el.proc.Element(id)
 			delete(p.startAt, el.key)
 		}
+		if start == nil {
+			return // nothing starts it: creation refuses such a process
+		}
 		p.command(p.tx.NextKey(), piActivateElement, valueFor(el.value, start, el.key))
 		return
 	}

@@ -155,6 +155,8 @@ type Partition struct {
 	limiter *limit.Limiter
 	// distributeCh wakes the distributor when new distributions are pending.
 	distributeCh chan struct{}
+	// continueCh wakes the continuer when a step left follow-up commands over.
+	continueCh chan struct{}
 	proposals    chan proposal
 	// diskLow is set while the data directory's free space is below MinFreeDisk.
 	diskLow atomic.Bool
@@ -240,6 +242,7 @@ func Open(cfg Config) (*Partition, error) {
 	p := &Partition{
 		limiter:      limit.New(cfg.Limit),
 		distributeCh: make(chan struct{}, 1),
+		continueCh:   make(chan struct{}, 1),
 		cfg:          cfg, log: log, state: st, raftDB: rdb, store: store,
 		proposals: make(chan proposal, 4*cfg.MaxCommandsPerEntry),
 		slots:     make(chan struct{}, maxEntriesInFlight),
@@ -572,6 +575,12 @@ func (p *Partition) delivered(out *engine.Output) {
 			}
 		}
 	}
+	if out.Continue {
+		select {
+		case p.continueCh <- struct{}{}:
+		default:
+		}
+	}
 	if out.Distribute {
 		select {
 		case p.distributeCh <- struct{}{}:
@@ -628,6 +637,11 @@ func (p *Partition) startLeaderLoops() (stop func()) {
 		defer wg.Done()
 		p.distribute(ctx)
 	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		p.continueSteps(ctx)
+	}()
 	return func() {
 		cancel()
 		wg.Wait()
@@ -658,4 +672,27 @@ func (p *Partition) closeStores() error {
 		err = cerr
 	}
 	return err
+}
+
+// continueSteps runs on the leader: while a processing step has left follow-up commands
+// over (see engine.StepBudget), it proposes a PROCESS_INSTANCE_BATCH CONTINUE command
+// to take them up, one entry after another, so that other commands go on in between.
+func (p *Partition) continueSteps(ctx context.Context) {
+	cont := func() bool {
+		return p.submit(&recordpb.Record{ValueType: recordpb.ValueType_PROCESS_INSTANCE_BATCH, Intent: "CONTINUE", Key: -1,
+			Value: &recordpb.Record_ProcessInstance{ProcessInstance: &recordpb.ProcessInstanceRecord{}}})
+	}
+	if ok, err := p.state.HasContinuation(); err == nil && ok && !cont() {
+		return
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-p.continueCh:
+			if !cont() {
+				return
+			}
+		}
+	}
 }

@@ -48,6 +48,7 @@ const (
 	cfMsgStartActive    byte = 0x77 // bpmnProcessId, correlation key (length-prefixed) -> process instance key started by a message
 	cfMsgStartInstance  byte = 0x78 // process instance key -> recordpb.MessageStartEventSubscriptionRecord that started it
 	cfCompensation      byte = 0x79 // process instance key, subscription key -> recordpb.CompensationSubscriptionRecord
+	cfContinuation      byte = 0x7a // sequence -> recordpb.Record: follow-up commands left for a later entry
 	cfSignalSub         byte = 0x70 // tenant, signal name (length-prefixed), owner key, catch event id -> recordpb.SignalSubscriptionRecord
 	cfSignalSubByOwner  byte = 0x71 // owner key, catch event id -> recordpb.SignalSubscriptionRecord
 )
@@ -56,6 +57,8 @@ var (
 	metaKeyCounter   = metaKey("key-counter")
 	metaLastPosition = metaKey("last-position")
 	metaLastApplied  = metaKey("last-applied-index")
+	// metaContinuationNext is the sequence number of the last left-over follow-up command.
+	metaContinuationNext = metaKey("continuation-next")
 )
 
 func metaKey(name string) []byte { return append([]byte{cfMeta}, name...) }

@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/weftlabs/weft/proto/gen/recordpb"
+	"github.com/weftlabs/weft/proto/gen/statepb"
 )
 
 // Txn is one write transaction over a partition's state: a Pebble indexed batch that
@@ -178,4 +179,49 @@ func (t *Txn) scanRange(lower, upper []byte, fn func(key, value []byte) bool) {
 		}
 	}
 	t.fail(it.Close())
+}
+
+// PushContinuation appends follow-up commands that one processing step left over; a later
+// step takes them (TakeContinuation) in the same order.
+func (t *Txn) PushContinuation(cs []*statepb.Continuation) {
+	next := int64(decodeU64(t.get(metaContinuationNext)))
+	for _, c := range cs {
+		next++
+		t.putProto(i64Key(cfContinuation, next), c)
+	}
+	t.set(metaContinuationNext, encodeU64(uint64(next)))
+}
+
+// TakeContinuation removes and returns at most limit of the follow-up commands left
+// over, oldest first.
+func (t *Txn) TakeContinuation(limit int) []*statepb.Continuation {
+	var out []*statepb.Continuation
+	var keys [][]byte
+	t.scan([]byte{cfContinuation}, func(k, v []byte) bool {
+		r := &statepb.Continuation{}
+		if err := unmarshal(v, r); err != nil {
+			t.fail(err)
+			return false
+		}
+		out = append(out, r)
+		keys = append(keys, append([]byte(nil), k...))
+		return len(out) < limit
+	})
+	for _, k := range keys {
+		t.del(k)
+	}
+	return out
+}
+
+// HasContinuation reports whether follow-up commands wait for a later step. Safe to call
+// from any goroutine.
+func (d *DB) HasContinuation() (bool, error) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	it, err := d.db.NewIter(&pebble.IterOptions{LowerBound: []byte{cfContinuation}, UpperBound: []byte{cfContinuation + 1}})
+	if err != nil {
+		return false, err
+	}
+	found := it.First()
+	return found, it.Close()
 }

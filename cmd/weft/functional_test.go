@@ -1105,3 +1105,26 @@ func TestRestartKeepsState(t *testing.T) {
 	e.waitCompleted(pik)
 	e.waitCompleted(waiting)
 }
+
+// An instance that forks for ever does not take its partition down: other instances
+// are created and completed meanwhile, and cancelling it ends it.
+func TestRunawayInstanceDoesNotHoldThePartition(t *testing.T) {
+	t.Parallel()
+	e := startDevEnv(t)
+	ctx := e.ctx(60 * time.Second)
+	_, err := e.client.NewDeployResourceCommand().AddResourceFile(modelPath("bomb.bpmn")).Send(ctx)
+	require.NoError(t, err)
+	e.deploy("order.bpmn")
+	bomb := e.create("bomb", "")
+
+	key := e.create("order", `{"total":1}`)
+	job := e.activateOne("charge-card")
+	e.complete(job.GetKey(), "")
+	e.waitCompleted(key)
+
+	_, err = e.client.NewCancelInstanceCommand().ProcessInstanceKey(bomb).Send(ctx)
+	require.NoError(t, err)
+	eventually(t, 30*time.Second, func() bool {
+		return e.countEvents(func(r *recordpb.Record) bool { return isInstanceDone(r, bomb, "ELEMENT_TERMINATED") }) > 0
+	}, "the runaway instance was not terminated")
+}

@@ -748,6 +748,71 @@ func (x *Send) GetCommand() *recordpb.Record {
 	return nil
 }
 
+// Continuation is a follow-up command that one processing step left over for a later one
+// (a step does a bounded amount of work), with what it needs that is not in the record.
+type Continuation struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Record *recordpb.Record       `protobuf:"bytes,1,opt,name=record,proto3" json:"record,omitempty"`
+	// StartAt is the start event a process instance activation starts at, when not its
+	// none start event.
+	StartAt string `protobuf:"bytes,2,opt,name=start_at,json=startAt,proto3" json:"start_at,omitempty"`
+	// StartVariables are the variables an event sub-process's start event takes.
+	StartVariables []byte `protobuf:"bytes,3,opt,name=start_variables,json=startVariables,proto3" json:"start_variables,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *Continuation) Reset() {
+	*x = Continuation{}
+	mi := &file_weft_state_v1_state_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Continuation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Continuation) ProtoMessage() {}
+
+func (x *Continuation) ProtoReflect() protoreflect.Message {
+	mi := &file_weft_state_v1_state_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Continuation.ProtoReflect.Descriptor instead.
+func (*Continuation) Descriptor() ([]byte, []int) {
+	return file_weft_state_v1_state_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *Continuation) GetRecord() *recordpb.Record {
+	if x != nil {
+		return x.Record
+	}
+	return nil
+}
+
+func (x *Continuation) GetStartAt() string {
+	if x != nil {
+		return x.StartAt
+	}
+	return ""
+}
+
+func (x *Continuation) GetStartVariables() []byte {
+	if x != nil {
+		return x.StartVariables
+	}
+	return nil
+}
+
 var File_weft_state_v1_state_proto protoreflect.FileDescriptor
 
 const file_weft_state_v1_state_proto_rawDesc = "" +
@@ -802,7 +867,11 @@ const file_weft_state_v1_state_proto_rawDesc = "" +
 	"\x06record\x18\x03 \x01(\v2).weft.record.v1.MessageSubscriptionRecordR\x06record\"V\n" +
 	"\x04Send\x12\x1c\n" +
 	"\tpartition\x18\x01 \x01(\x05R\tpartition\x120\n" +
-	"\acommand\x18\x02 \x01(\v2\x16.weft.record.v1.RecordR\acommandB,Z*github.com/weftlabs/weft/proto/gen/statepbb\x06proto3"
+	"\acommand\x18\x02 \x01(\v2\x16.weft.record.v1.RecordR\acommand\"\x82\x01\n" +
+	"\fContinuation\x12.\n" +
+	"\x06record\x18\x01 \x01(\v2\x16.weft.record.v1.RecordR\x06record\x12\x19\n" +
+	"\bstart_at\x18\x02 \x01(\tR\astartAt\x12'\n" +
+	"\x0fstart_variables\x18\x03 \x01(\fR\x0estartVariablesB,Z*github.com/weftlabs/weft/proto/gen/statepbb\x06proto3"
 
 var (
 	file_weft_state_v1_state_proto_rawDescOnce sync.Once
@@ -816,7 +885,7 @@ func file_weft_state_v1_state_proto_rawDescGZIP() []byte {
 	return file_weft_state_v1_state_proto_rawDescData
 }
 
-var file_weft_state_v1_state_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_weft_state_v1_state_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_weft_state_v1_state_proto_goTypes = []any{
 	(*Process)(nil),                                   // 0: weft.state.v1.Process
 	(*ElementInstance)(nil),                           // 1: weft.state.v1.ElementInstance
@@ -829,32 +898,34 @@ var file_weft_state_v1_state_proto_goTypes = []any{
 	(*ProcessMessageSubscription)(nil),                // 8: weft.state.v1.ProcessMessageSubscription
 	(*MessageSubscription)(nil),                       // 9: weft.state.v1.MessageSubscription
 	(*Send)(nil),                                      // 10: weft.state.v1.Send
-	(*recordpb.ProcessRecord)(nil),                    // 11: weft.record.v1.ProcessRecord
-	(*recordpb.ProcessInstanceRecord)(nil),            // 12: weft.record.v1.ProcessInstanceRecord
-	(*recordpb.JobRecord)(nil),                        // 13: weft.record.v1.JobRecord
-	(*recordpb.IncidentRecord)(nil),                   // 14: weft.record.v1.IncidentRecord
-	(*recordpb.MessageRecord)(nil),                    // 15: weft.record.v1.MessageRecord
-	(*recordpb.CommandDistributionRecord)(nil),        // 16: weft.record.v1.CommandDistributionRecord
-	(*recordpb.Record)(nil),                           // 17: weft.record.v1.Record
-	(*recordpb.ProcessMessageSubscriptionRecord)(nil), // 18: weft.record.v1.ProcessMessageSubscriptionRecord
-	(*recordpb.MessageSubscriptionRecord)(nil),        // 19: weft.record.v1.MessageSubscriptionRecord
+	(*Continuation)(nil),                              // 11: weft.state.v1.Continuation
+	(*recordpb.ProcessRecord)(nil),                    // 12: weft.record.v1.ProcessRecord
+	(*recordpb.ProcessInstanceRecord)(nil),            // 13: weft.record.v1.ProcessInstanceRecord
+	(*recordpb.JobRecord)(nil),                        // 14: weft.record.v1.JobRecord
+	(*recordpb.IncidentRecord)(nil),                   // 15: weft.record.v1.IncidentRecord
+	(*recordpb.MessageRecord)(nil),                    // 16: weft.record.v1.MessageRecord
+	(*recordpb.CommandDistributionRecord)(nil),        // 17: weft.record.v1.CommandDistributionRecord
+	(*recordpb.Record)(nil),                           // 18: weft.record.v1.Record
+	(*recordpb.ProcessMessageSubscriptionRecord)(nil), // 19: weft.record.v1.ProcessMessageSubscriptionRecord
+	(*recordpb.MessageSubscriptionRecord)(nil),        // 20: weft.record.v1.MessageSubscriptionRecord
 }
 var file_weft_state_v1_state_proto_depIdxs = []int32{
-	11, // 0: weft.state.v1.Process.record:type_name -> weft.record.v1.ProcessRecord
-	12, // 1: weft.state.v1.ElementInstance.value:type_name -> weft.record.v1.ProcessInstanceRecord
-	13, // 2: weft.state.v1.Job.record:type_name -> weft.record.v1.JobRecord
-	14, // 3: weft.state.v1.Incident.record:type_name -> weft.record.v1.IncidentRecord
-	15, // 4: weft.state.v1.Message.record:type_name -> weft.record.v1.MessageRecord
-	16, // 5: weft.state.v1.Distribution.record:type_name -> weft.record.v1.CommandDistributionRecord
-	17, // 6: weft.state.v1.Distribution.response:type_name -> weft.record.v1.Record
-	18, // 7: weft.state.v1.ProcessMessageSubscription.record:type_name -> weft.record.v1.ProcessMessageSubscriptionRecord
-	19, // 8: weft.state.v1.MessageSubscription.record:type_name -> weft.record.v1.MessageSubscriptionRecord
-	17, // 9: weft.state.v1.Send.command:type_name -> weft.record.v1.Record
-	10, // [10:10] is the sub-list for method output_type
-	10, // [10:10] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	12, // 0: weft.state.v1.Process.record:type_name -> weft.record.v1.ProcessRecord
+	13, // 1: weft.state.v1.ElementInstance.value:type_name -> weft.record.v1.ProcessInstanceRecord
+	14, // 2: weft.state.v1.Job.record:type_name -> weft.record.v1.JobRecord
+	15, // 3: weft.state.v1.Incident.record:type_name -> weft.record.v1.IncidentRecord
+	16, // 4: weft.state.v1.Message.record:type_name -> weft.record.v1.MessageRecord
+	17, // 5: weft.state.v1.Distribution.record:type_name -> weft.record.v1.CommandDistributionRecord
+	18, // 6: weft.state.v1.Distribution.response:type_name -> weft.record.v1.Record
+	19, // 7: weft.state.v1.ProcessMessageSubscription.record:type_name -> weft.record.v1.ProcessMessageSubscriptionRecord
+	20, // 8: weft.state.v1.MessageSubscription.record:type_name -> weft.record.v1.MessageSubscriptionRecord
+	18, // 9: weft.state.v1.Send.command:type_name -> weft.record.v1.Record
+	18, // 10: weft.state.v1.Continuation.record:type_name -> weft.record.v1.Record
+	11, // [11:11] is the sub-list for method output_type
+	11, // [11:11] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_weft_state_v1_state_proto_init() }
@@ -868,7 +939,7 @@ func file_weft_state_v1_state_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_weft_state_v1_state_proto_rawDesc), len(file_weft_state_v1_state_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   11,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
