@@ -34,10 +34,6 @@ func (p *processing) createInstance() {
 			return
 		}
 	}
-	if len(c.GetStartInstructions()) > 0 {
-		p.reject(recordpb.RejectionType_INVALID_ARGUMENT, "Expected to create a process instance at its none start event; start instructions are not supported yet")
-		return
-	}
 	entries, err := parseObject(c.GetVariables())
 	if err != nil {
 		p.reject(recordpb.RejectionType_INVALID_ARGUMENT, "Expected to set variables from document, but the document is invalid: %s", err)
@@ -49,7 +45,20 @@ func (p *processing) createInstance() {
 		p.reject(recordpb.RejectionType_PROCESSING_ERROR, "Expected to create an instance of process definition '%d', but its model could not be loaded", pr.GetProcessDefinitionKey())
 		return
 	}
-	if model.NoneStart == nil {
+	var startWith []string
+	for _, in := range c.GetStartInstructions() {
+		target := model.Element(in.GetElementId())
+		if target == nil {
+			p.reject(recordpb.RejectionType_INVALID_ARGUMENT, "Expected to create instance of process with start instructions but no element found with id '%s'.", in.GetElementId())
+			return
+		}
+		if msg := unactivatable(target); msg != "" {
+			p.reject(recordpb.RejectionType_INVALID_ARGUMENT, "Expected to create instance of process with start instructions but the element with id '%s' cannot be activated %s.", target.ID, msg)
+			return
+		}
+		startWith = append(startWith, target.ID)
+	}
+	if model.NoneStart == nil && len(startWith) == 0 {
 		p.reject(recordpb.RejectionType_INVALID_ARGUMENT, "Expected to create instance of process with none start event, but there is no such event")
 		return
 	}
@@ -62,6 +71,12 @@ func (p *processing) createInstance() {
 		ParentProcessInstanceKey: -1, ParentElementInstanceKey: -1, TenantId: tenantOf(pr.GetTenantId()),
 	}
 	p.mergeLocal(key, value, entries)
+	if len(startWith) > 0 {
+		if p.startWith == nil {
+			p.startWith = map[int64][]string{}
+		}
+		p.startWith[key] = startWith
+	}
 	p.command(key, piActivateElement, value)
 	if c.GetAwaitResult() {
 		p.tx.PutAwait(key, &statepb.AwaitResult{RequestId: p.requestID, FetchVariables: c.GetFetchVariables()})

@@ -184,6 +184,9 @@ type processing struct {
 	// startVars holds the variables of the event that started an event sub-process, for
 	// its start event, by the start event's element instance key.
 	startVars map[int64][]byte
+	// startWith names the elements an instance created in this call starts at (start
+	// instructions), by instance key.
+	startWith map[int64][]string
 	// startAt names the start event of instances created in this call at another start
 	// event than the none start event (by a signal), by instance key.
 	startAt map[int64]string

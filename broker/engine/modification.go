@@ -255,14 +255,16 @@ func (p *processing) instanceOf(rootKey int64, elementID string) int64 {
 	return 0
 }
 
-// activateScopeOnly creates an instance of a sub-process for a modification: it is
-// activated (its event sub-processes and boundary events wait) but its start event is
-// not; the activated element inside gives it its token. It returns the new key.
+// activateScopeOnly creates an instance of a sub-process for a modification or a start
+// instruction: it is activated (its input mappings run, its event sub-processes and
+// boundary events wait) but its start event is not; the activated element inside gives
+// it its token. It returns the new key.
 func (p *processing) activateScopeOnly(scopeKey int64, s *bpmn.Element) int64 {
 	scope := p.tx.ElementInstance(scopeKey)
 	el, _ := p.resolve(scopeKey, scope.GetValue())
 	sub := element{key: p.tx.NextKey(), value: valueFor(scope.GetValue(), s, scopeKey), model: s, proc: el.proc}
 	p.lifecycle(sub, piActivating)
+	p.applyInputs(sub)
 	p.openBoundaryEvents(sub)
 	p.openEventSubProcesses(sub)
 	p.lifecycle(sub, piActivated)
@@ -300,4 +302,17 @@ func (p *processing) activationQueuedIn(scopeKey int64) bool {
 		}
 	}
 	return false
+}
+
+// activateAt activates an element of an instance where a start instruction or a
+// modification puts it, creating the sub-process instances it needs on the way.
+func (p *processing) activateAt(root element, target *bpmn.Element) {
+	scopeKey, chain, _ := p.modificationScope(root.key, target, -1)
+	for _, s := range chain {
+		scopeKey = p.activateScopeOnly(scopeKey, s)
+	}
+	scope := p.tx.ElementInstance(scopeKey)
+	el := element{key: p.tx.NextKey(), value: valueFor(scope.GetValue(), target, scopeKey), model: target, proc: root.proc}
+	p.lifecycle(el, piActivating)
+	p.onActivate(el)
 }

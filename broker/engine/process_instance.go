@@ -108,6 +108,13 @@ func (p *processing) onActivate(el element) {
 			return
 		}
 		p.lifecycle(el, piActivated)
+		if ids, ok := p.startWith[el.key]; ok {
+			delete(p.startWith, el.key)
+			for _, id := range ids {
+				p.activateAt(el, el.proc.Element(id))
+			}
+			return
+		}
 		start := el.proc.NoneStart
 		if id, ok := p.startAt[el.key]; ok {
 			start = el.proc.Element(id)

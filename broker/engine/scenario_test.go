@@ -101,6 +101,9 @@ func (s *scenario) run(t *testing.T, d *datadriven.TestData) string {
 		v.Version = int32(argInt(t, d, "version", -1))
 		v.AwaitResult = arg(d, "result", "") != ""
 		v.FetchVariables = list(arg(d, "fetch", ""))
+		for _, id := range list(arg(d, "start", "")) {
+			v.StartInstructions = append(v.StartInstructions, &recordpb.StartInstruction{ElementId: id})
+		}
 		cmd = c
 	case "activate":
 		cmd = activateCmd(arg(d, "type", ""), int32(argInt(t, d, "max", 10)), argInt(t, d, "timeout", 60_000), list(arg(d, "fetch", ""))...)
