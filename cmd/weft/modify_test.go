@@ -51,3 +51,29 @@ func TestModifyProcessInstance(t *testing.T) {
 	}
 	require.True(t, skipped, "the variable instruction set its variable")
 }
+
+// Start instructions with the official client: the instance starts at the named task,
+// inside its sub-processes, and not at the none start event.
+func TestCreateInstanceWithStartInstructions(t *testing.T) {
+	e := startDevEnv(t)
+	ctx := e.ctx(20 * time.Second)
+	_, err := e.client.NewDeployResourceCommand().AddResourceFile(filepath.Join("testdata", "subprocess.bpmn")).Send(ctx)
+	require.NoError(t, err)
+	cmd, err := e.client.NewCreateInstanceCommand().BPMNProcessId("nested").LatestVersion().
+		VariablesFromString(`{"order":{"id":5}}`)
+	require.NoError(t, err)
+	r, err := cmd.StartBeforeElement("work").Send(ctx)
+	require.NoError(t, err)
+	key := r.GetProcessInstanceKey()
+	e.waitRecord("the task to be active", func(r *recordpb.Record) bool {
+		return r.GetIntent() == "ELEMENT_ACTIVATED" && r.GetProcessInstance().GetElementId() == "work" && r.GetProcessInstance().GetProcessInstanceKey() == key
+	})
+	require.Zero(t, e.countEvents(func(r *recordpb.Record) bool {
+		return r.GetProcessInstance().GetElementId() == "start" && r.GetProcessInstance().GetProcessInstanceKey() == key
+	}), "the none start event does not run")
+
+	bad, err := e.client.NewCreateInstanceCommand().BPMNProcessId("nested").LatestVersion().VariablesFromString(`{}`)
+	require.NoError(t, err)
+	_, err = bad.StartBeforeElement("nowhere").Send(ctx)
+	requireStatus(t, err, codes.InvalidArgument, "nowhere")
+}
