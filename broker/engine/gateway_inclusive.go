@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"fmt"
-
 	"github.com/weftlabs/weft/broker/bpmn"
 )
 
@@ -11,40 +9,11 @@ import (
 // A joining inclusive gateway is activated once the tokens that can still reach it have
 // arrived (see inclusiveReady).
 func (p *processing) activateInclusiveGateway(el element) {
-	out := el.model.Outgoing
-	var chosen []*bpmn.SequenceFlow
-	if len(out) == 1 && out[0].Condition == nil {
-		chosen = out
-	} else {
-		vars := scopeVariables{p: p, scope: el.key}
-		for _, f := range out {
-			if f == el.model.Default || f.Condition == nil {
-				continue
-			}
-			ok, err := evalCondition(*f.Condition, vars)
-			if err != nil {
-				p.elementIncident(el, "CONDITION_ERROR", err.Error())
-				return
-			}
-			if ok {
-				chosen = append(chosen, f)
-			}
-		}
-		if len(chosen) == 0 && el.model.Default != nil {
-			chosen = []*bpmn.SequenceFlow{el.model.Default}
-		}
-	}
-	if len(chosen) == 0 && len(out) > 0 {
-		p.elementIncident(el, "CONDITION_ERROR", fmt.Sprintf("Expected at least one condition to evaluate to true, or to have a default flow, but none of the outgoing flows of gateway '%s' matched", el.model.ID))
+	chosen, ok := p.chooseFlows(el, true)
+	if !ok {
 		return
 	}
-	p.lifecycle(el, piActivated)
-	p.lifecycle(el, piCompleting)
-	if !p.applyOutputs(el) {
-		return
-	}
-	p.lifecycle(el, piCompleted)
-	p.leave(el, chosen)
+	p.passGateway(el, chosen)
 }
 
 // isInclusiveJoin reports whether an element is an inclusive gateway that joins.
