@@ -157,7 +157,7 @@ type Partition struct {
 	distributeCh chan struct{}
 	// continueCh wakes the continuer when a step left follow-up commands over.
 	continueCh chan struct{}
-	proposals    chan proposal
+	proposals  chan proposal
 	// diskLow is set while the data directory's free space is below MinFreeDisk.
 	diskLow atomic.Bool
 	// timerFloor is the earliest due date of timers created since the due-date checker
