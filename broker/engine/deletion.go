@@ -75,6 +75,9 @@ func (p *processing) deleteProcess(pr *recordpb.ProcessRecord) {
 
 // maybeRemoveProcess removes a deleted process definition once no instance of it runs.
 func (p *processing) maybeRemoveProcess(pdk int64) {
+	if !p.tx.IsProcessDeleted(pdk) {
+		return // the common case, checked without reading the definition
+	}
 	st := p.tx.Process(pdk)
 	if st == nil || !st.GetDeleted() || p.tx.RunningInstances(pdk) > 0 {
 		return

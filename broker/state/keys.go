@@ -12,6 +12,7 @@ const (
 	cfProcessVersion    byte = 0x11 // bpmnProcessId 0x00 version -> process definition key
 	cfProcessLatest     byte = 0x12 // bpmnProcessId -> highest version ever deployed
 	cfProcessRunning    byte = 0x17 // process definition key -> number of running instances
+	cfProcessDeleted    byte = 0x18 // process definition key -> nil: deleted, draining its instances
 	cfElementInstance   byte = 0x20 // element instance key -> statepb.ElementInstance
 	cfChildren          byte = 0x21 // flow scope key, child key -> nil
 	cfVariable          byte = 0x22 // scope key, name -> statepb.Variable

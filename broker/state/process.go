@@ -79,6 +79,7 @@ func (t *Txn) MarkProcessDeleted(key int64) {
 	p.Deleted = true
 	r := p.GetRecord()
 	t.putProto(i64Key(cfProcess, key), p)
+	t.set(i64Key(cfProcessDeleted, key), nil)
 	t.del(processVersionKey(r.GetBpmnProcessId(), r.GetVersion()))
 }
 
@@ -92,7 +93,12 @@ func (t *Txn) DeleteProcess(key int64) {
 	}
 	t.del(i64Key(cfProcess, key))
 	t.del(i64Key(cfProcessRunning, key))
+	t.del(i64Key(cfProcessDeleted, key))
 }
+
+// IsProcessDeleted reports whether a process definition was deleted (and drains), without
+// reading the definition.
+func (t *Txn) IsProcessDeleted(key int64) bool { return t.has(i64Key(cfProcessDeleted, key)) }
 
 // AddRunningInstances counts the running instances of a process definition.
 func (t *Txn) AddRunningInstances(key int64, delta int64) {
