@@ -80,7 +80,7 @@ type Output struct {
 // (a large multi-instance activity, a model that forks for ever) leaves the rest in the
 // state, for PROCESS_INSTANCE_BATCH CONTINUE commands that the leader proposes: other
 // commands go on between them, and a runaway instance can be cancelled.
-const StepBudget = 10_000
+const StepBudget = 2_000
 
 func (o *Output) timerDue(at int64) {
 	if o.TimerDue == 0 || at < o.TimerDue {
@@ -145,7 +145,28 @@ func (p *processing) leaveOver() {
 // continueSteps processes PROCESS_INSTANCE_BATCH CONTINUE: the follow-up commands an
 // earlier step left over are taken up again, oldest first.
 func (p *processing) continueSteps() {
-	for _, c := range p.tx.TakeContinuation(StepBudget) {
+	// Commands of instances that ended meanwhile (a runaway instance was cancelled) are
+	// dropped as they are taken, many per step, so that their backlog drains fast.
+	var live []*statepb.Continuation
+	for scanned := 0; len(live) < StepBudget && scanned < 5*StepBudget; {
+		batch := p.tx.TakeContinuation(StepBudget)
+		if len(batch) == 0 {
+			break
+		}
+		scanned += len(batch)
+		for _, c := range batch {
+			r := c.GetRecord()
+			pik := r.GetProcessInstance().GetProcessInstanceKey()
+			if pik > 0 && r.GetKey() != pik && p.tx.ElementInstance(pik) == nil {
+				continue
+			}
+			live = append(live, c)
+		}
+	}
+	if p.tx.HasContinuation() {
+		p.out.Continue = true
+	}
+	for _, c := range live {
 		r := c.GetRecord()
 		if c.GetStartAt() != "" {
 			if p.startAt == nil {

@@ -522,7 +522,7 @@ func (p *Partition) propose(futures chan<- inflight) {
 func (p *Partition) confirm(futures <-chan inflight) {
 	defer p.wg.Done()
 	for in := range futures {
-		err := in.future.Error()
+		err := p.waitFuture(in.future)
 		<-p.slots
 		if err != nil {
 			switch {
@@ -532,6 +532,25 @@ func (p *Partition) confirm(futures <-chan inflight) {
 				err = ErrLeadershipLost
 			}
 			p.failAll(in.ids, err)
+		}
+	}
+}
+
+// waitFuture waits for a proposed entry's outcome. Raft never answers an entry it had
+// queued but not started when it shut down, so once the partition closes the wait ends
+// with ErrClosed (the entry's fate is unknown, as for any request cut by a shutdown).
+func (p *Partition) waitFuture(f raft.ApplyFuture) error {
+	done := make(chan error, 1)
+	go func() { done <- f.Error() }()
+	select {
+	case err := <-done:
+		return err
+	case <-p.ctx.Done():
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(time.Second):
+			return ErrClosed
 		}
 	}
 }

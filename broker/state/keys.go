@@ -60,6 +60,8 @@ var (
 	metaLastApplied  = metaKey("last-applied-index")
 	// metaContinuationNext is the sequence number of the last left-over follow-up command.
 	metaContinuationNext = metaKey("continuation-next")
+	// metaContinuationHead is the sequence number of the last follow-up command taken up.
+	metaContinuationHead = metaKey("continuation-head")
 )
 
 func metaKey(name string) []byte { return append([]byte{cfMeta}, name...) }

@@ -182,7 +182,9 @@ func (t *Txn) scanRange(lower, upper []byte, fn func(key, value []byte) bool) {
 }
 
 // PushContinuation appends follow-up commands that one processing step left over; a later
-// step takes them (TakeContinuation) in the same order.
+// step takes them (TakeContinuation) in the same order. They are numbered in sequence;
+// metaContinuationHead is the last number taken, so that taking starts right there and
+// never walks over the deleted ones.
 func (t *Txn) PushContinuation(cs []*statepb.Continuation) {
 	next := int64(decodeU64(t.get(metaContinuationNext)))
 	for _, c := range cs {
@@ -195,21 +197,18 @@ func (t *Txn) PushContinuation(cs []*statepb.Continuation) {
 // TakeContinuation removes and returns at most limit of the follow-up commands left
 // over, oldest first.
 func (t *Txn) TakeContinuation(limit int) []*statepb.Continuation {
+	head := int64(decodeU64(t.get(metaContinuationHead)))
+	next := int64(decodeU64(t.get(metaContinuationNext)))
 	var out []*statepb.Continuation
-	var keys [][]byte
-	t.scan([]byte{cfContinuation}, func(k, v []byte) bool {
-		r := &statepb.Continuation{}
-		if err := unmarshal(v, r); err != nil {
-			t.fail(err)
-			return false
+	for seq := head + 1; seq <= next && len(out) < limit; seq++ {
+		c := &statepb.Continuation{}
+		if t.getProto(i64Key(cfContinuation, seq), c) {
+			out = append(out, c)
 		}
-		out = append(out, r)
-		keys = append(keys, append([]byte(nil), k...))
-		return len(out) < limit
-	})
-	for _, k := range keys {
-		t.del(k)
+		t.del(i64Key(cfContinuation, seq))
+		head = seq
 	}
+	t.set(metaContinuationHead, encodeU64(uint64(head)))
 	return out
 }
 
@@ -218,10 +217,26 @@ func (t *Txn) TakeContinuation(limit int) []*statepb.Continuation {
 func (d *DB) HasContinuation() (bool, error) {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	it, err := d.db.NewIter(&pebble.IterOptions{LowerBound: []byte{cfContinuation}, UpperBound: []byte{cfContinuation + 1}})
+	read := func(k []byte) (uint64, error) {
+		v, closer, err := d.db.Get(k)
+		if errors.Is(err, pebble.ErrNotFound) {
+			return 0, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+		defer closer.Close()
+		return decodeU64(v), nil
+	}
+	head, err := read(metaContinuationHead)
 	if err != nil {
 		return false, err
 	}
-	found := it.First()
-	return found, it.Close()
+	next, err := read(metaContinuationNext)
+	return head < next, err
+}
+
+// HasContinuation reports whether follow-up commands wait for a later step.
+func (t *Txn) HasContinuation() bool {
+	return decodeU64(t.get(metaContinuationHead)) < decodeU64(t.get(metaContinuationNext))
 }

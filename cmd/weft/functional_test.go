@@ -25,6 +25,7 @@ import (
 	"github.com/camunda/zeebe/clients/go/v8/pkg/worker"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	// The official client's generated types share their protobuf names with ours.
 	_ "github.com/weftlabs/weft/internal/protoconflict"
@@ -1111,7 +1112,7 @@ func TestRestartKeepsState(t *testing.T) {
 func TestRunawayInstanceDoesNotHoldThePartition(t *testing.T) {
 	t.Parallel()
 	e := startDevEnv(t)
-	ctx := e.ctx(60 * time.Second)
+	ctx := e.ctx(3 * time.Minute)
 	_, err := e.client.NewDeployResourceCommand().AddResourceFile(modelPath("bomb.bpmn")).Send(ctx)
 	require.NoError(t, err)
 	e.deploy("order.bpmn")
@@ -1124,7 +1125,10 @@ func TestRunawayInstanceDoesNotHoldThePartition(t *testing.T) {
 
 	_, err = e.client.NewCancelInstanceCommand().ProcessInstanceKey(bomb).Send(ctx)
 	require.NoError(t, err)
-	eventually(t, 30*time.Second, func() bool {
-		return e.countEvents(func(r *recordpb.Record) bool { return isInstanceDone(r, bomb, "ELEMENT_TERMINATED") }) > 0
+	// Gone: a second cancellation finds no such instance. (The instance wrote far too
+	// many records to scan the log for its end.)
+	eventually(t, 2*time.Minute, func() bool {
+		_, err := e.client.NewCancelInstanceCommand().ProcessInstanceKey(bomb).Send(ctx)
+		return status.Code(err) == codes.NotFound
 	}, "the runaway instance was not terminated")
 }
