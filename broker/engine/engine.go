@@ -148,7 +148,8 @@ func (p *processing) continueSteps() {
 	// Commands of instances that ended meanwhile (a runaway instance was cancelled) are
 	// dropped as they are taken, many per step, so that their backlog drains fast.
 	var live []*statepb.Continuation
-	for scanned := 0; len(live) < StepBudget && scanned < 5*StepBudget; {
+	ended := map[int64]bool{}
+	for scanned := 0; len(live) < StepBudget && scanned < 10*StepBudget; {
 		batch := p.tx.TakeContinuation(StepBudget)
 		if len(batch) == 0 {
 			break
@@ -157,8 +158,15 @@ func (p *processing) continueSteps() {
 		for _, c := range batch {
 			r := c.GetRecord()
 			pik := r.GetProcessInstance().GetProcessInstanceKey()
-			if pik > 0 && r.GetKey() != pik && p.tx.ElementInstance(pik) == nil {
-				continue
+			if pik > 0 && r.GetKey() != pik {
+				gone, known := ended[pik]
+				if !known {
+					gone = p.tx.ElementInstance(pik) == nil
+					ended[pik] = gone
+				}
+				if gone {
+					continue
+				}
 			}
 			live = append(live, c)
 		}
