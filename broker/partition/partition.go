@@ -286,7 +286,15 @@ func Open(cfg Config) (*Partition, error) {
 	rc.CommitTimeout = 5 * time.Millisecond
 	rc.BatchApplyCh = true
 	rc.MaxAppendEntries = 256
+	// The state survives restarts in its own Pebble database, so Raft needs not restore
+	// a snapshot into it, unless the state is behind the newest snapshot: Raft replays
+	// the log only from that snapshot on, so the entries before it would be missing.
 	rc.NoSnapshotRestoreOnStart = true
+	if metas, err := snaps.List(); err == nil && len(metas) > 0 && p.state.LastApplied() < metas[0].Index {
+		p.log.Warn("the state is behind the newest snapshot; restoring it from the snapshot",
+			"applied", p.state.LastApplied(), "snapshot", metas[0].Index)
+		rc.NoSnapshotRestoreOnStart = false
+	}
 	rc.NotifyCh = p.notifyCh
 	if cfg.SnapshotThreshold > 0 {
 		rc.SnapshotThreshold = cfg.SnapshotThreshold
