@@ -92,9 +92,10 @@ func (p *processing) recheckInclusiveJoins(scopeKey int64, from element) {
 	}
 	counts := p.tx.JoinCounts(scopeKey)
 	seen := map[*bpmn.Element]bool{}
-	for flowID, n := range counts {
-		f := from.proc.Flow(flowID)
-		if n <= 0 || f == nil || seen[f.Target] || !isInclusiveJoin(f.Target) {
+	// In the model's order of flows, so that every replica activates the same joins in
+	// the same order.
+	for _, f := range from.proc.Flows {
+		if counts[f.ID] <= 0 || seen[f.Target] || !isInclusiveJoin(f.Target) {
 			continue
 		}
 		seen[f.Target] = true

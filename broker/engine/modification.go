@@ -40,6 +40,7 @@ func (p *processing) modifyInstance() {
 		scope  int64 // the existing element instance the missing scopes are created in
 		chain  []*bpmn.Element
 		vars   map[string][]jsonEntry // by element id ("" for the process instance)
+		scopes []string               // the element ids of vars, in instruction order
 	}
 	var acts []activation
 	for _, a := range c.GetActivateInstructions() {
@@ -68,6 +69,9 @@ func (p *processing) modifyInstance() {
 			if id != "" && id != target.ID && !isAncestor(proc.Element(id), target) {
 				p.reject(recordpb.RejectionType_INVALID_ARGUMENT, "Expected to modify instance of process '%s' but it contains one or more variable instructions with a scope element id that is neither the activated element nor one of its flow scopes: '%s'", proc.ID, id)
 				return
+			}
+			if _, seen := act.vars[id]; !seen {
+				act.scopes = append(act.scopes, id)
 			}
 			act.vars[id] = append(act.vars[id], entries...)
 		}
@@ -99,12 +103,11 @@ func (p *processing) modifyInstance() {
 				p.mergeLocal(scopeKey, root.GetValue(), entries)
 			}
 		}
-		if !isAncestorIn(a.chain, a.target) {
-			for id, entries := range a.vars {
-				if id != "" && id != a.target.ID && !isAncestorIn(a.chain, proc.Element(id)) {
-					if inst := p.instanceOf(key, id); inst > 0 {
-						p.mergeLocal(inst, root.GetValue(), entries)
-					}
+		// Variables for flow scopes that exist already, in instruction order.
+		for _, id := range a.scopes {
+			if id != "" && id != a.target.ID && !isAncestorIn(a.chain, proc.Element(id)) {
+				if inst := p.instanceOf(key, id); inst > 0 {
+					p.mergeLocal(inst, root.GetValue(), a.vars[id])
 				}
 			}
 		}
