@@ -352,3 +352,45 @@ func TestZbctlPublishMessage(t *testing.T) {
 	// Refused by Weft (Zeebe 8.3 accepts an empty name).
 	z.fails([]string{"publish", "message", "", "--correlationKey", "k"}, "InvalidArgument", "name")
 }
+
+// zbctl 8.3 drives decisions, signals, message correlation and resource deletion.
+func TestZbctlDecisionsSignalsAndDeletion(t *testing.T) {
+	t.Parallel()
+	e := startDevEnv(t)
+	z := newZbctl(t, e)
+
+	var dep pb.DeployResourceResponse
+	z.json(&dep, "deploy", "resource", modelPath("dish.dmn"), modelPath("signals.bpmn"), modelPath("message_catch.bpmn"))
+	var drgKey int64
+	for _, d := range dep.GetDeployments() {
+		if d.GetDecisionRequirements() != nil {
+			drgKey = d.GetDecisionRequirements().GetDecisionRequirementsKey()
+		}
+	}
+	require.Positive(t, drgKey, "the DMN resource is listed")
+
+	var eval pb.EvaluateDecisionResponse
+	z.json(&eval, "evaluate", "decision", "dish", "--variables", `{"month":7,"guests":2}`)
+	require.Equal(t, `"Salad"`, eval.GetDecisionOutput())
+	require.Len(t, eval.GetEvaluatedDecisions(), 2)
+
+	// A signal starts the listener process and its end event's signal.
+	var sig pb.BroadcastSignalResponse
+	z.json(&sig, "broadcast", "signal", "kickoff")
+	require.Positive(t, sig.GetKey())
+	e.waitRecord("the signal start event", func(r *recordpb.Record) bool {
+		return r.GetIntent() == "ELEMENT_ACTIVATED" && r.GetProcessInstance().GetElementId() == "onDone"
+	})
+
+	// A message published with zbctl completes a waiting instance.
+	key := e.create("order", `{"orderId":"z-1","region":"eu"}`)
+	z.ok("publish", "message", "paid", "--correlationKey", "z-1")
+	e.waitRecord("the catch event to complete", func(r *recordpb.Record) bool {
+		return r.GetIntent() == "ELEMENT_COMPLETED" && r.GetProcessInstance().GetElementId() == "waitPaid" &&
+			r.GetProcessInstance().GetProcessInstanceKey() == key
+	})
+
+	z.ok("delete", "resource", keyString(drgKey))
+	z.fails([]string{"evaluate", "decision", "dish"}, "NotFound")
+	z.fails([]string{"delete", "resource", keyString(drgKey)}, "NotFound")
+}
