@@ -29,47 +29,55 @@ func (p *processing) openBoundaryEvents(el element) bool {
 	if len(el.model.Boundaries) == 0 || el.isInner() {
 		return true // an inner instance's boundary events belong to its body
 	}
-	vars := scopeVariables{p: p, scope: el.key}
+	return p.openWaits(el, el.model.Boundaries, func(b *bpmn.Element) string {
+		return fmt.Sprintf("boundary event '%s'", b.ID)
+	})
+}
+
+// openWaits opens, for the element instance owner, the waits of events: a timer, a
+// message subscription or a signal subscription each (other events wait for nothing).
+// Every timer, message name, correlation key and signal name is evaluated in the
+// owner's scope before anything is written; a failing one raises an incident on the
+// owner, naming the event with what, and returns false.
+func (p *processing) openWaits(owner element, events []*bpmn.Element, what func(*bpmn.Element) string) bool {
+	vars := scopeVariables{p: p, scope: owner.key}
 	type wait struct {
-		event                      *bpmn.Element
-		due                        int64
-		repetitions                int32
-		name, correlationKey, kind string
+		event                *bpmn.Element
+		due                  int64
+		repetitions          int32
+		name, correlationKey string
 	}
 	var waits []wait
-	for _, b := range el.model.Boundaries {
+	for _, ev := range events {
 		var err error
-		w := wait{event: b}
+		w := wait{event: ev}
 		switch {
-		case b.Timer != nil:
-			w.kind = "timer"
-			w.due, w.repetitions, err = p.timerDue(b.Timer, vars, p.now)
-		case b.Message != nil:
-			w.kind = "message"
-			w.name, w.correlationKey, err = evalMessage(b.Message, vars)
-		case b.Signal != nil:
-			w.kind = "signal"
-			w.name, err = evalString(b.Signal.Name, vars)
+		case ev.Timer != nil:
+			w.due, w.repetitions, err = p.timerDue(ev.Timer, vars, p.now)
+		case ev.Message != nil:
+			w.name, w.correlationKey, err = evalMessage(ev.Message, vars)
+		case ev.Signal != nil:
+			w.name, err = evalString(ev.Signal.Name, vars)
 			if err == nil && w.name == "" {
-				err = fmt.Errorf("expected the name of signal '%s' to be a non-empty string, but it was empty", b.Signal.ID)
+				err = fmt.Errorf("expected the name of signal '%s' to be a non-empty string, but it was empty", ev.Signal.ID)
 			}
 		default:
 			continue
 		}
 		if err != nil {
-			p.elementIncident(el, "EXTRACT_VALUE_ERROR", fmt.Sprintf("failed to open boundary event '%s': %s", b.ID, err))
+			p.elementIncident(owner, "EXTRACT_VALUE_ERROR", fmt.Sprintf("failed to open %s: %s", what(ev), err))
 			return false
 		}
 		waits = append(waits, w)
 	}
 	for _, w := range waits {
-		switch w.kind {
-		case "timer":
-			p.createTimer(el.value, el.key, w.event.ID, w.due, w.repetitions)
-		case "message":
-			p.openMessageSubscription(el, w.event, w.name, w.correlationKey)
-		case "signal":
-			p.openSignalSubscription(el, w.event.ID, w.name)
+		switch {
+		case w.event.Timer != nil:
+			p.createTimer(owner.value, owner.key, w.event.ID, w.due, w.repetitions)
+		case w.event.Message != nil:
+			p.openMessageSubscription(owner, w.event, w.name, w.correlationKey)
+		case w.event.Signal != nil:
+			p.openSignalSubscription(owner, w.event.ID, w.name)
 		}
 	}
 	return true

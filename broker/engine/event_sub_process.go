@@ -30,52 +30,18 @@ func eventSubProcesses(scope element) []*bpmn.Element {
 // expression is evaluated first; a failing one raises an incident on the scope and
 // returns false.
 func (p *processing) openEventSubProcesses(scope element) bool {
-	esps := eventSubProcesses(scope)
-	if len(esps) == 0 {
+	var starts []*bpmn.Element
+	for _, esp := range eventSubProcesses(scope) {
+		if esp.Start != nil {
+			starts = append(starts, esp.Start) // error and escalation starts wait for nothing
+		}
+	}
+	if len(starts) == 0 {
 		return true
 	}
-	vars := scopeVariables{p: p, scope: scope.key}
-	type wait struct {
-		start                *bpmn.Element
-		due                  int64
-		repetitions          int32
-		name, correlationKey string
-	}
-	var waits []wait
-	for _, esp := range esps {
-		s := esp.Start
-		if s == nil {
-			continue
-		}
-		w := wait{start: s}
-		var err error
-		switch {
-		case s.Timer != nil:
-			w.due, w.repetitions, err = p.timerDue(s.Timer, vars, p.now)
-		case s.Message != nil:
-			w.name, w.correlationKey, err = evalMessage(s.Message, vars)
-		case s.Signal != nil:
-			w.name, err = evalString(s.Signal.Name, vars)
-		default:
-			continue // errors wait for nothing
-		}
-		if err != nil {
-			p.elementIncident(scope, "EXTRACT_VALUE_ERROR", fmt.Sprintf("failed to open event sub-process '%s': %s", esp.ID, err))
-			return false
-		}
-		waits = append(waits, w)
-	}
-	for _, w := range waits {
-		switch {
-		case w.start.Timer != nil:
-			p.createTimer(scope.value, scope.key, w.start.ID, w.due, w.repetitions)
-		case w.start.Message != nil:
-			p.openMessageSubscription(scope, w.start, w.name, w.correlationKey)
-		case w.start.Signal != nil:
-			p.openSignalSubscription(scope, w.start.ID, w.name)
-		}
-	}
-	return true
+	return p.openWaits(scope, starts, func(s *bpmn.Element) string {
+		return fmt.Sprintf("event sub-process '%s'", s.Parent.ID)
+	})
 }
 
 // eventSubProcessStart returns the start event with the id if it starts an event

@@ -13,43 +13,14 @@ import (
 
 // activateEventGateway opens the waits of the events that follow the gateway.
 func (p *processing) activateEventGateway(el element) {
-	vars := scopeVariables{p: p, scope: el.key}
-	type wait struct {
-		event                *bpmn.Element
-		due                  int64
-		repetitions          int32
-		name, correlationKey string
-	}
-	var waits []wait
+	events := make([]*bpmn.Element, 0, len(el.model.Outgoing))
 	for _, f := range el.model.Outgoing {
-		ev := f.Target
-		w := wait{event: ev}
-		var err error
-		switch {
-		case ev.Timer != nil:
-			w.due, w.repetitions, err = p.timerDue(ev.Timer, vars, p.now)
-		case ev.Message != nil:
-			w.name, w.correlationKey, err = evalMessage(ev.Message, vars)
-		case ev.Signal != nil:
-			w.name, err = evalString(ev.Signal.Name, vars)
-		default:
-			continue
-		}
-		if err != nil {
-			p.elementIncident(el, "EXTRACT_VALUE_ERROR", fmt.Sprintf("failed to open the event '%s' of the gateway: %s", ev.ID, err))
-			return
-		}
-		waits = append(waits, w)
+		events = append(events, f.Target)
 	}
-	for _, w := range waits {
-		switch {
-		case w.event.Timer != nil:
-			p.createTimer(el.value, el.key, w.event.ID, w.due, w.repetitions)
-		case w.event.Message != nil:
-			p.openMessageSubscription(el, w.event, w.name, w.correlationKey)
-		case w.event.Signal != nil:
-			p.openSignalSubscription(el, w.event.ID, w.name)
-		}
+	if !p.openWaits(el, events, func(ev *bpmn.Element) string {
+		return fmt.Sprintf("the event '%s' of the gateway", ev.ID)
+	}) {
+		return
 	}
 	p.lifecycle(el, piActivated)
 }

@@ -160,10 +160,6 @@ func (p *processing) correlateProcessSubscription() {
 	}
 	switch s.GetState() {
 	case state.SubCorrelated:
-		if s.GetRecord().GetMessageKey() == c.GetMessageKey() {
-			p.reject(recordpb.RejectionType_ALREADY_EXISTS, "Expected to correlate message with key '%d' to element instance '%d', but it is already correlated", c.GetMessageKey(), c.GetElementInstanceKey())
-			return
-		}
 		p.reject(recordpb.RejectionType_INVALID_STATE, "Expected to correlate message with key '%d' to element instance '%d', but another message was correlated", c.GetMessageKey(), c.GetElementInstanceKey())
 		return
 	case state.SubDeleting:
