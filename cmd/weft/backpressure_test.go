@@ -47,18 +47,12 @@ func TestDevClusterBackpressure(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a three-broker cluster; skipped with -short")
 	}
-	cfg := devConfig{dataDir: t.TempDir(), gatewayAddr: "127.0.0.1:0", brokers: 3, partitions: 1, replicationFactor: 3}
+	cfg := devConfig{dataDir: t.TempDir(), brokers: 3, partitions: 1, replicationFactor: 3}
 	cfg.limit = limit.Config{InitialLimit: 16, MaxLimit: 32}
-	c, err := startDevCluster(t.Context(), cfg, slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
-	defer c.Close()
-	client, err := zbc.NewClient(&zbc.ClientConfig{GatewayAddress: c.GatewayAddr(), UsePlaintextConnection: true})
-	require.NoError(t, err)
-	defer client.Close()
-	c.leaderOf(t, 1, -1)
+	c, client := startClusterClient(t, cfg, slog.New(slog.DiscardHandler))
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	_, err = client.NewDeployResourceCommand().AddResourceFile(filepath.Join("testdata", "crash.bpmn")).Send(ctx)
+	_, err := client.NewDeployResourceCommand().AddResourceFile(filepath.Join("testdata", "crash.bpmn")).Send(ctx)
 	require.NoError(t, err)
 	before := medianCreate(t, client, 20)
 
@@ -173,19 +167,13 @@ func TestDevClusterDiskWatermark(t *testing.T) {
 	}
 	var free atomic.Int64
 	free.Store(10 << 30)
-	cfg := devConfig{dataDir: t.TempDir(), gatewayAddr: "127.0.0.1:0", brokers: 3, partitions: 1, replicationFactor: 3}
+	cfg := devConfig{dataDir: t.TempDir(), brokers: 3, partitions: 1, replicationFactor: 3}
 	cfg.minFreeDisk = 1 << 30
 	cfg.freeDisk = func(string) (int64, error) { return free.Load(), nil }
-	c, err := startDevCluster(t.Context(), cfg, slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
-	defer c.Close()
-	client, err := zbc.NewClient(&zbc.ClientConfig{GatewayAddress: c.GatewayAddr(), UsePlaintextConnection: true})
-	require.NoError(t, err)
-	defer client.Close()
-	c.leaderOf(t, 1, -1)
+	_, client := startClusterClient(t, cfg, slog.New(slog.DiscardHandler))
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	_, err = client.NewDeployResourceCommand().AddResourceFile(filepath.Join("testdata", "crash.bpmn")).Send(ctx)
+	_, err := client.NewDeployResourceCommand().AddResourceFile(filepath.Join("testdata", "crash.bpmn")).Send(ctx)
 	require.NoError(t, err)
 	createErr := func() error {
 		_, err := client.NewCreateInstanceCommand().BPMNProcessId("crash").LatestVersion().Send(ctx)

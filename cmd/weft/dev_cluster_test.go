@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/camunda/zeebe/clients/go/v8/pkg/zbc"
 	"github.com/stretchr/testify/require"
 
 	"github.com/weftlabs/weft/broker/cluster/placement"
@@ -55,19 +54,11 @@ func TestDevClusterSurvivesANetworkPartition(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a three-broker cluster; skipped with -short")
 	}
-	c, err := startDevCluster(t.Context(), devConfig{dataDir: t.TempDir(), gatewayAddr: "127.0.0.1:0", brokers: 3, partitions: 3, replicationFactor: 3},
+	c, client := startClusterClient(t, devConfig{dataDir: t.TempDir(), brokers: 3, partitions: 3, replicationFactor: 3},
 		slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
-	defer c.Close()
-	client, err := zbc.NewClient(&zbc.ClientConfig{GatewayAddress: c.GatewayAddr(), UsePlaintextConnection: true})
-	require.NoError(t, err)
-	defer client.Close()
 	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
 	defer cancel()
-	for pid := int32(1); pid <= 3; pid++ {
-		c.leaderOf(t, pid, -1)
-	}
-	_, err = client.NewDeployResourceCommand().AddResourceFile(filepath.Join("testdata", "crash.bpmn")).Send(ctx)
+	_, err := client.NewDeployResourceCommand().AddResourceFile(filepath.Join("testdata", "crash.bpmn")).Send(ctx)
 	require.NoError(t, err)
 
 	acked := map[int64]bool{}
@@ -171,17 +162,12 @@ func TestDevClusterWipedFollowerRejoinsBySnapshot(t *testing.T) {
 		t.Skip("runs a three-broker cluster; skipped with -short")
 	}
 	logs := &syncBuffer{}
-	c, err := startDevCluster(t.Context(), devConfig{dataDir: t.TempDir(), gatewayAddr: "127.0.0.1:0", brokers: 3, partitions: 1,
+	c, client := startClusterClient(t, devConfig{dataDir: t.TempDir(), brokers: 3, partitions: 1,
 		replicationFactor: 3, snapshotThreshold: 16}, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})))
-	require.NoError(t, err)
-	defer c.Close()
-	client, err := zbc.NewClient(&zbc.ClientConfig{GatewayAddress: c.GatewayAddr(), UsePlaintextConnection: true})
-	require.NoError(t, err)
-	defer client.Close()
 	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
 	defer cancel()
 	leader := c.leaderOf(t, 1, -1)
-	_, err = client.NewDeployResourceCommand().AddResourceFile(filepath.Join("testdata", "crash.bpmn")).Send(ctx)
+	_, err := client.NewDeployResourceCommand().AddResourceFile(filepath.Join("testdata", "crash.bpmn")).Send(ctx)
 	require.NoError(t, err)
 	create := func(n int) {
 		for range n {

@@ -68,18 +68,20 @@ func startDevEnv(t *testing.T) *devEnv {
 	return startDevEnvIn(t, t.TempDir())
 }
 
-// startDevEnvIn starts a dev server with its data in dataDir. The server's logs are
-// shown only when the test fails.
+// startDevEnvIn starts a dev server with its data in dataDir.
 func startDevEnvIn(t *testing.T, dataDir string) *devEnv {
 	t.Helper()
+	return startDevEnvWith(t, devConfig{dataDir: dataDir})
+}
+
+// startDevEnvWith starts a dev server configured by cfg, listening on free loopback
+// ports. The server's logs are shown only when the test fails.
+func startDevEnvWith(t *testing.T, cfg devConfig) *devEnv {
+	t.Helper()
+	cfg.gatewayAddr, cfg.httpAddr, cfg.monitorAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	dev, err := startDev(t.Context(), devConfig{
-		dataDir:     dataDir,
-		gatewayAddr: "127.0.0.1:0",
-		httpAddr:    "127.0.0.1:0",
-		monitorAddr: "127.0.0.1:0",
-	}, log)
+	dev, err := startDev(t.Context(), cfg, log)
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -100,6 +102,24 @@ func startDevEnvIn(t *testing.T, dataDir string) *devEnv {
 	})
 	t.Cleanup(stop)
 	return &devEnv{t: t, dev: dev, client: client, gw: pb.NewGatewayClient(conn), stop: stop}
+}
+
+// startClusterClient starts a cluster of brokers configured by cfg in one process, with
+// its gateway on a free loopback port, waits until every partition has a leader, and
+// returns it with a client of its gateway. Both close when the test ends.
+func startClusterClient(t *testing.T, cfg devConfig, log *slog.Logger) (*devCluster, zbc.Client) {
+	t.Helper()
+	cfg.gatewayAddr = "127.0.0.1:0"
+	c, err := startDevCluster(t.Context(), cfg, log)
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	client, err := zbc.NewClient(&zbc.ClientConfig{GatewayAddress: c.GatewayAddr(), UsePlaintextConnection: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { client.Close() })
+	for pid := int32(1); pid <= int32(cfg.partitions); pid++ {
+		c.leaderOf(t, pid, -1)
+	}
+	return c, client
 }
 
 // syncBuffer collects a server's logs from many goroutines.

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/camunda/zeebe/clients/go/v8/pkg/zbc"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -111,18 +110,10 @@ func TestDevClusterMessageCorrelationWhileAPartitionIsDown(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a three-broker cluster; skipped with -short")
 	}
-	c, err := startDevCluster(t.Context(), devConfig{dataDir: t.TempDir(), gatewayAddr: "127.0.0.1:0", brokers: 3, partitions: 3, replicationFactor: 1},
+	c, client := startClusterClient(t, devConfig{dataDir: t.TempDir(), brokers: 3, partitions: 3, replicationFactor: 1},
 		slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
-	defer c.Close()
-	client, err := zbc.NewClient(&zbc.ClientConfig{GatewayAddress: c.GatewayAddr(), UsePlaintextConnection: true})
-	require.NoError(t, err)
-	defer client.Close()
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	for pid := int32(1); pid <= 3; pid++ {
-		c.leaderOf(t, pid, -1)
-	}
 	place, err := placement.Distribute(3, 3, 1)
 	require.NoError(t, err)
 	down := int(place.Priority(2)) // the only broker of partition 2
@@ -232,16 +223,11 @@ func TestDevClusterMessageCorrelationWhileAPartitionIsDown(t *testing.T) {
 // partition knows the deployed process. A second message with the same correlation key
 // waits until the first instance ends.
 func TestMessageStartEventOnEveryPartition(t *testing.T) {
-	d, err := startDev(t.Context(), devConfig{dataDir: t.TempDir(), gatewayAddr: "127.0.0.1:0", httpAddr: "127.0.0.1:0",
-		monitorAddr: "127.0.0.1:0", partitions: 3}, slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
-	defer d.Close()
-	client, err := zbc.NewClient(&zbc.ClientConfig{GatewayAddress: d.GatewayAddr(), UsePlaintextConnection: true})
-	require.NoError(t, err)
-	defer client.Close()
+	e := startDevEnvWith(t, devConfig{dataDir: t.TempDir(), partitions: 3})
+	d, client := e.dev, e.client
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
-	_, err = client.NewDeployResourceCommand().AddResourceFile(filepath.Join("testdata", "message_start.bpmn")).Send(ctx)
+	_, err := client.NewDeployResourceCommand().AddResourceFile(filepath.Join("testdata", "message_start.bpmn")).Send(ctx)
 	require.NoError(t, err)
 
 	for p := int32(1); p <= 3; p++ {

@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"log/slog"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/camunda/zeebe/clients/go/v8/pkg/zbc"
 	"github.com/stretchr/testify/require"
 
 	"github.com/weftlabs/weft/broker/state"
@@ -19,13 +17,7 @@ import (
 // instances created right after it, round-robin over the partitions, all run, each on
 // its own partition, and complete.
 func TestDevWithThreePartitions(t *testing.T) {
-	d, err := startDev(t.Context(), devConfig{dataDir: t.TempDir(), gatewayAddr: "127.0.0.1:0", httpAddr: "127.0.0.1:0",
-		monitorAddr: "127.0.0.1:0", partitions: 3}, slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
-	defer d.Close()
-	client, err := zbc.NewClient(&zbc.ClientConfig{GatewayAddress: d.GatewayAddr(), UsePlaintextConnection: true})
-	require.NoError(t, err)
-	defer client.Close()
+	client := startDevEnvWith(t, devConfig{dataDir: t.TempDir(), partitions: 3}).client
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 

@@ -3,12 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/camunda/zeebe/clients/go/v8/pkg/zbc"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/codes"
 
@@ -22,17 +20,12 @@ import (
 // events waiting on all three complete, and the signal start event starts one instance
 // on each partition.
 func TestBroadcastSignalReachesEveryPartition(t *testing.T) {
-	d, err := startDev(t.Context(), devConfig{dataDir: t.TempDir(), gatewayAddr: "127.0.0.1:0", httpAddr: "127.0.0.1:0",
-		monitorAddr: "127.0.0.1:0", partitions: 3}, slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
-	defer d.Close()
-	client, err := zbc.NewClient(&zbc.ClientConfig{GatewayAddress: d.GatewayAddr(), UsePlaintextConnection: true})
-	require.NoError(t, err)
-	defer client.Close()
+	e := startDevEnvWith(t, devConfig{dataDir: t.TempDir(), partitions: 3})
+	d, client := e.dev, e.client
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 
-	_, err = client.NewDeployResourceCommand().AddResourceFile(filepath.Join("testdata", "signals.bpmn")).Send(ctx)
+	_, err := client.NewDeployResourceCommand().AddResourceFile(filepath.Join("testdata", "signals.bpmn")).Send(ctx)
 	require.NoError(t, err)
 	waiting := map[int64]bool{}
 	for i := range 6 {
