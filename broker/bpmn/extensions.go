@@ -13,15 +13,15 @@ const defaultJobRetries = "3"
 // extensions reads the Zeebe extension elements of a flow node.
 func (pb *processBuilder) extensions(n *node, el *Element) {
 	var taskDefinitions, taskHeaders, ioMappings int
-	for _, ext := range n.children {
-		if !ext.is(nsBPMN, "extensionElements") {
+	for _, ext := range n.Children {
+		if !ext.Is(nsBPMN, "extensionElements") {
 			continue
 		}
-		for _, c := range ext.children {
-			if c.name.Space != nsZeebe {
+		for _, c := range ext.Children {
+			if c.Name.Space != nsZeebe {
 				continue
 			}
-			switch c.name.Local {
+			switch c.Name.Local {
 			case "taskDefinition":
 				taskDefinitions++
 				if taskDefinitions == 1 {
@@ -29,9 +29,9 @@ func (pb *processBuilder) extensions(n *node, el *Element) {
 				}
 			case "taskHeaders":
 				taskHeaders++
-				for _, h := range c.children {
-					if h.is(nsZeebe, "header") {
-						el.Headers = append(el.Headers, Header{Key: h.get("key"), Value: h.get("value")})
+				for _, h := range c.Children {
+					if h.Is(nsZeebe, "header") {
+						el.Headers = append(el.Headers, Header{Key: h.Get("key"), Value: h.Get("value")})
 					}
 				}
 			case "ioMapping":
@@ -40,22 +40,22 @@ func (pb *processBuilder) extensions(n *node, el *Element) {
 			case "formDefinition":
 				// Forms are shown by task lists, not run by the engine,
 				// but Zeebe rejects a form definition that names no form.
-				key, id := strings.TrimSpace(c.get("formKey")), strings.TrimSpace(c.get("formId"))
+				key, id := strings.TrimSpace(c.Get("formKey")), strings.TrimSpace(c.Get("formId"))
 				if (key == "") == (id == "") {
 					pb.problem(el.ID, "the zeebe:formDefinition must have exactly one of formKey and formId")
 				}
 				pb.assignment(el).FormKey = key
 			case "assignmentDefinition":
 				a := pb.assignment(el)
-				a.Assignee = pb.optionalField(el.ID, "assignee", c.get("assignee"))
-				a.CandidateGroups = pb.optionalField(el.ID, "candidate groups", c.get("candidateGroups"))
-				a.CandidateUsers = pb.optionalField(el.ID, "candidate users", c.get("candidateUsers"))
+				a.Assignee = pb.optionalField(el.ID, "assignee", c.Get("assignee"))
+				a.CandidateGroups = pb.optionalField(el.ID, "candidate groups", c.Get("candidateGroups"))
+				a.CandidateUsers = pb.optionalField(el.ID, "candidate users", c.Get("candidateUsers"))
 			case "taskSchedule":
 				a := pb.assignment(el)
-				a.DueDate = pb.optionalField(el.ID, "due date", c.get("dueDate"))
-				a.FollowUpDate = pb.optionalField(el.ID, "follow-up date", c.get("followUpDate"))
+				a.DueDate = pb.optionalField(el.ID, "due date", c.Get("dueDate"))
+				a.FollowUpDate = pb.optionalField(el.ID, "follow-up date", c.Get("followUpDate"))
 			case "calledDecision":
-				id, result := strings.TrimSpace(c.get("decisionId")), strings.TrimSpace(c.get("resultVariable"))
+				id, result := strings.TrimSpace(c.Get("decisionId")), strings.TrimSpace(c.Get("resultVariable"))
 				if id == "" {
 					pb.problem(el.ID, "the zeebe:calledDecision must name a decisionId")
 				}
@@ -64,17 +64,17 @@ func (pb *processBuilder) extensions(n *node, el *Element) {
 				}
 				el.Decision = &CalledDecision{DecisionID: pb.field(el.ID, "decision id", id), ResultVariable: result}
 			case "calledElement":
-				id := strings.TrimSpace(c.get("processId"))
+				id := strings.TrimSpace(c.Get("processId"))
 				if id == "" {
 					pb.problem(el.ID, "the zeebe:calledElement must name a processId")
 				}
 				el.Called = &Called{
 					ProcessID:                   pb.field(el.ID, "called process id", id),
-					PropagateAllChildVariables:  c.get("propagateAllChildVariables") != "false",
-					PropagateAllParentVariables: c.get("propagateAllParentVariables") != "false",
+					PropagateAllChildVariables:  c.Get("propagateAllChildVariables") != "false",
+					PropagateAllParentVariables: c.Get("propagateAllParentVariables") != "false",
 				}
 			case "script":
-				expr, result := strings.TrimSpace(c.get("expression")), strings.TrimSpace(c.get("resultVariable"))
+				expr, result := strings.TrimSpace(c.Get("expression")), strings.TrimSpace(c.Get("resultVariable"))
 				if !strings.HasPrefix(expr, "=") {
 					pb.problem(el.ID, "the zeebe:script expression must be a FEEL expression starting with '='")
 				}
@@ -99,13 +99,13 @@ func (pb *processBuilder) extensions(n *node, el *Element) {
 }
 
 func (pb *processBuilder) taskDefinition(n *node, el *Element) {
-	typ := n.get("type")
+	typ := n.Get("type")
 	if strings.TrimSpace(typ) == "" {
 		pb.problem(el.ID, "the zeebe:taskDefinition has an empty job type")
 	} else {
 		el.JobType = pb.field(el.ID, "job type", typ)
 	}
-	retries, ok := n.attr("retries")
+	retries, ok := n.Attr("retries")
 	if !ok {
 		retries = defaultJobRetries
 	}
@@ -115,12 +115,12 @@ func (pb *processBuilder) taskDefinition(n *node, el *Element) {
 }
 
 func (pb *processBuilder) ioMapping(n *node, el *Element) {
-	for _, c := range n.children {
+	for _, c := range n.Children {
 		var input bool
 		switch {
-		case c.is(nsZeebe, "input"):
+		case c.Is(nsZeebe, "input"):
 			input = true
-		case c.is(nsZeebe, "output"):
+		case c.Is(nsZeebe, "output"):
 		default:
 			continue
 		}
@@ -128,8 +128,8 @@ func (pb *processBuilder) ioMapping(n *node, el *Element) {
 		if input {
 			direction = "input"
 		}
-		m := Mapping{Target: c.get("target")}
-		source := c.get("source")
+		m := Mapping{Target: c.Get("target")}
+		source := c.Get("source")
 		m.Source = pb.field(el.ID, direction+" mapping source", source)
 		if !input && !strings.HasPrefix(source, "=") {
 			pb.problem(el.ID, "the output mapping source '%s' must be an expression starting with '='", source)

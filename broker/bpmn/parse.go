@@ -72,9 +72,9 @@ func parse(resourceName string, data []byte) (*Definitions, []Problem, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("resource '%s': malformed XML: %w", resourceName, err)
 	}
-	if !root.is(nsBPMN, "definitions") {
+	if !root.Is(nsBPMN, "definitions") {
 		return nil, nil, fmt.Errorf("resource '%s': %w: the root element is {%s}%s, expected definitions in namespace %s",
-			resourceName, ErrNotBPMN, root.name.Space, root.name.Local, nsBPMN)
+			resourceName, ErrNotBPMN, root.Name.Space, root.Name.Local, nsBPMN)
 	}
 	b := &builder{}
 	b.checkIDs(root)
@@ -82,25 +82,25 @@ func parse(resourceName string, data []byte) (*Definitions, []Problem, error) {
 	b.signals = map[string]string{}
 	b.errors = map[string]string{}
 	b.escalations = map[string]string{}
-	for _, c := range root.children {
-		if c.is(nsBPMN, "signal") {
-			b.signals[c.get("id")] = c.get("name")
+	for _, c := range root.Children {
+		if c.Is(nsBPMN, "signal") {
+			b.signals[c.Get("id")] = c.Get("name")
 		}
-		if c.is(nsBPMN, "error") {
-			b.errors[c.get("id")] = c.get("errorCode")
+		if c.Is(nsBPMN, "error") {
+			b.errors[c.Get("id")] = c.Get("errorCode")
 		}
-		if c.is(nsBPMN, "escalation") {
-			b.escalations[c.get("id")] = c.get("escalationCode")
+		if c.Is(nsBPMN, "escalation") {
+			b.escalations[c.Get("id")] = c.Get("escalationCode")
 		}
 	}
 	defs := &Definitions{}
-	for _, c := range root.children {
-		if c.is(nsBPMN, "process") && isTrue(c.get("isExecutable")) {
+	for _, c := range root.Children {
+		if c.Is(nsBPMN, "process") && isTrue(c.Get("isExecutable")) {
 			defs.Processes = append(defs.Processes, b.process(c))
 		}
 	}
 	if len(defs.Processes) == 0 {
-		b.problem(root.get("id"), "the resource has no executable process: set isExecutable=\"true\" on the process to deploy")
+		b.problem(root.Get("id"), "the resource has no executable process: set isExecutable=\"true\" on the process to deploy")
 	}
 	return defs, b.problems, nil
 }
@@ -128,19 +128,19 @@ type messageDef struct {
 // zeebe:subscription.
 func (b *builder) readMessages(root *node) map[string]*messageDef {
 	out := map[string]*messageDef{}
-	for _, c := range root.children {
-		if !c.is(nsBPMN, "message") {
+	for _, c := range root.Children {
+		if !c.Is(nsBPMN, "message") {
 			continue
 		}
-		m := &messageDef{id: c.get("id"), name: c.get("name")}
-		for _, ext := range c.children {
-			if !ext.is(nsBPMN, "extensionElements") {
+		m := &messageDef{id: c.Get("id"), name: c.Get("name")}
+		for _, ext := range c.Children {
+			if !ext.Is(nsBPMN, "extensionElements") {
 				continue
 			}
-			for _, s := range ext.children {
-				if s.is(nsZeebe, "subscription") {
+			for _, s := range ext.Children {
+				if s.Is(nsZeebe, "subscription") {
 					m.hasSubscription = true
-					m.correlationKey = s.get("correlationKey")
+					m.correlationKey = s.Get("correlationKey")
 				}
 			}
 		}
@@ -167,15 +167,15 @@ func (b *builder) checkIDs(root *node) {
 	var order []string
 	var walk func(n *node)
 	walk = func(n *node) {
-		if n.name.Space == nsBPMN {
-			if id, ok := n.attr("id"); ok && id != "" { // a missing id is reported with the element
+		if n.Name.Space == nsBPMN {
+			if id, ok := n.Attr("id"); ok && id != "" { // a missing id is reported with the element
 				if seen[id] == 0 {
 					order = append(order, id)
 				}
 				seen[id]++
 			}
 		}
-		for _, c := range n.children {
+		for _, c := range n.Children {
 			walk(c)
 		}
 	}
@@ -236,8 +236,8 @@ type processBuilder struct {
 
 func (b *builder) process(n *node) *Process {
 	p := &Process{
-		ID:       n.get("id"),
-		Name:     n.get("name"),
+		ID:       n.Get("id"),
+		Name:     n.Get("name"),
 		elements: map[string]*Element{},
 		flows:    map[string]*SequenceFlow{},
 	}
@@ -269,19 +269,19 @@ func (b *builder) process(n *node) *Process {
 // scope reads the flow elements directly inside n (a process or a
 // sub-process), recursing into nested sub-processes in document order.
 func (pb *processBuilder) scope(n *node, parent *Element) {
-	for _, c := range n.children {
-		if c.name.Space != nsBPMN {
+	for _, c := range n.Children {
+		if c.Name.Space != nsBPMN {
 			continue
 		}
-		if c.name.Local == "sequenceFlow" {
+		if c.Name.Local == "sequenceFlow" {
 			pb.sequenceFlow(c, parent)
 			continue
 		}
-		if c.name.Local == "association" {
-			pb.associations = append(pb.associations, [2]string{strings.TrimSpace(c.get("sourceRef")), strings.TrimSpace(c.get("targetRef"))})
+		if c.Name.Local == "association" {
+			pb.associations = append(pb.associations, [2]string{strings.TrimSpace(c.Get("sourceRef")), strings.TrimSpace(c.Get("targetRef"))})
 			continue
 		}
-		t, ok := elementTypes[c.name.Local]
+		t, ok := elementTypes[c.Name.Local]
 		if !ok {
 			continue // lanes, data objects, annotations, associations...
 		}
@@ -295,39 +295,39 @@ func (pb *processBuilder) scope(n *node, parent *Element) {
 
 func (pb *processBuilder) element(n *node, t ElementType, parent *Element) *Element {
 	el := &Element{
-		ID:        n.get("id"),
-		Name:      n.get("name"),
+		ID:        n.Get("id"),
+		Name:      n.Get("name"),
 		Type:      t,
 		EventType: EventUnspecified,
 		Parent:    parent,
 	}
-	if t == ElementSubProcess && isTrue(n.get("triggeredByEvent")) {
+	if t == ElementSubProcess && isTrue(n.Get("triggeredByEvent")) {
 		el.Type = ElementEventSubProcess
 	}
 	if el.ID == "" {
-		pb.problem("", "a %s in process '%s' has no id", n.name.Local, pb.p.ID)
+		pb.problem("", "a %s in process '%s' has no id", n.Name.Local, pb.p.ID)
 	} else if _, dup := pb.p.elements[el.ID]; !dup {
 		pb.p.elements[el.ID] = el
 	}
 	pb.p.Elements = append(pb.p.Elements, el)
 	pb.scopes[el] = parent
-	if d, ok := n.attr("default"); ok {
+	if d, ok := n.Attr("default"); ok {
 		pb.defaults[el] = d
 	}
 	pb.eventDefinitions(n, el)
 	if t == ElementReceiveTask {
-		pb.msgRefs[el] = n.get("messageRef")
+		pb.msgRefs[el] = n.Get("messageRef")
 	}
 	el.Interrupting = true
-	el.ForCompensation = isTrue(n.get("isForCompensation"))
+	el.ForCompensation = isTrue(n.Get("isForCompensation"))
 	if t == ElementStartEvent {
-		if v, ok := n.attr("isInterrupting"); ok && strings.TrimSpace(v) == "false" {
+		if v, ok := n.Attr("isInterrupting"); ok && strings.TrimSpace(v) == "false" {
 			el.Interrupting = false
 		}
 	}
 	if t == ElementBoundaryEvent {
-		pb.attachedRefs[el] = n.get("attachedToRef")
-		if v, ok := n.attr("cancelActivity"); ok && strings.TrimSpace(v) == "false" {
+		pb.attachedRefs[el] = n.Get("attachedToRef")
+		if v, ok := n.Attr("cancelActivity"); ok && strings.TrimSpace(v) == "false" {
 			el.Interrupting = false
 		}
 	}
@@ -345,37 +345,37 @@ func (pb *processBuilder) eventDefinitions(n *node, el *Element) {
 	}
 	el.EventType = EventNone
 	var found []EventType
-	for _, c := range n.children {
-		if c.name.Space != nsBPMN {
+	for _, c := range n.Children {
+		if c.Name.Space != nsBPMN {
 			continue
 		}
-		if et, ok := eventTypes[c.name.Local]; ok {
+		if et, ok := eventTypes[c.Name.Local]; ok {
 			found = append(found, et)
 			if et == EventMessage && len(found) == 1 {
-				pb.msgRefs[el] = c.get("messageRef")
+				pb.msgRefs[el] = c.Get("messageRef")
 			}
 			if et == EventSignal && len(found) == 1 {
-				pb.signalRefs[el] = c.get("signalRef")
+				pb.signalRefs[el] = c.Get("signalRef")
 			}
 			if et == EventTimer && len(found) == 1 {
 				pb.timerDefs[el] = c
 			}
 			if et == EventError && len(found) == 1 {
-				pb.errorRefs[el] = c.get("errorRef")
+				pb.errorRefs[el] = c.Get("errorRef")
 			}
 			if et == EventEscalation && len(found) == 1 {
-				pb.escalationRefs[el] = c.get("escalationRef")
+				pb.escalationRefs[el] = c.Get("escalationRef")
 			}
 			if et == EventCompensation && len(found) == 1 {
-				pb.compensateRefs[el] = strings.TrimSpace(c.get("activityRef"))
-				if w, ok := c.attr("waitForCompletion"); ok && strings.TrimSpace(w) == "false" {
+				pb.compensateRefs[el] = strings.TrimSpace(c.Get("activityRef"))
+				if w, ok := c.Attr("waitForCompletion"); ok && strings.TrimSpace(w) == "false" {
 					pb.problem(el.ID, "a compensation throw event must wait for completion (waitForCompletion=\"false\" is not supported)")
 				}
 			}
 			if et == EventLink && len(found) == 1 {
-				el.Link = strings.TrimSpace(c.get("name"))
+				el.Link = strings.TrimSpace(c.Get("name"))
 			}
-		} else if c.name.Local == "eventDefinitionRef" {
+		} else if c.Name.Local == "eventDefinitionRef" {
 			found = append(found, EventUnspecified)
 		}
 	}
@@ -394,19 +394,19 @@ func (pb *processBuilder) eventDefinitions(n *node, el *Element) {
 }
 
 func (pb *processBuilder) loopCharacteristics(n *node, el *Element) {
-	for _, c := range n.children {
+	for _, c := range n.Children {
 		switch {
-		case c.is(nsBPMN, "multiInstanceLoopCharacteristics"):
+		case c.Is(nsBPMN, "multiInstanceLoopCharacteristics"):
 			pb.multiInst[el] = true
 			pb.loop(el, c)
-		case c.is(nsBPMN, "standardLoopCharacteristics"):
+		case c.Is(nsBPMN, "standardLoopCharacteristics"):
 			pb.problem(el.ID, "standard loop characteristics are not supported; use multi-instance instead")
 		}
 	}
 }
 
 func (pb *processBuilder) sequenceFlow(n *node, scope *Element) {
-	f := &SequenceFlow{ID: n.get("id"), Name: n.get("name")}
+	f := &SequenceFlow{ID: n.Get("id"), Name: n.Get("name")}
 	if f.ID == "" {
 		pb.problem("", "a sequenceFlow in process '%s' has no id", pb.p.ID)
 	} else if _, dup := pb.p.flows[f.ID]; !dup {
@@ -414,9 +414,9 @@ func (pb *processBuilder) sequenceFlow(n *node, scope *Element) {
 	}
 	pb.p.Flows = append(pb.p.Flows, f)
 	pb.rawFlows = append(pb.rawFlows, rawFlow{flow: f, n: n, scope: scope})
-	for _, c := range n.children {
-		if c.is(nsBPMN, "conditionExpression") {
-			f.Condition = pb.condition(f.ID, string(c.text))
+	for _, c := range n.Children {
+		if c.Is(nsBPMN, "conditionExpression") {
+			f.Condition = pb.condition(f.ID, string(c.Text))
 			break
 		}
 	}
@@ -459,7 +459,7 @@ func (pb *processBuilder) resolveFlows() {
 }
 
 func (pb *processBuilder) flowEnd(rf rawFlow, attr string) *Element {
-	ref, ok := rf.n.attr(attr)
+	ref, ok := rf.n.Attr(attr)
 	ref = strings.TrimSpace(ref)
 	if !ok || ref == "" {
 		pb.problem(rf.flow.ID, "the sequence flow has no %s", attr)
@@ -529,21 +529,21 @@ func (pb *processBuilder) signalRef(el *Element, ref string) {
 // timeCycle, which the event's kind must allow. A static value must parse.
 func (pb *processBuilder) timerDef(el *Element, n *node) {
 	var found []*Timer
-	for _, c := range n.children {
+	for _, c := range n.Children {
 		var kind TimerKind
 		switch {
-		case c.is(nsBPMN, "timeDuration"):
+		case c.Is(nsBPMN, "timeDuration"):
 			kind = TimerDuration
-		case c.is(nsBPMN, "timeDate"):
+		case c.Is(nsBPMN, "timeDate"):
 			kind = TimerDate
-		case c.is(nsBPMN, "timeCycle"):
+		case c.Is(nsBPMN, "timeCycle"):
 			kind = TimerCycle
 		default:
 			continue
 		}
-		text := strings.TrimSpace(string(c.text))
+		text := strings.TrimSpace(string(c.Text))
 		if text == "" {
-			pb.problem(el.ID, "the timer's %s is empty", c.name.Local)
+			pb.problem(el.ID, "the timer's %s is empty", c.Name.Local)
 			return
 		}
 		found = append(found, &Timer{Kind: kind, Value: pb.field(el.ID, "timer "+string(kind), text)})
@@ -638,23 +638,23 @@ func isActivity(t ElementType) bool {
 
 // loop reads a multi-instance activity's loop characteristics.
 func (pb *processBuilder) loop(el *Element, n *node) {
-	l := &Loop{Sequential: isTrue(n.get("isSequential"))}
+	l := &Loop{Sequential: isTrue(n.Get("isSequential"))}
 	found := false
-	for _, c := range n.children {
+	for _, c := range n.Children {
 		switch {
-		case c.is(nsBPMN, "completionCondition"):
-			body := strings.TrimSpace(string(c.text))
+		case c.Is(nsBPMN, "completionCondition"):
+			body := strings.TrimSpace(string(c.Text))
 			if body != "" {
 				f := pb.field(el.ID, "completion condition", "="+strings.TrimPrefix(body, "="))
 				l.CompletionCondition = &f
 			}
-		case c.is(nsBPMN, "extensionElements"):
-			for _, z := range c.children {
-				if !z.is(nsZeebe, "loopCharacteristics") {
+		case c.Is(nsBPMN, "extensionElements"):
+			for _, z := range c.Children {
+				if !z.Is(nsZeebe, "loopCharacteristics") {
 					continue
 				}
 				found = true
-				in := strings.TrimSpace(z.get("inputCollection"))
+				in := strings.TrimSpace(z.Get("inputCollection"))
 				if in == "" {
 					pb.problem(el.ID, "the zeebe:loopCharacteristics must have an inputCollection expression")
 				} else {
@@ -663,9 +663,9 @@ func (pb *processBuilder) loop(el *Element, n *node) {
 					}
 					l.InputCollection = pb.field(el.ID, "input collection", in)
 				}
-				l.InputElement = strings.TrimSpace(z.get("inputElement"))
-				l.OutputCollection = strings.TrimSpace(z.get("outputCollection"))
-				out := strings.TrimSpace(z.get("outputElement"))
+				l.InputElement = strings.TrimSpace(z.Get("inputElement"))
+				l.OutputCollection = strings.TrimSpace(z.Get("outputCollection"))
+				out := strings.TrimSpace(z.Get("outputElement"))
 				if out != "" {
 					l.OutputElement = pb.field(el.ID, "output element", out)
 				}

@@ -19,8 +19,8 @@ var expressionTags = map[string]bool{
 // expressionIn builds the first value expression among n's children, or nil
 // when there is none.
 func (b *builder) expressionIn(n *node) Expression {
-	for _, c := range n.children {
-		if expressionTags[c.name.Local] {
+	for _, c := range n.Children {
+		if expressionTags[c.Name.Local] {
 			return b.expression(c)
 		}
 	}
@@ -29,25 +29,25 @@ func (b *builder) expressionIn(n *node) Expression {
 
 // expression builds one value expression element.
 func (b *builder) expression(n *node) Expression {
-	typeRef := strings.TrimSpace(n.get("typeRef"))
-	switch n.name.Local {
+	typeRef := strings.TrimSpace(n.Get("typeRef"))
+	switch n.Name.Local {
 	case "literalExpression":
-		text := n.textOf("text")
-		if lang := n.get("expressionLanguage"); lang != "" && !isFEEL(lang) {
+		text := n.TextOf("text")
+		if lang := n.Get("expressionLanguage"); lang != "" && !isFEEL(lang) {
 			b.problem(label(n), "%s: expression language '%s' is not supported, only FEEL", b.owner, lang)
 		}
-		l := &LiteralExpression{ID: n.get("id"), TypeRef: typeRef, Text: text,
+		l := &LiteralExpression{ID: n.Get("id"), TypeRef: typeRef, Text: text,
 			expr: b.compile(label(n), text), typ: b.resolveType(typeRef)}
 		l.compileErr = b.lastErr
 		return l
 	case "decisionTable":
 		return b.decisionTable(n)
 	case "context":
-		c := &BoxedContext{ID: n.get("id"), TypeRef: typeRef, typ: b.resolveType(typeRef)}
-		for _, e := range n.all("contextEntry") {
+		c := &BoxedContext{ID: n.Get("id"), TypeRef: typeRef, typ: b.resolveType(typeRef)}
+		for _, e := range n.All("contextEntry") {
 			entry := ContextEntry{}
-			if v := e.child("variable"); v != nil {
-				entry.Name = v.get("name")
+			if v := e.Child("variable"); v != nil {
+				entry.Name = v.Get("name")
 				entry.TypeRef = typeRefOf(v)
 				entry.typ = b.resolveType(entry.TypeRef)
 			}
@@ -56,7 +56,7 @@ func (b *builder) expression(n *node) Expression {
 		}
 		return c
 	case "invocation":
-		inv := &Invocation{ID: n.get("id"), TypeRef: typeRef, typ: b.resolveType(typeRef)}
+		inv := &Invocation{ID: n.Get("id"), TypeRef: typeRef, typ: b.resolveType(typeRef)}
 		if callee := b.expressionIn(n); callee != nil {
 			if lit, ok := callee.(*LiteralExpression); ok {
 				inv.Function = strings.TrimSpace(lit.Text)
@@ -64,26 +64,26 @@ func (b *builder) expression(n *node) Expression {
 				b.problem(label(n), "%s: an invocation must name its function with a literal expression", b.owner)
 			}
 		}
-		for _, bind := range n.all("binding") {
-			p := bind.child("parameter")
+		for _, bind := range n.All("binding") {
+			p := bind.Child("parameter")
 			if p == nil {
 				b.problem(label(n), "%s: a binding has no parameter", b.owner)
 				continue
 			}
-			inv.Bindings = append(inv.Bindings, Binding{Parameter: p.get("name"), Value: b.expressionIn(bind)})
+			inv.Bindings = append(inv.Bindings, Binding{Parameter: p.Get("name"), Value: b.expressionIn(bind)})
 		}
 		inv.feelCall = compileValueCall(inv.Bindings)
 		return inv
 	case "relation":
-		r := &Relation{ID: n.get("id"), TypeRef: typeRef, typ: b.resolveType(typeRef)}
-		for _, col := range n.all("column") {
-			r.Columns = append(r.Columns, col.get("name"))
+		r := &Relation{ID: n.Get("id"), TypeRef: typeRef, typ: b.resolveType(typeRef)}
+		for _, col := range n.All("column") {
+			r.Columns = append(r.Columns, col.Get("name"))
 			r.types = append(r.types, b.resolveType(typeRefOf(col)))
 		}
-		for _, row := range n.all("row") {
+		for _, row := range n.All("row") {
 			var cells []Expression
-			for _, c := range row.children {
-				if expressionTags[c.name.Local] {
+			for _, c := range row.Children {
+				if expressionTags[c.Name.Local] {
 					cells = append(cells, b.expression(c))
 				}
 			}
@@ -94,9 +94,9 @@ func (b *builder) expression(n *node) Expression {
 		}
 		return r
 	case "list":
-		l := &BoxedList{ID: n.get("id"), TypeRef: typeRef, typ: b.resolveType(typeRef)}
-		for _, c := range n.children {
-			if expressionTags[c.name.Local] {
+		l := &BoxedList{ID: n.Get("id"), TypeRef: typeRef, typ: b.resolveType(typeRef)}
+		for _, c := range n.Children {
+			if expressionTags[c.Name.Local] {
 				l.Items = append(l.Items, b.expression(c))
 			}
 		}
@@ -106,39 +106,39 @@ func (b *builder) expression(n *node) Expression {
 		f.value = b.functionValue(n)
 		return f
 	case "conditional":
-		c := &Conditional{ID: n.get("id"), TypeRef: typeRef, typ: b.resolveType(typeRef)}
+		c := &Conditional{ID: n.Get("id"), TypeRef: typeRef, typ: b.resolveType(typeRef)}
 		c.If = b.part(n, "if")
 		c.Then = b.part(n, "then")
 		c.Else = b.part(n, "else")
 		return c
 	case "filter":
-		return &Filter{ID: n.get("id"), TypeRef: typeRef, typ: b.resolveType(typeRef),
+		return &Filter{ID: n.Get("id"), TypeRef: typeRef, typ: b.resolveType(typeRef),
 			In: b.part(n, "in"), Match: b.part(n, "match")}
 	case "for", "some", "every":
-		it := &Iterator{ID: n.get("id"), TypeRef: typeRef, typ: b.resolveType(typeRef),
-			Kind: n.name.Local, Variable: n.get("iteratorVariable"), In: b.part(n, "in")}
-		if n.name.Local == "for" {
+		it := &Iterator{ID: n.Get("id"), TypeRef: typeRef, typ: b.resolveType(typeRef),
+			Kind: n.Name.Local, Variable: n.Get("iteratorVariable"), In: b.part(n, "in")}
+		if n.Name.Local == "for" {
 			it.Body = b.part(n, "return")
 		} else {
 			it.Body = b.part(n, "satisfies")
 		}
 		return it
 	}
-	b.problem(label(n), "%s: unsupported expression '%s'", b.owner, n.name.Local)
+	b.problem(label(n), "%s: unsupported expression '%s'", b.owner, n.Name.Local)
 	return nil
 }
 
 // part builds the expression inside the child element local (the if, then,
 // in, return... of the DMN 1.5 boxed expressions).
 func (b *builder) part(n *node, local string) Expression {
-	c := n.child(local)
+	c := n.Child(local)
 	if c == nil {
-		b.problem(label(n), "%s: %s has no %s", b.owner, n.name.Local, local)
+		b.problem(label(n), "%s: %s has no %s", b.owner, n.Name.Local, local)
 		return nil
 	}
 	e := b.expressionIn(c)
 	if e == nil {
-		b.problem(label(n), "%s: the %s of %s has no expression", b.owner, local, n.name.Local)
+		b.problem(label(n), "%s: the %s of %s has no expression", b.owner, local, n.Name.Local)
 	}
 	return e
 }
@@ -149,12 +149,12 @@ func isFEEL(lang string) bool {
 }
 
 func (b *builder) functionDefinition(n *node) *FunctionDefinition {
-	f := &FunctionDefinition{ID: n.get("id"), Kind: n.get("kind")}
+	f := &FunctionDefinition{ID: n.Get("id"), Kind: n.Get("kind")}
 	if f.Kind == "" {
 		f.Kind = "FEEL"
 	}
-	for _, p := range n.all("formalParameter") {
-		f.Parameters = append(f.Parameters, Parameter{Name: p.get("name"), TypeRef: typeRefOf(p), typ: b.resolveType(typeRefOf(p))})
+	for _, p := range n.All("formalParameter") {
+		f.Parameters = append(f.Parameters, Parameter{Name: p.Get("name"), TypeRef: typeRefOf(p), typ: b.resolveType(typeRefOf(p))})
 	}
 	if f.Kind != "FEEL" {
 		f.unsupported = fmt.Sprintf("function kind '%s' is not supported", f.Kind)

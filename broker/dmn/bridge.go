@@ -25,18 +25,18 @@ const valueKey = "`?dmn value`"
 // functionSource renders a functionDefinition (or encapsulatedLogic)
 // element as "function(a, b) body".
 func (b *builder) functionSource(n *node) (string, bool) {
-	if kind := n.get("kind"); kind != "" && kind != "FEEL" {
+	if kind := n.Get("kind"); kind != "" && kind != "FEEL" {
 		return "", false
 	}
 	var params []string
 	var types []*typeInfo
-	for _, p := range n.all("formalParameter") {
-		params = append(params, feelName(p.get("name")))
+	for _, p := range n.All("formalParameter") {
+		params = append(params, feelName(p.Get("name")))
 		types = append(types, b.resolveType(typeRefOf(p)))
 	}
 	body := "null"
-	for _, c := range n.children {
-		if expressionTags[c.name.Local] {
+	for _, c := range n.Children {
+		if expressionTags[c.Name.Local] {
 			src, ok := b.exprSource(c)
 			if !ok {
 				return "", false
@@ -95,21 +95,21 @@ func coerceSource(src string, t *typeInfo) string {
 // exprSource renders a value expression element as FEEL, when it has a
 // FEEL form.
 func (b *builder) exprSource(n *node) (string, bool) {
-	switch n.name.Local {
+	switch n.Name.Local {
 	case "literalExpression":
-		text := strings.TrimSpace(n.textOf("text"))
+		text := strings.TrimSpace(n.TextOf("text"))
 		if text == "" {
 			return "null", true
 		}
 		src := "(" + b.resolveInstanceOf(b.names.quote(text)) + ")"
-		return coerceSource(src, b.resolveType(n.get("typeRef"))), true
+		return coerceSource(src, b.resolveType(n.Get("typeRef"))), true
 	case "context":
 		var entries []string
 		result := ""
-		for _, e := range n.all("contextEntry") {
+		for _, e := range n.All("contextEntry") {
 			var value *node
-			for _, c := range e.children {
-				if expressionTags[c.name.Local] {
+			for _, c := range e.Children {
+				if expressionTags[c.Name.Local] {
 					value = c
 					break
 				}
@@ -121,12 +121,12 @@ func (b *builder) exprSource(n *node) (string, bool) {
 					return "", false
 				}
 			}
-			v := e.child("variable")
-			if v == nil || v.get("name") == "" {
+			v := e.Child("variable")
+			if v == nil || v.Get("name") == "" {
 				result = src
 				break
 			}
-			entries = append(entries, feelName(v.get("name"))+": "+src)
+			entries = append(entries, feelName(v.Get("name"))+": "+src)
 		}
 		if result != "" {
 			entries = append(entries, valueKey+": "+result)
@@ -135,8 +135,8 @@ func (b *builder) exprSource(n *node) (string, bool) {
 		return "{" + strings.Join(entries, ", ") + "}", true
 	case "list":
 		var items []string
-		for _, c := range n.children {
-			if expressionTags[c.name.Local] {
+		for _, c := range n.Children {
+			if expressionTags[c.Name.Local] {
 				src, ok := b.exprSource(c)
 				if !ok {
 					return "", false
@@ -147,15 +147,15 @@ func (b *builder) exprSource(n *node) (string, bool) {
 		return "[" + strings.Join(items, ", ") + "]", true
 	case "relation":
 		var cols []string
-		for _, c := range n.all("column") {
-			cols = append(cols, feelName(c.get("name")))
+		for _, c := range n.All("column") {
+			cols = append(cols, feelName(c.Get("name")))
 		}
 		var rows []string
-		for _, row := range n.all("row") {
+		for _, row := range n.All("row") {
 			var cells []string
 			i := 0
-			for _, c := range row.children {
-				if !expressionTags[c.name.Local] {
+			for _, c := range row.Children {
+				if !expressionTags[c.Name.Local] {
 					continue
 				}
 				if i >= len(cols) {
@@ -173,9 +173,9 @@ func (b *builder) exprSource(n *node) (string, bool) {
 		return "[" + strings.Join(rows, ", ") + "]", true
 	case "invocation":
 		name := ""
-		for _, c := range n.children {
-			if c.name.Local == "literalExpression" {
-				name = strings.TrimSpace(c.textOf("text"))
+		for _, c := range n.Children {
+			if c.Name.Local == "literalExpression" {
+				name = strings.TrimSpace(c.TextOf("text"))
 				break
 			}
 		}
@@ -183,14 +183,14 @@ func (b *builder) exprSource(n *node) (string, bool) {
 			return "", false
 		}
 		var args []string
-		for _, bind := range n.all("binding") {
-			p := bind.child("parameter")
+		for _, bind := range n.All("binding") {
+			p := bind.Child("parameter")
 			if p == nil {
 				return "", false
 			}
 			src := "null"
-			for _, c := range bind.children {
-				if expressionTags[c.name.Local] {
+			for _, c := range bind.Children {
+				if expressionTags[c.Name.Local] {
 					var ok bool
 					if src, ok = b.exprSource(c); !ok {
 						return "", false
@@ -198,7 +198,7 @@ func (b *builder) exprSource(n *node) (string, bool) {
 					break
 				}
 			}
-			args = append(args, feelName(p.get("name"))+": "+src)
+			args = append(args, feelName(p.Get("name"))+": "+src)
 		}
 		return feelName(strings.Trim(name, "`")) + "(" + strings.Join(args, ", ") + ")", true
 	case "functionDefinition":
@@ -218,7 +218,7 @@ func (b *builder) exprSource(n *node) (string, bool) {
 // or ANY table whose rules conflict is null here rather than an error, and
 // PRIORITY and OUTPUT ORDER tables have no FEEL form.
 func (b *builder) tableSource(n *node) (string, bool) {
-	policy := HitPolicy(strings.ToUpper(strings.TrimSpace(n.get("hitPolicy"))))
+	policy := HitPolicy(strings.ToUpper(strings.TrimSpace(n.Get("hitPolicy"))))
 	if policy == "" {
 		policy = HitUnique
 	}
@@ -226,49 +226,49 @@ func (b *builder) tableSource(n *node) (string, bool) {
 		return "", false
 	}
 	var entries []string
-	inputs := n.all("input")
+	inputs := n.All("input")
 	for i, in := range inputs {
-		ie := in.child("inputExpression")
+		ie := in.Child("inputExpression")
 		if ie == nil {
 			return "", false
 		}
-		text := strings.TrimSpace(ie.textOf("text"))
+		text := strings.TrimSpace(ie.TextOf("text"))
 		if text == "" {
 			return "", false
 		}
 		src := coerceSource("("+b.resolveInstanceOf(b.names.quote(text))+")", b.resolveType(typeRefOf(ie)))
 		entries = append(entries, fmt.Sprintf("`?dmn in %d`: %s", i, src))
 	}
-	outputs := n.all("output")
+	outputs := n.All("output")
 	if len(outputs) == 0 {
 		return "", false
 	}
 	row := func(texts []string) string {
 		if len(outputs) == 1 {
-			return coerceSource(texts[0], b.resolveType(outputs[0].get("typeRef")))
+			return coerceSource(texts[0], b.resolveType(outputs[0].Get("typeRef")))
 		}
 		parts := make([]string, len(outputs))
 		for j, out := range outputs {
-			parts[j] = feelName(out.get("name")) + ": " + coerceSource(texts[j], b.resolveType(out.get("typeRef")))
+			parts[j] = feelName(out.Get("name")) + ": " + coerceSource(texts[j], b.resolveType(out.Get("typeRef")))
 		}
 		return "{" + strings.Join(parts, ", ") + "}"
 	}
 	var hits []string
-	for _, r := range n.all("rule") {
-		tests := r.all("inputEntry")
-		outs := r.all("outputEntry")
+	for _, r := range n.All("rule") {
+		tests := r.All("inputEntry")
+		outs := r.All("outputEntry")
 		if len(tests) != len(inputs) || len(outs) != len(outputs) {
 			return "", false
 		}
 		conds := []string{"true"}
 		for i, t := range tests {
-			if c := b.testSource(fmt.Sprintf("`?dmn in %d`", i), t.textOf("text")); c != "" {
+			if c := b.testSource(fmt.Sprintf("`?dmn in %d`", i), t.TextOf("text")); c != "" {
 				conds = append(conds, c)
 			}
 		}
 		texts := make([]string, len(outs))
 		for j, o := range outs {
-			texts[j] = "(" + b.resolveInstanceOf(b.names.quote(orNull(o.textOf("text")))) + ")"
+			texts[j] = "(" + b.resolveInstanceOf(b.names.quote(orNull(o.TextOf("text")))) + ")"
 		}
 		hits = append(hits, "if "+strings.Join(conds, " and ")+" then ["+row(texts)+"] else []")
 	}
@@ -279,8 +279,8 @@ func (b *builder) tableSource(n *node) (string, bool) {
 	defaults := make([]string, len(outputs))
 	for j, out := range outputs {
 		defaults[j] = "null"
-		if d := out.child("defaultOutputEntry"); d != nil {
-			defaults[j] = "(" + b.names.quote(orNull(d.textOf("text"))) + ")"
+		if d := out.Child("defaultOutputEntry"); d != nil {
+			defaults[j] = "(" + b.names.quote(orNull(d.TextOf("text"))) + ")"
 			hasDefault = true
 		}
 	}
@@ -301,7 +301,7 @@ func (b *builder) tableSource(n *node) (string, bool) {
 		if hasDefault {
 			empty = "[" + deflt + "]"
 		}
-		switch Aggregation(strings.ToUpper(strings.TrimSpace(n.get("aggregation")))) {
+		switch Aggregation(strings.ToUpper(strings.TrimSpace(n.Get("aggregation")))) {
 		case AggregationNone:
 			value = "if count(" + h + ") = 0 then " + empty + " else " + h
 		case AggregationSum:
@@ -323,7 +323,7 @@ func (b *builder) tableSource(n *node) (string, bool) {
 	}
 	entries = append(entries, valueKey+": "+value)
 	src := "{" + strings.Join(entries, ", ") + "}." + valueKey
-	return coerceSource(src, b.resolveType(n.get("typeRef"))), true
+	return coerceSource(src, b.resolveType(n.Get("typeRef"))), true
 }
 
 // testSource renders the unary tests of an input entry as a FEEL condition

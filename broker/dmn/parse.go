@@ -34,16 +34,16 @@ func parse(resourceName string, data []byte, lenient bool) (defs *Definitions, e
 	if err != nil {
 		return nil, fmt.Errorf("resource '%s': malformed XML: %w", resourceName, err)
 	}
-	version, ok := dmnNamespaces[root.name.Space]
-	if !ok || root.name.Local != "definitions" {
+	version, ok := dmnNamespaces[root.Name.Space]
+	if !ok || root.Name.Local != "definitions" {
 		return nil, fmt.Errorf("resource '%s': %w: the root element is {%s}%s, expected definitions in a DMN model namespace",
-			resourceName, ErrNotDMN, root.name.Space, root.name.Local)
+			resourceName, ErrNotDMN, root.Name.Space, root.Name.Local)
 	}
 	b := &builder{
 		defs: &Definitions{
-			ID:              root.get("id"),
-			Name:            root.get("name"),
-			Namespace:       root.get("namespace"),
+			ID:              root.Get("id"),
+			Name:            root.Get("name"),
+			Namespace:       root.Get("namespace"),
 			Version:         version,
 			decisionsByID:   map[string]*Decision{},
 			decisionsByName: map[string]*Decision{},
@@ -96,10 +96,10 @@ func (b *builder) problem(id, format string, args ...any) {
 
 // label names an element for a message: its id, else its name.
 func label(n *node) string {
-	if id := n.get("id"); id != "" {
+	if id := n.Get("id"); id != "" {
 		return id
 	}
-	return n.get("name")
+	return n.Get("name")
 }
 
 func (b *builder) build(root *node) {
@@ -107,7 +107,7 @@ func (b *builder) build(root *node) {
 	defs := b.defs
 	// Item definitions and names first: expressions are compiled with the
 	// model's names quoted and their types resolved.
-	for _, c := range root.all("itemDefinition") {
+	for _, c := range root.All("itemDefinition") {
 		item := b.itemDefinition(c)
 		defs.ItemDefinitions = append(defs.ItemDefinitions, item)
 		if item.Name != "" {
@@ -123,9 +123,9 @@ func (b *builder) build(root *node) {
 	defs.types = b.itemDefs
 
 	inputs := map[string]*InputData{}
-	for _, c := range root.all("inputData") {
-		in := &InputData{ID: c.get("id"), Name: c.get("name")}
-		if v := c.child("variable"); v != nil {
+	for _, c := range root.All("inputData") {
+		in := &InputData{ID: c.Get("id"), Name: c.Get("name")}
+		if v := c.Child("variable"); v != nil {
 			in.TypeRef = typeRefOf(v)
 		}
 		in.typ = b.resolveType(in.TypeRef)
@@ -134,11 +134,11 @@ func (b *builder) build(root *node) {
 		defs.InputData = append(defs.InputData, in)
 	}
 	decisionNodes := map[*Decision]*node{}
-	for _, c := range root.all("decision") {
-		d := &Decision{ID: c.get("id"), Name: c.get("name")}
-		if v := c.child("variable"); v != nil {
+	for _, c := range root.All("decision") {
+		d := &Decision{ID: c.Get("id"), Name: c.Get("name")}
+		if v := c.Child("variable"); v != nil {
 			d.TypeRef = typeRefOf(v)
-			d.VariableName = strings.TrimSpace(v.get("name"))
+			d.VariableName = strings.TrimSpace(v.Get("name"))
 			if d.Name == "" {
 				d.Name = d.VariableName
 			}
@@ -160,9 +160,9 @@ func (b *builder) build(root *node) {
 	}
 	bkmNodes := map[*BusinessKnowledgeModel]*node{}
 	invocables := map[string]Invocable{}
-	for _, c := range root.all("businessKnowledgeModel") {
-		k := &BusinessKnowledgeModel{ID: c.get("id"), Name: c.get("name")}
-		if v := c.child("variable"); v != nil {
+	for _, c := range root.All("businessKnowledgeModel") {
+		k := &BusinessKnowledgeModel{ID: c.Get("id"), Name: c.Get("name")}
+		if v := c.Child("variable"); v != nil {
 			k.TypeRef = typeRefOf(v)
 		}
 		b.requireName(c, k.Name)
@@ -173,9 +173,9 @@ func (b *builder) build(root *node) {
 		defs.BusinessKnowledgeModels = append(defs.BusinessKnowledgeModels, k)
 	}
 	serviceNodes := map[*DecisionService]*node{}
-	for _, c := range root.all("decisionService") {
-		s := &DecisionService{ID: c.get("id"), Name: c.get("name")}
-		if v := c.child("variable"); v != nil {
+	for _, c := range root.All("decisionService") {
+		s := &DecisionService{ID: c.Get("id"), Name: c.Get("name")}
+		if v := c.Child("variable"); v != nil {
 			s.TypeRef = typeRefOf(v)
 		}
 		b.requireName(c, s.Name)
@@ -189,10 +189,10 @@ func (b *builder) build(root *node) {
 	// Requirements.
 	for _, d := range defs.Decisions {
 		c := decisionNodes[d]
-		for _, req := range c.all("informationRequirement") {
-			for _, r := range req.children {
-				ref := hrefID(r.get("href"))
-				switch r.name.Local {
+		for _, req := range c.All("informationRequirement") {
+			for _, r := range req.Children {
+				ref := hrefID(r.Get("href"))
+				switch r.Name.Local {
 				case "requiredDecision":
 					if dep, ok := defs.decisionsByID[ref]; ok {
 						d.RequiredDecisions = append(d.RequiredDecisions, dep)
@@ -214,10 +214,10 @@ func (b *builder) build(root *node) {
 		k.RequiredKnowledge = b.knowledge(c, invocables)
 	}
 	for s, c := range serviceNodes {
-		for _, r := range c.children {
-			ref := hrefID(r.get("href"))
+		for _, r := range c.Children {
+			ref := hrefID(r.Get("href"))
 			var list *[]*Decision
-			switch r.name.Local {
+			switch r.Name.Local {
 			case "outputDecision":
 				list = &s.OutputDecisions
 			case "encapsulatedDecision":
@@ -237,7 +237,7 @@ func (b *builder) build(root *node) {
 			if dep, ok := defs.decisionsByID[ref]; ok {
 				*list = append(*list, dep)
 			} else {
-				b.problem(label(c), "%s '%s' does not exist", r.name.Local, ref)
+				b.problem(label(c), "%s '%s' does not exist", r.Name.Local, ref)
 			}
 		}
 		if len(s.OutputDecisions) == 0 {
@@ -256,7 +256,7 @@ func (b *builder) build(root *node) {
 		c := bkmNodes[k]
 		b.owner = "business knowledge model '" + label(c) + "'"
 		b.names = b.scopedNames(c, invocableNames(k.RequiredKnowledge)...)
-		logic := c.child("encapsulatedLogic")
+		logic := c.Child("encapsulatedLogic")
 		if logic == nil {
 			k.Logic = &FunctionDefinition{Kind: "FEEL"}
 			continue
@@ -270,9 +270,9 @@ func (b *builder) build(root *node) {
 // knowledge resolves the knowledgeRequirements of a decision or BKM.
 func (b *builder) knowledge(c *node, invocables map[string]Invocable) []Invocable {
 	var out []Invocable
-	for _, req := range c.all("knowledgeRequirement") {
-		for _, r := range req.all("requiredKnowledge") {
-			ref := hrefID(r.get("href"))
+	for _, req := range c.All("knowledgeRequirement") {
+		for _, r := range req.All("requiredKnowledge") {
+			ref := hrefID(r.Get("href"))
 			if inv, ok := invocables[ref]; ok {
 				out = append(out, inv)
 			} else {
@@ -296,15 +296,15 @@ func hrefID(href string) string {
 // typeRefOf reads a typeRef given as an attribute (DMN 1.2+) or a child
 // element (item definitions).
 func typeRefOf(n *node) string {
-	if t, ok := n.attr("typeRef"); ok {
+	if t, ok := n.Attr("typeRef"); ok {
 		return strings.TrimSpace(t)
 	}
-	return strings.TrimSpace(n.textOf("typeRef"))
+	return strings.TrimSpace(n.TextOf("typeRef"))
 }
 
 func (b *builder) requireName(n *node, name string) {
 	if strings.TrimSpace(name) == "" {
-		b.problem(label(n), "%s has no name", n.name.Local)
+		b.problem(label(n), "%s has no name", n.Name.Local)
 	}
 }
 
@@ -313,23 +313,23 @@ func (b *builder) requireName(n *node, name string) {
 func (b *builder) checkIDs(root *node) {
 	var walk func(n *node, depth int)
 	walk = func(n *node, depth int) {
-		if id, ok := n.attr("id"); ok && id != "" {
+		if id, ok := n.Attr("id"); ok && id != "" {
 			if _, dup := b.byID[id]; dup {
 				b.problem(id, "the id is used by more than one element")
 			} else {
 				b.byID[id] = n
 			}
 		}
-		for _, c := range n.children {
+		for _, c := range n.Children {
 			walk(c, depth+1)
 		}
 	}
 	walk(root, 0)
-	for _, c := range root.children {
-		switch c.name.Local {
+	for _, c := range root.Children {
+		switch c.Name.Local {
 		case "decision", "inputData", "businessKnowledgeModel", "decisionService":
-			if c.get("id") == "" && !b.lenient {
-				b.problem(c.get("name"), "%s has no id", c.name.Local)
+			if c.Get("id") == "" && !b.lenient {
+				b.problem(c.Get("name"), "%s has no id", c.Name.Local)
 			}
 		}
 	}
@@ -386,16 +386,16 @@ func (b *builder) checkCycles() {
 func (b *builder) collectNames(root *node) {
 	var walk func(n *node, depth int)
 	walk = func(n *node, depth int) {
-		switch n.name.Local {
+		switch n.Name.Local {
 		case "itemComponent", "itemDefinition":
-			b.defs.names.add(n.get("name"))
+			b.defs.names.add(n.Get("name"))
 		}
 		for _, name := range definedNames(n) {
 			if !readsAsExpression(name) {
 				b.defs.names.add(name)
 			}
 		}
-		for _, c := range n.children {
+		for _, c := range n.Children {
 			walk(c, depth+1)
 		}
 	}
@@ -405,12 +405,12 @@ func (b *builder) collectNames(root *node) {
 // definedNames returns the names element n defines. An invocation's binding
 // names the callee's parameter, which is no name of the caller's scope.
 func definedNames(n *node) []string {
-	switch n.name.Local {
+	switch n.Name.Local {
 	case "decision", "inputData", "businessKnowledgeModel", "decisionService",
 		"variable", "formalParameter", "column", "output":
-		return []string{n.get("name")}
+		return []string{n.Get("name")}
 	case "for", "some", "every":
-		return []string{n.get("iteratorVariable")}
+		return []string{n.Get("iteratorVariable")}
 	}
 	return nil
 }
@@ -433,7 +433,7 @@ func (b *builder) scopedNames(n *node, extra ...string) *nameSet {
 				set.add(name)
 			}
 		}
-		for _, c := range n.children {
+		for _, c := range n.Children {
 			walk(c)
 		}
 	}
@@ -469,20 +469,20 @@ func invocableNames(knowledge []Invocable) []string {
 
 func (b *builder) itemDefinition(n *node) *ItemDefinition {
 	item := &ItemDefinition{
-		ID:           n.get("id"),
-		Name:         n.get("name"),
+		ID:           n.Get("id"),
+		Name:         n.Get("name"),
 		TypeRef:      typeRefOf(n),
-		IsCollection: isTrue(n.get("isCollection")),
+		IsCollection: isTrue(n.Get("isCollection")),
 	}
-	if av := n.child("allowedValues"); av != nil {
-		item.AllowedValues = strings.TrimSpace(av.textOf("text"))
+	if av := n.Child("allowedValues"); av != nil {
+		item.AllowedValues = strings.TrimSpace(av.TextOf("text"))
 	}
-	for _, c := range n.all("itemComponent") {
+	for _, c := range n.All("itemComponent") {
 		item.Components = append(item.Components, b.itemDefinition(c))
 	}
-	if fi := n.child("functionItem"); fi != nil {
+	if fi := n.Child("functionItem"); fi != nil {
 		item.Function = true
-		item.FunctionOutput = strings.TrimSpace(fi.get("outputTypeRef"))
+		item.FunctionOutput = strings.TrimSpace(fi.Get("outputTypeRef"))
 	}
 	return item
 }

@@ -9,12 +9,12 @@ import (
 )
 
 func (b *builder) decisionTable(n *node) *DecisionTable {
-	typeRef := strings.TrimSpace(n.get("typeRef"))
+	typeRef := strings.TrimSpace(n.Get("typeRef"))
 	t := &DecisionTable{
-		ID:          n.get("id"),
+		ID:          n.Get("id"),
 		TypeRef:     typeRef,
-		HitPolicy:   HitPolicy(strings.ToUpper(strings.TrimSpace(n.get("hitPolicy")))),
-		Aggregation: Aggregation(strings.ToUpper(strings.TrimSpace(n.get("aggregation")))),
+		HitPolicy:   HitPolicy(strings.ToUpper(strings.TrimSpace(n.Get("hitPolicy")))),
+		Aggregation: Aggregation(strings.ToUpper(strings.TrimSpace(n.Get("aggregation")))),
 		typ:         b.resolveType(typeRef),
 	}
 	if t.HitPolicy == "" {
@@ -34,10 +34,10 @@ func (b *builder) decisionTable(n *node) *DecisionTable {
 	default:
 		b.problem(label(n), "%s: unknown aggregation '%s'", b.owner, t.Aggregation)
 	}
-	for _, c := range n.all("input") {
-		in := &TableInput{ID: c.get("id"), Label: c.get("label")}
-		if ie := c.child("inputExpression"); ie != nil {
-			in.Expression = ie.textOf("text")
+	for _, c := range n.All("input") {
+		in := &TableInput{ID: c.Get("id"), Label: c.Get("label")}
+		if ie := c.Child("inputExpression"); ie != nil {
+			in.Expression = ie.TextOf("text")
 			in.TypeRef = typeRefOf(ie)
 			in.typ = b.resolveType(in.TypeRef)
 		}
@@ -45,26 +45,26 @@ func (b *builder) decisionTable(n *node) *DecisionTable {
 			b.problem(label(c), "%s: decision table input has no input expression", b.owner)
 		}
 		in.expr = b.compile(label(c), in.Expression)
-		if iv := c.child("inputValues"); iv != nil {
-			in.InputValues = strings.TrimSpace(iv.textOf("text"))
+		if iv := c.Child("inputValues"); iv != nil {
+			in.InputValues = strings.TrimSpace(iv.TextOf("text"))
 			if in.InputValues != "" {
 				in.values = b.compileTests(label(c), in.InputValues)
 			}
 		}
 		t.Inputs = append(t.Inputs, in)
 	}
-	for _, c := range n.all("output") {
-		out := &TableOutput{ID: c.get("id"), Name: c.get("name"), Label: c.get("label"), TypeRef: strings.TrimSpace(c.get("typeRef"))}
+	for _, c := range n.All("output") {
+		out := &TableOutput{ID: c.Get("id"), Name: c.Get("name"), Label: c.Get("label"), TypeRef: strings.TrimSpace(c.Get("typeRef"))}
 		out.typ = b.resolveType(out.TypeRef)
-		if ov := c.child("outputValues"); ov != nil {
-			out.OutputValues = strings.TrimSpace(ov.textOf("text"))
+		if ov := c.Child("outputValues"); ov != nil {
+			out.OutputValues = strings.TrimSpace(ov.TextOf("text"))
 			if out.OutputValues != "" {
 				out.values = b.compileTests(label(c), out.OutputValues)
 				out.priorities = b.priorities(label(c), out.OutputValues)
 			}
 		}
-		if d := c.child("defaultOutputEntry"); d != nil {
-			out.Default = d.textOf("text")
+		if d := c.Child("defaultOutputEntry"); d != nil {
+			out.Default = d.TextOf("text")
 			out.deflt = b.compile(label(c), out.Default)
 		}
 		t.Outputs = append(t.Outputs, out)
@@ -82,15 +82,15 @@ func (b *builder) decisionTable(n *node) *DecisionTable {
 			b.problem(label(n), "%s: aggregation %s needs a single output", b.owner, t.Aggregation)
 		}
 	}
-	for _, c := range n.all("rule") {
-		r := &Rule{ID: c.get("id")}
-		for _, e := range c.all("inputEntry") {
-			text := e.textOf("text")
+	for _, c := range n.All("rule") {
+		r := &Rule{ID: c.Get("id")}
+		for _, e := range c.All("inputEntry") {
+			text := e.TextOf("text")
 			r.InputEntries = append(r.InputEntries, text)
 			r.tests = append(r.tests, b.compileTests(label(e), text))
 		}
-		for _, e := range c.all("outputEntry") {
-			text := e.textOf("text")
+		for _, e := range c.All("outputEntry") {
+			text := e.TextOf("text")
 			r.OutputEntries = append(r.OutputEntries, text)
 			r.outputs = append(r.outputs, b.compile(label(e), text))
 		}
