@@ -27,55 +27,81 @@ type Sender interface {
 func (p *Partition) distribute(ctx context.Context) {
 	t := time.NewTicker(200 * time.Millisecond)
 	defer t.Stop()
-	var mu sync.Mutex
-	inFlight := map[[2]int64]bool{}
-	lastSent := map[sendID]time.Time{}
-	var wg sync.WaitGroup
-	defer wg.Wait()
+	f := &deliveries{busy: map[[2]int64]bool{}, lastSent: map[sendID]time.Time{}}
+	defer f.wg.Wait()
 	for {
-		pending, err := p.state.PendingDistributions(256)
-		if err != nil {
-			p.log.Warn("reading pending distributions failed", "err", err)
-		}
-		for _, d := range pending {
-			id := [2]int64{d.Key, int64(d.Partition)}
-			mu.Lock()
-			busy := inFlight[id]
-			inFlight[id] = true
-			mu.Unlock()
-			if busy {
-				continue
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer func() {
-					mu.Lock()
-					delete(inFlight, id)
-					mu.Unlock()
-				}()
-				sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-				defer cancel()
-				cmd := engine.DistributedCommand(d.Key, d.Record)
-				resp, err := p.cfg.Sender.Execute(sctx, d.Partition, cmd)
-				if err != nil || resp.GetRecordType() != recordpb.RecordType_EVENT {
-					if ctx.Err() == nil {
-						p.log.Debug("distribution not delivered yet", "key", d.Key, "to", d.Partition, "err", err, "rejection", resp.GetRejectionReason())
-					}
-					return
-				}
-				ack := &recordpb.Record{ValueType: recordpb.ValueType_COMMAND_DISTRIBUTION, Intent: "ACKNOWLEDGE", Key: d.Key,
-					Value: &recordpb.Record_CommandDistribution{CommandDistribution: &recordpb.CommandDistributionRecord{PartitionId: d.Partition}}}
-				p.submit(ack)
-			}()
-		}
-		p.deliverSends(ctx, &wg, &mu, inFlight, lastSent)
+		p.deliverDistributions(ctx, f)
+		p.deliverSends(ctx, f)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		case <-p.distributeCh:
 		}
+	}
+}
+
+// deliveries tracks the deliveries under way, so that a round does not start one
+// that an earlier round is still waiting on.
+type deliveries struct {
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	busy     map[[2]int64]bool    // (distribution key, partition), or (send owner, -1)
+	lastSent map[sendID]time.Time // subscription commands delivered within resendAfter
+}
+
+// start runs deliver in its own goroutine with a deadline, marked busy under id until
+// it returns.
+func (f *deliveries) start(ctx context.Context, id [2]int64, deliver func(ctx context.Context)) {
+	f.wg.Add(1)
+	go func() {
+		defer f.wg.Done()
+		defer func() {
+			f.mu.Lock()
+			delete(f.busy, id)
+			f.mu.Unlock()
+		}()
+		dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		deliver(dctx)
+	}()
+}
+
+// sender returns how this partition reaches a partition's leader.
+func (p *Partition) sender() Sender {
+	if p.cfg.Sender != nil {
+		return p.cfg.Sender
+	}
+	return selfSender{p}
+}
+
+// deliverDistributions delivers the pending command distributions and, for each one a
+// partition answered, proposes the acknowledgement here.
+func (p *Partition) deliverDistributions(ctx context.Context, f *deliveries) {
+	pending, err := p.state.PendingDistributions(256)
+	if err != nil {
+		p.log.Warn("reading pending distributions failed", "err", err)
+	}
+	for _, d := range pending {
+		id := [2]int64{d.Key, int64(d.Partition)}
+		f.mu.Lock()
+		busy := f.busy[id]
+		f.busy[id] = true
+		f.mu.Unlock()
+		if busy {
+			continue
+		}
+		f.start(ctx, id, func(dctx context.Context) {
+			resp, err := p.sender().Execute(dctx, d.Partition, engine.DistributedCommand(d.Key, d.Record))
+			if err != nil || resp.GetRecordType() != recordpb.RecordType_EVENT {
+				if ctx.Err() == nil {
+					p.log.Debug("distribution not delivered yet", "key", d.Key, "to", d.Partition, "err", err, "rejection", resp.GetRejectionReason())
+				}
+				return
+			}
+			p.submit(&recordpb.Record{ValueType: recordpb.ValueType_COMMAND_DISTRIBUTION, Intent: "ACKNOWLEDGE", Key: d.Key,
+				Value: &recordpb.Record_CommandDistribution{CommandDistribution: &recordpb.CommandDistributionRecord{PartitionId: d.Partition}}})
+		})
 	}
 }
 
@@ -87,55 +113,44 @@ const resendAfter = time.Second
 // partitions (or this one) and proposes what each answer calls for (engine.AfterSend).
 // A send stays in the state until its follow-up is applied, so a new leader delivers
 // what the old one had not; the receivers recognise a repeated delivery.
-func (p *Partition) deliverSends(ctx context.Context, wg *sync.WaitGroup, mu *sync.Mutex, inFlight map[[2]int64]bool, lastSent map[sendID]time.Time) {
+func (p *Partition) deliverSends(ctx context.Context, f *deliveries) {
 	sends, err := p.state.PendingSends(256)
 	if err != nil {
 		p.log.Warn("reading pending subscription commands failed", "err", err)
 		return
 	}
 	now := time.Now()
-	for id, at := range lastSent {
+	f.mu.Lock()
+	for id, at := range f.lastSent {
 		if now.Sub(at) > resendAfter {
-			delete(lastSent, id)
+			delete(f.lastSent, id)
 		}
 	}
+	f.mu.Unlock()
 	for _, s := range sends {
 		sid := sendID{owner: s.Owner, intent: s.Send.GetCommand().GetIntent(), valueType: s.Send.GetCommand().GetValueType()}
-		flight := [2]int64{s.Owner, -1}
-		mu.Lock()
-		busy := inFlight[flight]
-		_, recent := lastSent[sid]
+		id := [2]int64{s.Owner, -1}
+		f.mu.Lock()
+		busy := f.busy[id]
+		_, recent := f.lastSent[sid]
 		if !busy && !recent {
-			inFlight[flight] = true
-			lastSent[sid] = now
+			f.busy[id] = true
+			f.lastSent[sid] = now
 		}
-		mu.Unlock()
+		f.mu.Unlock()
 		if busy || recent {
 			continue
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() {
-				mu.Lock()
-				delete(inFlight, flight)
-				mu.Unlock()
-			}()
-			sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			defer cancel()
+		f.start(ctx, id, func(dctx context.Context) {
 			cmd := proto.Clone(s.Send.GetCommand()).(*recordpb.Record)
-			var sender Sender = selfSender{p}
-			if p.cfg.Sender != nil {
-				sender = p.cfg.Sender
-			}
-			resp, err := sender.Execute(sctx, s.Send.GetPartition(), cmd)
+			resp, err := p.sender().Execute(dctx, s.Send.GetPartition(), cmd)
 			if err != nil {
 				if ctx.Err() == nil {
 					p.log.Debug("subscription command not delivered yet", "owner", s.Owner, "to", s.Send.GetPartition(), "intent", cmd.GetIntent(), "err", err)
 				}
-				mu.Lock()
-				delete(lastSent, sid) // retry at the next round
-				mu.Unlock()
+				f.mu.Lock()
+				delete(f.lastSent, sid) // retry at the next round
+				f.mu.Unlock()
 				return
 			}
 			if follow := engine.AfterSend(s.Send, resp); follow != nil {
@@ -143,7 +158,7 @@ func (p *Partition) deliverSends(ctx context.Context, wg *sync.WaitGroup, mu *sy
 				return
 			}
 			p.log.Debug("subscription command answered without a follow-up", "owner", s.Owner, "to", s.Send.GetPartition(), "intent", cmd.GetIntent(), "rejection", resp.GetRejectionReason())
-		}()
+		})
 	}
 }
 
