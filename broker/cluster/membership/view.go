@@ -1,6 +1,7 @@
 package membership
 
 import (
+	"slices"
 	"time"
 
 	"github.com/hashicorp/memberlist"
@@ -47,7 +48,9 @@ func (n *Node) upsert(node *memberlist.Node) {
 			e.ann = a
 		}
 	}
-	e.ip = append(e.ip[:0], node.Addr...)
+	// A new slice, never the old one rewritten: sends outside the lock still read the
+	// address othersLocked handed them.
+	e.ip = slices.Clone(node.Addr)
 	e.port = node.Port
 	e.alive = true
 	if node.Name == n.name {
