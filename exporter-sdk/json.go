@@ -195,4 +195,6 @@ func appendString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-func protoValueOf(m proto.Message) protoreflect.Value { return protoreflect.ValueOfMessage(m.ProtoReflect()) }
+func protoValueOf(m proto.Message) protoreflect.Value {
+	return protoreflect.ValueOfMessage(m.ProtoReflect())
+}
