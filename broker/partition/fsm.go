@@ -62,6 +62,9 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 			}
 			f.eng.Process(tx, entry.GetTimestamp(), engine.Command{RequestID: c.GetRequestId(), Record: c.GetRecord()}, &out)
 		}
+		if u := entry.GetExporters(); u != nil {
+			applyExporterUpdate(tx, u)
+		}
 	}
 	if !applied {
 		tx.Discard()
@@ -74,6 +77,20 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 	}
 	f.p.delivered(&out)
 	return results
+}
+
+// applyExporterUpdate stores the exporter positions the leader replicated and deletes
+// the records every exporter has acknowledged.
+func applyExporterUpdate(tx *state.Txn, u *brokerpb.ExporterUpdate) {
+	for _, p := range u.GetPositions() {
+		tx.SetExporterPosition(p.GetExporterId(), p.GetPosition(), p.GetMetadata())
+	}
+	for _, id := range u.GetRemoved() {
+		tx.DeleteExporterPosition(id)
+	}
+	if c := u.GetCompactTo(); c > 0 {
+		tx.CompactRecords(c)
+	}
 }
 
 // Snapshot captures the state as of the last applied entry: a Pebble checkpoint, taken

@@ -22,6 +22,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"github.com/weftlabs/weft/broker/engine"
+	"github.com/weftlabs/weft/broker/exporting"
 	"github.com/weftlabs/weft/broker/partition/limit"
 	"github.com/weftlabs/weft/broker/partition/raftstore"
 	"github.com/weftlabs/weft/broker/state"
@@ -90,6 +91,10 @@ type Config struct {
 	SnapshotThreshold uint64
 	TrailingLogs      uint64
 
+	// Exporting configures the exporter director that runs on the leader. Nil runs no
+	// director: records are kept and never exported (tests of the partition alone).
+	Exporting *exporting.Config
+
 	// Replication. The zero values make a single voter with an in-memory transport.
 
 	// PartitionCount is the number of partitions of the cluster; deployments made on this
@@ -157,7 +162,9 @@ type Partition struct {
 	distributeCh chan struct{}
 	// continueCh wakes the continuer when a step left follow-up commands over.
 	continueCh chan struct{}
-	proposals  chan proposal
+	// exportCh wakes the exporter director when records were committed.
+	exportCh  chan struct{}
+	proposals chan proposal
 	// diskLow is set while the data directory's free space is below MinFreeDisk.
 	diskLow atomic.Bool
 	// timerFloor is the earliest due date of timers created since the due-date checker
@@ -243,6 +250,7 @@ func Open(cfg Config) (*Partition, error) {
 		limiter:      limit.New(cfg.Limit),
 		distributeCh: make(chan struct{}, 1),
 		continueCh:   make(chan struct{}, 1),
+		exportCh:     make(chan struct{}, 1),
 		cfg:          cfg, log: log, state: st, raftDB: rdb, store: store,
 		proposals: make(chan proposal, 4*cfg.MaxCommandsPerEntry),
 		slots:     make(chan struct{}, maxEntriesInFlight),
@@ -608,6 +616,10 @@ func (p *Partition) delivered(out *engine.Output) {
 		default:
 		}
 	}
+	select {
+	case p.exportCh <- struct{}{}:
+	default:
+	}
 	if out.Distribute {
 		select {
 		case p.distributeCh <- struct{}{}:
@@ -669,6 +681,17 @@ func (p *Partition) startLeaderLoops() (stop func()) {
 		defer wg.Done()
 		p.continueSteps(ctx)
 	}()
+	if p.cfg.Exporting != nil {
+		cfg := *p.cfg.Exporting
+		if cfg.Logger == nil {
+			cfg.Logger = p.cfg.Logger
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			exporting.Run(ctx, cfg, exportLog{p}, p.exportCh)
+		}()
+	}
 	return func() {
 		cancel()
 		wg.Wait()

@@ -32,7 +32,7 @@ const (
 	cfMsgSub            byte = 0x4e // subscription key -> statepb.MessageSubscription
 	cfMsgSubByName      byte = 0x4f // tenant, name, correlation key (length-prefixed), subscription key -> nil
 	cfMsgSubByElement   byte = 0x45 // element instance key, message name -> subscription key
-	cfExporterPositions byte = 0x50 // reserved for the exporter director
+	cfExporterPositions byte = 0x50 // exporter id -> statepb.ExporterPosition
 	cfDistribution      byte = 0x60 // distribution key -> statepb.Distribution
 	cfDistPending       byte = 0x61 // distribution key, partition -> recordpb.CommandDistributionRecord
 	cfSend              byte = 0x62 // owner key -> statepb.Send: a command to deliver to another partition

@@ -83,9 +83,12 @@ func (x *Command) GetRecord() *recordpb.Record {
 // proposed together (group commit), stamped with the leader's clock. Every replica
 // processes the commands in order with that timestamp as "now".
 type Entry struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Timestamp     int64                  `protobuf:"varint,1,opt,name=timestamp,proto3" json:"timestamp,omitempty"`
-	Commands      []*Command             `protobuf:"bytes,2,rep,name=commands,proto3" json:"commands,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Timestamp int64                  `protobuf:"varint,1,opt,name=timestamp,proto3" json:"timestamp,omitempty"`
+	Commands  []*Command             `protobuf:"bytes,2,rep,name=commands,proto3" json:"commands,omitempty"`
+	// Exporters, when set, replicates the exporters' acknowledged positions and the
+	// records the leader found every exporter to have acknowledged.
+	Exporters     *ExporterUpdate `protobuf:"bytes,3,opt,name=exporters,proto3" json:"exporters,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -134,6 +137,142 @@ func (x *Entry) GetCommands() []*Command {
 	return nil
 }
 
+func (x *Entry) GetExporters() *ExporterUpdate {
+	if x != nil {
+		return x.Exporters
+	}
+	return nil
+}
+
+// ExporterUpdate is the leader's exporter director telling every replica where its
+// exporters stand, so that a new leader resumes from there, and which records may go.
+type ExporterUpdate struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Positions sets exporters' acknowledged positions; a replica keeps the higher of the
+	// stored and the given position.
+	Positions []*ExporterPosition `protobuf:"bytes,1,rep,name=positions,proto3" json:"positions,omitempty"`
+	// Removed names exporters that are no longer configured; their positions are dropped.
+	Removed []string `protobuf:"bytes,2,rep,name=removed,proto3" json:"removed,omitempty"`
+	// CompactTo deletes every record at or below this position (0: none). The leader
+	// sends it only when every configured exporter has acknowledged those records.
+	CompactTo     int64 `protobuf:"varint,3,opt,name=compact_to,json=compactTo,proto3" json:"compact_to,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExporterUpdate) Reset() {
+	*x = ExporterUpdate{}
+	mi := &file_weft_broker_v1_broker_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExporterUpdate) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExporterUpdate) ProtoMessage() {}
+
+func (x *ExporterUpdate) ProtoReflect() protoreflect.Message {
+	mi := &file_weft_broker_v1_broker_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExporterUpdate.ProtoReflect.Descriptor instead.
+func (*ExporterUpdate) Descriptor() ([]byte, []int) {
+	return file_weft_broker_v1_broker_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ExporterUpdate) GetPositions() []*ExporterPosition {
+	if x != nil {
+		return x.Positions
+	}
+	return nil
+}
+
+func (x *ExporterUpdate) GetRemoved() []string {
+	if x != nil {
+		return x.Removed
+	}
+	return nil
+}
+
+func (x *ExporterUpdate) GetCompactTo() int64 {
+	if x != nil {
+		return x.CompactTo
+	}
+	return 0
+}
+
+// ExporterPosition is one exporter's acknowledged position on the partition.
+type ExporterPosition struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	ExporterId string                 `protobuf:"bytes,1,opt,name=exporter_id,json=exporterId,proto3" json:"exporter_id,omitempty"`
+	Position   int64                  `protobuf:"varint,2,opt,name=position,proto3" json:"position,omitempty"`
+	// Metadata is what the exporter stored with the position (at most 64 KiB).
+	Metadata      []byte `protobuf:"bytes,3,opt,name=metadata,proto3" json:"metadata,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExporterPosition) Reset() {
+	*x = ExporterPosition{}
+	mi := &file_weft_broker_v1_broker_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExporterPosition) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExporterPosition) ProtoMessage() {}
+
+func (x *ExporterPosition) ProtoReflect() protoreflect.Message {
+	mi := &file_weft_broker_v1_broker_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExporterPosition.ProtoReflect.Descriptor instead.
+func (*ExporterPosition) Descriptor() ([]byte, []int) {
+	return file_weft_broker_v1_broker_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ExporterPosition) GetExporterId() string {
+	if x != nil {
+		return x.ExporterId
+	}
+	return ""
+}
+
+func (x *ExporterPosition) GetPosition() int64 {
+	if x != nil {
+		return x.Position
+	}
+	return 0
+}
+
+func (x *ExporterPosition) GetMetadata() []byte {
+	if x != nil {
+		return x.Metadata
+	}
+	return nil
+}
+
 // ExecuteRequest carries one command for a partition.
 type ExecuteRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -145,7 +284,7 @@ type ExecuteRequest struct {
 
 func (x *ExecuteRequest) Reset() {
 	*x = ExecuteRequest{}
-	mi := &file_weft_broker_v1_broker_proto_msgTypes[2]
+	mi := &file_weft_broker_v1_broker_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -157,7 +296,7 @@ func (x *ExecuteRequest) String() string {
 func (*ExecuteRequest) ProtoMessage() {}
 
 func (x *ExecuteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_weft_broker_v1_broker_proto_msgTypes[2]
+	mi := &file_weft_broker_v1_broker_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -170,7 +309,7 @@ func (x *ExecuteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExecuteRequest.ProtoReflect.Descriptor instead.
 func (*ExecuteRequest) Descriptor() ([]byte, []int) {
-	return file_weft_broker_v1_broker_proto_rawDescGZIP(), []int{2}
+	return file_weft_broker_v1_broker_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ExecuteRequest) GetPartitionId() int32 {
@@ -197,7 +336,7 @@ type ExecuteResponse struct {
 
 func (x *ExecuteResponse) Reset() {
 	*x = ExecuteResponse{}
-	mi := &file_weft_broker_v1_broker_proto_msgTypes[3]
+	mi := &file_weft_broker_v1_broker_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -209,7 +348,7 @@ func (x *ExecuteResponse) String() string {
 func (*ExecuteResponse) ProtoMessage() {}
 
 func (x *ExecuteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_weft_broker_v1_broker_proto_msgTypes[3]
+	mi := &file_weft_broker_v1_broker_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -222,7 +361,7 @@ func (x *ExecuteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExecuteResponse.ProtoReflect.Descriptor instead.
 func (*ExecuteResponse) Descriptor() ([]byte, []int) {
-	return file_weft_broker_v1_broker_proto_rawDescGZIP(), []int{3}
+	return file_weft_broker_v1_broker_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ExecuteResponse) GetRecord() *recordpb.Record {
@@ -242,7 +381,7 @@ type WatchJobsRequest struct {
 
 func (x *WatchJobsRequest) Reset() {
 	*x = WatchJobsRequest{}
-	mi := &file_weft_broker_v1_broker_proto_msgTypes[4]
+	mi := &file_weft_broker_v1_broker_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -254,7 +393,7 @@ func (x *WatchJobsRequest) String() string {
 func (*WatchJobsRequest) ProtoMessage() {}
 
 func (x *WatchJobsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_weft_broker_v1_broker_proto_msgTypes[4]
+	mi := &file_weft_broker_v1_broker_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -267,7 +406,7 @@ func (x *WatchJobsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchJobsRequest.ProtoReflect.Descriptor instead.
 func (*WatchJobsRequest) Descriptor() ([]byte, []int) {
-	return file_weft_broker_v1_broker_proto_rawDescGZIP(), []int{4}
+	return file_weft_broker_v1_broker_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *WatchJobsRequest) GetJobType() string {
@@ -287,7 +426,7 @@ type JobsAvailable struct {
 
 func (x *JobsAvailable) Reset() {
 	*x = JobsAvailable{}
-	mi := &file_weft_broker_v1_broker_proto_msgTypes[5]
+	mi := &file_weft_broker_v1_broker_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -299,7 +438,7 @@ func (x *JobsAvailable) String() string {
 func (*JobsAvailable) ProtoMessage() {}
 
 func (x *JobsAvailable) ProtoReflect() protoreflect.Message {
-	mi := &file_weft_broker_v1_broker_proto_msgTypes[5]
+	mi := &file_weft_broker_v1_broker_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -312,7 +451,7 @@ func (x *JobsAvailable) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobsAvailable.ProtoReflect.Descriptor instead.
 func (*JobsAvailable) Descriptor() ([]byte, []int) {
-	return file_weft_broker_v1_broker_proto_rawDescGZIP(), []int{5}
+	return file_weft_broker_v1_broker_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *JobsAvailable) GetPartitionId() int32 {
@@ -330,10 +469,21 @@ const file_weft_broker_v1_broker_proto_rawDesc = "" +
 	"\aCommand\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\x04R\trequestId\x12.\n" +
-	"\x06record\x18\x02 \x01(\v2\x16.weft.record.v1.RecordR\x06record\"Z\n" +
+	"\x06record\x18\x02 \x01(\v2\x16.weft.record.v1.RecordR\x06record\"\x98\x01\n" +
 	"\x05Entry\x12\x1c\n" +
 	"\ttimestamp\x18\x01 \x01(\x03R\ttimestamp\x123\n" +
-	"\bcommands\x18\x02 \x03(\v2\x17.weft.broker.v1.CommandR\bcommands\"e\n" +
+	"\bcommands\x18\x02 \x03(\v2\x17.weft.broker.v1.CommandR\bcommands\x12<\n" +
+	"\texporters\x18\x03 \x01(\v2\x1e.weft.broker.v1.ExporterUpdateR\texporters\"\x89\x01\n" +
+	"\x0eExporterUpdate\x12>\n" +
+	"\tpositions\x18\x01 \x03(\v2 .weft.broker.v1.ExporterPositionR\tpositions\x12\x18\n" +
+	"\aremoved\x18\x02 \x03(\tR\aremoved\x12\x1d\n" +
+	"\n" +
+	"compact_to\x18\x03 \x01(\x03R\tcompactTo\"k\n" +
+	"\x10ExporterPosition\x12\x1f\n" +
+	"\vexporter_id\x18\x01 \x01(\tR\n" +
+	"exporterId\x12\x1a\n" +
+	"\bposition\x18\x02 \x01(\x03R\bposition\x12\x1a\n" +
+	"\bmetadata\x18\x03 \x01(\fR\bmetadata\"e\n" +
 	"\x0eExecuteRequest\x12!\n" +
 	"\fpartition_id\x18\x01 \x01(\x05R\vpartitionId\x120\n" +
 	"\acommand\x18\x02 \x01(\v2\x16.weft.record.v1.RecordR\acommand\"A\n" +
@@ -359,30 +509,34 @@ func file_weft_broker_v1_broker_proto_rawDescGZIP() []byte {
 	return file_weft_broker_v1_broker_proto_rawDescData
 }
 
-var file_weft_broker_v1_broker_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_weft_broker_v1_broker_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_weft_broker_v1_broker_proto_goTypes = []any{
 	(*Command)(nil),          // 0: weft.broker.v1.Command
 	(*Entry)(nil),            // 1: weft.broker.v1.Entry
-	(*ExecuteRequest)(nil),   // 2: weft.broker.v1.ExecuteRequest
-	(*ExecuteResponse)(nil),  // 3: weft.broker.v1.ExecuteResponse
-	(*WatchJobsRequest)(nil), // 4: weft.broker.v1.WatchJobsRequest
-	(*JobsAvailable)(nil),    // 5: weft.broker.v1.JobsAvailable
-	(*recordpb.Record)(nil),  // 6: weft.record.v1.Record
+	(*ExporterUpdate)(nil),   // 2: weft.broker.v1.ExporterUpdate
+	(*ExporterPosition)(nil), // 3: weft.broker.v1.ExporterPosition
+	(*ExecuteRequest)(nil),   // 4: weft.broker.v1.ExecuteRequest
+	(*ExecuteResponse)(nil),  // 5: weft.broker.v1.ExecuteResponse
+	(*WatchJobsRequest)(nil), // 6: weft.broker.v1.WatchJobsRequest
+	(*JobsAvailable)(nil),    // 7: weft.broker.v1.JobsAvailable
+	(*recordpb.Record)(nil),  // 8: weft.record.v1.Record
 }
 var file_weft_broker_v1_broker_proto_depIdxs = []int32{
-	6, // 0: weft.broker.v1.Command.record:type_name -> weft.record.v1.Record
+	8, // 0: weft.broker.v1.Command.record:type_name -> weft.record.v1.Record
 	0, // 1: weft.broker.v1.Entry.commands:type_name -> weft.broker.v1.Command
-	6, // 2: weft.broker.v1.ExecuteRequest.command:type_name -> weft.record.v1.Record
-	6, // 3: weft.broker.v1.ExecuteResponse.record:type_name -> weft.record.v1.Record
-	2, // 4: weft.broker.v1.BrokerAPI.Execute:input_type -> weft.broker.v1.ExecuteRequest
-	4, // 5: weft.broker.v1.BrokerAPI.WatchJobs:input_type -> weft.broker.v1.WatchJobsRequest
-	3, // 6: weft.broker.v1.BrokerAPI.Execute:output_type -> weft.broker.v1.ExecuteResponse
-	5, // 7: weft.broker.v1.BrokerAPI.WatchJobs:output_type -> weft.broker.v1.JobsAvailable
-	6, // [6:8] is the sub-list for method output_type
-	4, // [4:6] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	2, // 2: weft.broker.v1.Entry.exporters:type_name -> weft.broker.v1.ExporterUpdate
+	3, // 3: weft.broker.v1.ExporterUpdate.positions:type_name -> weft.broker.v1.ExporterPosition
+	8, // 4: weft.broker.v1.ExecuteRequest.command:type_name -> weft.record.v1.Record
+	8, // 5: weft.broker.v1.ExecuteResponse.record:type_name -> weft.record.v1.Record
+	4, // 6: weft.broker.v1.BrokerAPI.Execute:input_type -> weft.broker.v1.ExecuteRequest
+	6, // 7: weft.broker.v1.BrokerAPI.WatchJobs:input_type -> weft.broker.v1.WatchJobsRequest
+	5, // 8: weft.broker.v1.BrokerAPI.Execute:output_type -> weft.broker.v1.ExecuteResponse
+	7, // 9: weft.broker.v1.BrokerAPI.WatchJobs:output_type -> weft.broker.v1.JobsAvailable
+	8, // [8:10] is the sub-list for method output_type
+	6, // [6:8] is the sub-list for method input_type
+	6, // [6:6] is the sub-list for extension type_name
+	6, // [6:6] is the sub-list for extension extendee
+	0, // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_weft_broker_v1_broker_proto_init() }
@@ -396,7 +550,7 @@ func file_weft_broker_v1_broker_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_weft_broker_v1_broker_proto_rawDesc), len(file_weft_broker_v1_broker_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -813,6 +813,60 @@ func (x *Continuation) GetStartVariables() []byte {
 	return nil
 }
 
+// ExporterPosition is an exporter's acknowledged position on this partition, with the
+// metadata it stored with it.
+type ExporterPosition struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Position      int64                  `protobuf:"varint,1,opt,name=position,proto3" json:"position,omitempty"`
+	Metadata      []byte                 `protobuf:"bytes,2,opt,name=metadata,proto3" json:"metadata,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExporterPosition) Reset() {
+	*x = ExporterPosition{}
+	mi := &file_weft_state_v1_state_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExporterPosition) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExporterPosition) ProtoMessage() {}
+
+func (x *ExporterPosition) ProtoReflect() protoreflect.Message {
+	mi := &file_weft_state_v1_state_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExporterPosition.ProtoReflect.Descriptor instead.
+func (*ExporterPosition) Descriptor() ([]byte, []int) {
+	return file_weft_state_v1_state_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ExporterPosition) GetPosition() int64 {
+	if x != nil {
+		return x.Position
+	}
+	return 0
+}
+
+func (x *ExporterPosition) GetMetadata() []byte {
+	if x != nil {
+		return x.Metadata
+	}
+	return nil
+}
+
 var File_weft_state_v1_state_proto protoreflect.FileDescriptor
 
 const file_weft_state_v1_state_proto_rawDesc = "" +
@@ -871,7 +925,10 @@ const file_weft_state_v1_state_proto_rawDesc = "" +
 	"\fContinuation\x12.\n" +
 	"\x06record\x18\x01 \x01(\v2\x16.weft.record.v1.RecordR\x06record\x12\x19\n" +
 	"\bstart_at\x18\x02 \x01(\tR\astartAt\x12'\n" +
-	"\x0fstart_variables\x18\x03 \x01(\fR\x0estartVariablesB,Z*github.com/weftlabs/weft/proto/gen/statepbb\x06proto3"
+	"\x0fstart_variables\x18\x03 \x01(\fR\x0estartVariables\"J\n" +
+	"\x10ExporterPosition\x12\x1a\n" +
+	"\bposition\x18\x01 \x01(\x03R\bposition\x12\x1a\n" +
+	"\bmetadata\x18\x02 \x01(\fR\bmetadataB,Z*github.com/weftlabs/weft/proto/gen/statepbb\x06proto3"
 
 var (
 	file_weft_state_v1_state_proto_rawDescOnce sync.Once
@@ -885,7 +942,7 @@ func file_weft_state_v1_state_proto_rawDescGZIP() []byte {
 	return file_weft_state_v1_state_proto_rawDescData
 }
 
-var file_weft_state_v1_state_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_weft_state_v1_state_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_weft_state_v1_state_proto_goTypes = []any{
 	(*Process)(nil),                                   // 0: weft.state.v1.Process
 	(*ElementInstance)(nil),                           // 1: weft.state.v1.ElementInstance
@@ -899,28 +956,29 @@ var file_weft_state_v1_state_proto_goTypes = []any{
 	(*MessageSubscription)(nil),                       // 9: weft.state.v1.MessageSubscription
 	(*Send)(nil),                                      // 10: weft.state.v1.Send
 	(*Continuation)(nil),                              // 11: weft.state.v1.Continuation
-	(*recordpb.ProcessRecord)(nil),                    // 12: weft.record.v1.ProcessRecord
-	(*recordpb.ProcessInstanceRecord)(nil),            // 13: weft.record.v1.ProcessInstanceRecord
-	(*recordpb.JobRecord)(nil),                        // 14: weft.record.v1.JobRecord
-	(*recordpb.IncidentRecord)(nil),                   // 15: weft.record.v1.IncidentRecord
-	(*recordpb.MessageRecord)(nil),                    // 16: weft.record.v1.MessageRecord
-	(*recordpb.CommandDistributionRecord)(nil),        // 17: weft.record.v1.CommandDistributionRecord
-	(*recordpb.Record)(nil),                           // 18: weft.record.v1.Record
-	(*recordpb.ProcessMessageSubscriptionRecord)(nil), // 19: weft.record.v1.ProcessMessageSubscriptionRecord
-	(*recordpb.MessageSubscriptionRecord)(nil),        // 20: weft.record.v1.MessageSubscriptionRecord
+	(*ExporterPosition)(nil),                          // 12: weft.state.v1.ExporterPosition
+	(*recordpb.ProcessRecord)(nil),                    // 13: weft.record.v1.ProcessRecord
+	(*recordpb.ProcessInstanceRecord)(nil),            // 14: weft.record.v1.ProcessInstanceRecord
+	(*recordpb.JobRecord)(nil),                        // 15: weft.record.v1.JobRecord
+	(*recordpb.IncidentRecord)(nil),                   // 16: weft.record.v1.IncidentRecord
+	(*recordpb.MessageRecord)(nil),                    // 17: weft.record.v1.MessageRecord
+	(*recordpb.CommandDistributionRecord)(nil),        // 18: weft.record.v1.CommandDistributionRecord
+	(*recordpb.Record)(nil),                           // 19: weft.record.v1.Record
+	(*recordpb.ProcessMessageSubscriptionRecord)(nil), // 20: weft.record.v1.ProcessMessageSubscriptionRecord
+	(*recordpb.MessageSubscriptionRecord)(nil),        // 21: weft.record.v1.MessageSubscriptionRecord
 }
 var file_weft_state_v1_state_proto_depIdxs = []int32{
-	12, // 0: weft.state.v1.Process.record:type_name -> weft.record.v1.ProcessRecord
-	13, // 1: weft.state.v1.ElementInstance.value:type_name -> weft.record.v1.ProcessInstanceRecord
-	14, // 2: weft.state.v1.Job.record:type_name -> weft.record.v1.JobRecord
-	15, // 3: weft.state.v1.Incident.record:type_name -> weft.record.v1.IncidentRecord
-	16, // 4: weft.state.v1.Message.record:type_name -> weft.record.v1.MessageRecord
-	17, // 5: weft.state.v1.Distribution.record:type_name -> weft.record.v1.CommandDistributionRecord
-	18, // 6: weft.state.v1.Distribution.response:type_name -> weft.record.v1.Record
-	19, // 7: weft.state.v1.ProcessMessageSubscription.record:type_name -> weft.record.v1.ProcessMessageSubscriptionRecord
-	20, // 8: weft.state.v1.MessageSubscription.record:type_name -> weft.record.v1.MessageSubscriptionRecord
-	18, // 9: weft.state.v1.Send.command:type_name -> weft.record.v1.Record
-	18, // 10: weft.state.v1.Continuation.record:type_name -> weft.record.v1.Record
+	13, // 0: weft.state.v1.Process.record:type_name -> weft.record.v1.ProcessRecord
+	14, // 1: weft.state.v1.ElementInstance.value:type_name -> weft.record.v1.ProcessInstanceRecord
+	15, // 2: weft.state.v1.Job.record:type_name -> weft.record.v1.JobRecord
+	16, // 3: weft.state.v1.Incident.record:type_name -> weft.record.v1.IncidentRecord
+	17, // 4: weft.state.v1.Message.record:type_name -> weft.record.v1.MessageRecord
+	18, // 5: weft.state.v1.Distribution.record:type_name -> weft.record.v1.CommandDistributionRecord
+	19, // 6: weft.state.v1.Distribution.response:type_name -> weft.record.v1.Record
+	20, // 7: weft.state.v1.ProcessMessageSubscription.record:type_name -> weft.record.v1.ProcessMessageSubscriptionRecord
+	21, // 8: weft.state.v1.MessageSubscription.record:type_name -> weft.record.v1.MessageSubscriptionRecord
+	19, // 9: weft.state.v1.Send.command:type_name -> weft.record.v1.Record
+	19, // 10: weft.state.v1.Continuation.record:type_name -> weft.record.v1.Record
 	11, // [11:11] is the sub-list for method output_type
 	11, // [11:11] is the sub-list for method input_type
 	11, // [11:11] is the sub-list for extension type_name
@@ -939,7 +997,7 @@ func file_weft_state_v1_state_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_weft_state_v1_state_proto_rawDesc), len(file_weft_state_v1_state_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   12,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
