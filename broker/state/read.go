@@ -63,6 +63,9 @@ func (d *DB) due(cf byte, from, now int64, limit int) ([]Due, error) {
 // Records returns the committed records with positions in [from, to], in order. Safe to
 // call from any goroutine.
 func (d *DB) Records(from, to int64) ([]*recordpb.Record, error) {
+	if from > to {
+		return nil, nil
+	}
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	it, err := d.db.NewIter(&pebble.IterOptions{LowerBound: u64Key(cfRecords, uint64(from)), UpperBound: u64Key(cfRecords, uint64(to)+1)})

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/raft"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"google.golang.org/grpc"
 
 	"github.com/weftlabs/weft/broker/cluster/brokerapi"
@@ -197,6 +198,7 @@ func startBroker(ctx context.Context, cfg brokerConfig, log *slog.Logger) (_ *br
 			PartitionCount: int32(cfg.partitions), Sender: b.sender,
 			SnapshotThreshold: cfg.snapshotThreshold, TrailingLogs: cfg.snapshotThreshold / 2,
 			Limit: cfg.limit, MinFreeDisk: cfg.minFreeDisk, FreeDisk: cfg.freeDisk,
+			Exporting: cfg.exporters.config(),
 		})
 		if err != nil {
 			trans.Close()
@@ -207,6 +209,7 @@ func startBroker(ctx context.Context, cfg brokerConfig, log *slog.Logger) (_ *br
 	}
 
 	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.Handler())
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"status":"UP"}`)

@@ -191,8 +191,8 @@ func TestClusterFailover(t *testing.T) {
 }
 
 // compareReplicas opens every broker's replica of a partition: their records must be
-// equal, without gaps, up to the shortest, and replicas at the same applied index must
-// hold the same state.
+// equal, without gaps, from the first that none has deleted up to the shortest, and
+// replicas at the same applied index must hold the same state.
 func compareReplicas(t *testing.T, dataDirs []string, pid int32) {
 	var replicas []*state.DB
 	for _, dir := range dataDirs {
@@ -206,18 +206,26 @@ func compareReplicas(t *testing.T, dataDirs []string, pid int32) {
 		minPos = min(minPos, db.LastPosition())
 	}
 	require.Positive(t, minPos)
-	first, err := replicas[0].Records(1, minPos)
+	// Exporters' acknowledged records are deleted by replicated entries, so replicas
+	// may have deleted up to different positions.
+	var from int64 = 1
+	for _, db := range replicas {
+		c, err := db.CompactedTo()
+		require.NoError(t, err)
+		from = max(from, c+1)
+	}
+	first, err := replicas[0].Records(from, minPos)
 	require.NoError(t, err)
-	require.Len(t, first, int(minPos), "positions have gaps")
+	require.Len(t, first, int(max(minPos-from+1, 0)), "positions have gaps")
 	for i, r := range first {
-		require.EqualValues(t, i+1, r.GetPosition())
+		require.EqualValues(t, from+int64(i), r.GetPosition())
 	}
 	for n, db := range replicas[1:] {
-		rs, err := db.Records(1, minPos)
+		rs, err := db.Records(from, minPos)
 		require.NoError(t, err)
-		require.Len(t, rs, int(minPos))
+		require.Len(t, rs, int(max(minPos-from+1, 0)))
 		for i := range rs {
-			require.True(t, proto.Equal(first[i], rs[i]), "partition %d: replica %d differs at position %d", pid, n+1, i+1)
+			require.True(t, proto.Equal(first[i], rs[i]), "partition %d: replica %d differs at position %d", pid, n+1, from+int64(i))
 		}
 	}
 	for n, db := range replicas[1:] {

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"google.golang.org/grpc"
 
 	"github.com/weftlabs/weft/broker/partition"
@@ -110,6 +111,7 @@ func startDev(ctx context.Context, cfg devConfig, log *slog.Logger) (_ *devServe
 			ID: id, Dir: filepath.Join(cfg.dataDir, "partitions", fmt.Sprint(id)), Logger: log, NoSync: cfg.noSync,
 			PartitionCount: int32(cfg.partitions), Sender: local,
 			Limit: cfg.limit, MinFreeDisk: cfg.minFreeDisk, FreeDisk: cfg.freeDisk,
+			Exporting: cfg.exporters.config(),
 		})
 		if err != nil {
 			closeParts()
@@ -159,6 +161,7 @@ func startDev(ctx context.Context, cfg devConfig, log *slog.Logger) (_ *devServe
 		}
 		io.WriteString(w, `{"status":"UP"}`)
 	}
+	mux.Handle("GET /metrics", promhttp.Handler())
 	mux.HandleFunc("GET /health", live)
 	mux.HandleFunc("GET /ready", ready)
 	mux.HandleFunc("GET /actuator/health/liveness", live)

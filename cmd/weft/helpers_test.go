@@ -79,6 +79,8 @@ func startDevEnvIn(t *testing.T, dataDir string) *devEnv {
 func startDevEnvWith(t *testing.T, cfg devConfig) *devEnv {
 	t.Helper()
 	cfg.gatewayAddr, cfg.httpAddr, cfg.monitorAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
+	// devEnv.records reads the partition's log.
+	cfg.exporters.keepRecords = true
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	dev, err := startDev(t.Context(), cfg, log)
@@ -110,6 +112,8 @@ func startDevEnvWith(t *testing.T, cfg devConfig) *devEnv {
 func startClusterClient(t *testing.T, cfg devConfig, log *slog.Logger) (*devCluster, zbc.Client) {
 	t.Helper()
 	cfg.gatewayAddr = "127.0.0.1:0"
+	// Tests read the partitions' logs.
+	cfg.exporters.keepRecords = true
 	c, err := startDevCluster(t.Context(), cfg, log)
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })

@@ -150,6 +150,16 @@ func fileFlags(fs *flag.FlagSet, path string, given map[string]bool) error {
 			continue
 		}
 		v := settings[k]
+		if lf, ok := f.Value.(listFlag); ok {
+			items, isList := v.([]any)
+			if !isList {
+				items = []any{v}
+			}
+			if err := lf.SetList(items); err != nil {
+				errs = append(errs, fmt.Errorf("--config %s: setting %q: %w", path, k, err))
+			}
+			continue
+		}
 		if list, ok := v.([]any); ok {
 			parts := make([]string, len(list))
 			for i, x := range list {
@@ -162,6 +172,11 @@ func fileFlags(fs *flag.FlagSet, path string, given map[string]bool) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// listFlag is a flag that a config file may give a list of values (maps among them).
+type listFlag interface {
+	SetList(items []any) error
 }
 
 // serve runs a long-lived command until SIGINT or SIGTERM, logging at level.
