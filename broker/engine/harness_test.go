@@ -47,6 +47,7 @@ func (h *harness) exec(cmd *recordpb.Record) *recordpb.Record {
 	h.out = engine.Output{}
 	h.from = h.db.LastPosition() + 1
 	tx := h.db.Begin()
+	tx.SetBrokerVersion("8.3.0")
 	h.eng.Process(tx, h.now, engine.Command{RequestID: id, Record: cmd}, &h.out)
 	require.NoError(h.t, tx.Commit(false))
 	for _, r := range h.out.Responses {

@@ -380,3 +380,12 @@ func gauge(t *testing.T, name, exporter string) float64 {
 	}
 	return -1
 }
+
+// Every record carries the version of the broker that led when it was written.
+func TestRecordsCarryTheBrokerVersion(t *testing.T) {
+	p, _ := open(t, partition.Config{Dir: t.TempDir(), Version: "8.3.0-test"})
+	event(t, p, deployCmd())
+	for _, r := range records(t, p) {
+		require.Equal(t, "8.3.0-test", r.GetBrokerVersion(), dump(r))
+	}
+}

@@ -56,6 +56,7 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 			f.p.log.Error("skipping undecodable raft entry", "index", l.Index, "err", err)
 			continue
 		}
+		tx.SetBrokerVersion(entry.GetBrokerVersion())
 		for _, c := range entry.GetCommands() {
 			if c.GetRecord() == nil {
 				continue

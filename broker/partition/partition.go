@@ -59,6 +59,9 @@ type Config struct {
 	ID int32
 	// Dir holds the partition's data: raft/ (log), state/ (Pebble), snapshots/.
 	Dir string
+	// Version is the broker's version, written into every record this partition
+	// produces while it leads.
+	Version string
 	// Logger receives the partition's logs.
 	Logger *slog.Logger
 	// MaxCommandsPerEntry bounds the commands batched into one Raft entry.
@@ -500,7 +503,7 @@ func (p *Partition) propose(futures chan<- inflight) {
 		case <-p.ctx.Done():
 			return
 		}
-		entry := &brokerpb.Entry{Commands: []*brokerpb.Command{{RequestId: first.id, Record: first.cmd}}}
+		entry := &brokerpb.Entry{Commands: []*brokerpb.Command{{RequestId: first.id, Record: first.cmd}}, BrokerVersion: p.cfg.Version}
 		ids := []uint64{first.id}
 	drain:
 		for len(entry.Commands) < p.cfg.MaxCommandsPerEntry {

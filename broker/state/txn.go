@@ -23,6 +23,8 @@ type Txn struct {
 	lastPosition int64
 	keyCounter   int64
 	lastApplied  uint64
+	// brokerVersion is written into appended records.
+	brokerVersion string
 }
 
 var marshalOpts = proto.MarshalOptions{Deterministic: true}
@@ -49,8 +51,14 @@ func (t *Txn) AppendRecord(r *recordpb.Record) {
 	t.lastPosition++
 	r.Position = t.lastPosition
 	r.PartitionId = t.d.partitionID
+	if t.brokerVersion != "" {
+		r.BrokerVersion = t.brokerVersion
+	}
 	t.putProto(u64Key(cfRecords, uint64(r.Position)), r)
 }
+
+// SetBrokerVersion sets the broker version that records appended from now on carry.
+func (t *Txn) SetBrokerVersion(v string) { t.brokerVersion = v }
 
 // SetLastApplied records the Raft index whose effects this transaction holds.
 func (t *Txn) SetLastApplied(index uint64) { t.lastApplied = index }

@@ -88,7 +88,10 @@ type Entry struct {
 	Commands  []*Command             `protobuf:"bytes,2,rep,name=commands,proto3" json:"commands,omitempty"`
 	// Exporters, when set, replicates the exporters' acknowledged positions and the
 	// records the leader found every exporter to have acknowledged.
-	Exporters     *ExporterUpdate `protobuf:"bytes,3,opt,name=exporters,proto3" json:"exporters,omitempty"`
+	Exporters *ExporterUpdate `protobuf:"bytes,3,opt,name=exporters,proto3" json:"exporters,omitempty"`
+	// BrokerVersion is the proposing leader's version, written into every record the
+	// entry produces, so that every replica writes the same records.
+	BrokerVersion string `protobuf:"bytes,4,opt,name=broker_version,json=brokerVersion,proto3" json:"broker_version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -142,6 +145,13 @@ func (x *Entry) GetExporters() *ExporterUpdate {
 		return x.Exporters
 	}
 	return nil
+}
+
+func (x *Entry) GetBrokerVersion() string {
+	if x != nil {
+		return x.BrokerVersion
+	}
+	return ""
 }
 
 // ExporterUpdate is the leader's exporter director telling every replica where its
@@ -469,11 +479,12 @@ const file_weft_broker_v1_broker_proto_rawDesc = "" +
 	"\aCommand\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\x04R\trequestId\x12.\n" +
-	"\x06record\x18\x02 \x01(\v2\x16.weft.record.v1.RecordR\x06record\"\x98\x01\n" +
+	"\x06record\x18\x02 \x01(\v2\x16.weft.record.v1.RecordR\x06record\"\xbf\x01\n" +
 	"\x05Entry\x12\x1c\n" +
 	"\ttimestamp\x18\x01 \x01(\x03R\ttimestamp\x123\n" +
 	"\bcommands\x18\x02 \x03(\v2\x17.weft.broker.v1.CommandR\bcommands\x12<\n" +
-	"\texporters\x18\x03 \x01(\v2\x1e.weft.broker.v1.ExporterUpdateR\texporters\"\x89\x01\n" +
+	"\texporters\x18\x03 \x01(\v2\x1e.weft.broker.v1.ExporterUpdateR\texporters\x12%\n" +
+	"\x0ebroker_version\x18\x04 \x01(\tR\rbrokerVersion\"\x89\x01\n" +
 	"\x0eExporterUpdate\x12>\n" +
 	"\tpositions\x18\x01 \x03(\v2 .weft.broker.v1.ExporterPositionR\tpositions\x12\x18\n" +
 	"\aremoved\x18\x02 \x03(\tR\aremoved\x12\x1d\n" +
