@@ -7,14 +7,18 @@ import (
 	"strings"
 
 	"github.com/weftlabs/weft/broker/exporting"
+	"github.com/weftlabs/weft/exporters/elasticsearch"
 	"github.com/weftlabs/weft/exporters/file"
+	"github.com/weftlabs/weft/exporters/kafka"
 )
 
 // exporterRegistry is every exporter type the binary has, by the name
 // `--exporter TYPE:...` gives.
 func exporterRegistry() map[string]exporting.Factory {
 	return map[string]exporting.Factory{
-		"file": file.New,
+		"file":          file.New,
+		"elasticsearch": elasticsearch.New,
+		"kafka":         kafka.New,
 	}
 }
 
