@@ -46,7 +46,10 @@ type testExporter struct {
 	failEvery int
 	failOpens *atomic.Int32
 	ackLimit  int64
-	broken    *atomic.Bool
+	// ackBelow, when set, is a limit the test moves: positions above it are not
+	// acknowledged.
+	ackBelow *atomic.Int64
+	broken   *atomic.Bool
 
 	run   int
 	calls int
@@ -84,7 +87,7 @@ func (e *testExporter) Export(_ context.Context, r *exportersdk.Record) error {
 	e.j.mu.Lock()
 	e.j.runs[e.run] = append(e.j.runs[e.run], r.Position)
 	e.j.mu.Unlock()
-	if e.ackLimit == 0 || r.Position <= e.ackLimit {
+	if (e.ackLimit == 0 || r.Position <= e.ackLimit) && (e.ackBelow == nil || r.Position <= e.ackBelow.Load()) {
 		e.ctl.UpdateLastExportedPositionWithMetadata(r.Position, fmt.Appendf(nil, "m%d", r.Position))
 	}
 	return nil
@@ -277,19 +280,30 @@ func TestRemovedExporterIsForgotten(t *testing.T) {
 }
 
 // A new leader resumes every exporter from the position the old leader replicated:
-// records acknowledged before the failover are not exported again, and none is missed.
+// records acknowledged before the failover are not exported again, those exported but not
+// acknowledged are exported again, and none is missed.
 func TestExporterPositionsSurviveFailover(t *testing.T) {
 	j := &journal{}
-	cfg := partition.Config{Exporting: exportingConfig(spec(t, "audit", func() exportersdk.Exporter { return &testExporter{j: j} }))}
+	var ackBelow atomic.Int64
+	ackBelow.Store(1 << 62)
+	cfg := partition.Config{Exporting: exportingConfig(spec(t, "audit", func() exportersdk.Exporter { return &testExporter{j: j, ackBelow: &ackBelow} }))}
 	rs := newReplicaSet(t, cfg)
 	l := rs.leader()
 	last := runWork(t, rs.replicas[l], 10)
 	require.Eventually(t, func() bool { return positions(t, rs.replicas[l])["audit"] == last }, 20*time.Second, 10*time.Millisecond)
+	// The exporter takes the next records without acknowledging them.
+	ackBelow.Store(last)
+	for range 3 {
+		event(t, rs.replicas[l], createCmd())
+	}
+	unacked := rs.replicas[l].State().LastPosition()
+	require.Eventually(t, func() bool { r := j.all(); return len(r) == 1 && len(r[0]) > 0 && r[0][len(r[0])-1] == unacked }, 20*time.Second, 10*time.Millisecond)
 	rs.converged()
 	for i, p := range rs.replicas {
 		require.Equal(t, last, positions(t, p)["audit"], "replica %d holds the position", i)
 	}
 	rs.stop(l)
+	ackBelow.Store(1 << 62)
 	l2 := rs.leader()
 	for range 5 {
 		event(t, rs.replicas[l2], createCmd())
@@ -298,8 +312,8 @@ func TestExporterPositionsSurviveFailover(t *testing.T) {
 	require.Eventually(t, func() bool { return positions(t, rs.replicas[l2])["audit"] == last2 }, 20*time.Second, 10*time.Millisecond)
 	runs := j.all()
 	require.Len(t, runs, 2, "one instance per leader")
-	require.Equal(t, seq(1, last), runs[0])
-	require.Equal(t, seq(last+1, last2), runs[1], "the new leader starts after the replicated position")
+	require.Equal(t, seq(1, unacked), runs[0])
+	require.Equal(t, seq(last+1, last2), runs[1], "the new leader starts after the replicated position: the unacknowledged records again, then the new ones")
 }
 
 // An exporter that cannot export is reported stuck (metric and log) and keeps its
