@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/weftlabs/weft/broker/exporting"
+	exportersdk "github.com/weftlabs/weft/exporter-sdk"
 	"github.com/weftlabs/weft/exporters/elasticsearch"
 	"github.com/weftlabs/weft/exporters/file"
 	"github.com/weftlabs/weft/exporters/kafka"
@@ -19,6 +20,7 @@ func exporterRegistry() map[string]exporting.Factory {
 		"file":          file.New,
 		"elasticsearch": elasticsearch.New,
 		"kafka":         kafka.New,
+		"sidecar":       exportersdk.NewSidecar,
 	}
 }
 
