@@ -198,7 +198,7 @@ func startBroker(ctx context.Context, cfg brokerConfig, log *slog.Logger) (_ *br
 			PartitionCount: int32(cfg.partitions), Sender: b.sender,
 			SnapshotThreshold: cfg.snapshotThreshold, TrailingLogs: cfg.snapshotThreshold / 2,
 			Limit: cfg.limit, MinFreeDisk: cfg.minFreeDisk, FreeDisk: cfg.freeDisk,
-			Exporting: cfg.exporters.config(),
+			Exporting: cfg.exporters.config(), Version: version,
 		})
 		if err != nil {
 			trans.Close()

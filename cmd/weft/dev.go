@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"google.golang.org/grpc"
 
+	"github.com/weftlabs/weft/broker/exporting"
 	"github.com/weftlabs/weft/broker/partition"
 	"github.com/weftlabs/weft/gateway"
 )
@@ -37,6 +38,10 @@ type devConfig struct {
 	// autoRebalance, with brokers, hands leadership back to each partition's primary.
 	autoRebalance bool
 	partitionFlags
+	// readModel is where the read model the monitor reads lives: sqlite (a file in the
+	// data directory), postgres (postgresURL) or none. Empty is none.
+	readModel   string
+	postgresURL string
 	// noSync skips fsync of the Raft log (benchmarks only; not a flag).
 	noSync bool
 }
@@ -49,6 +54,8 @@ func parseDevFlags(args []string, lookup func(string) (string, bool), out io.Wri
 	fs.StringVar(&cfg.gatewayAddr, "gateway-addr", "0.0.0.0:26500", "address of the Zeebe gateway gRPC API")
 	fs.StringVar(&cfg.httpAddr, "http-addr", "0.0.0.0:8080", "address of the HTTP API (health and readiness)")
 	fs.StringVar(&cfg.monitorAddr, "monitor-addr", "0.0.0.0:8081", "address of the monitor web app (not served yet)")
+	fs.StringVar(&cfg.readModel, "read-model", "sqlite", "the read model the monitor reads: sqlite (readmodel.db in the data directory), postgres (needs --postgres-url) or none")
+	fs.StringVar(&cfg.postgresURL, "postgres-url", "", "PostgreSQL URL of the read model (postgres://user:pass@host/db); given, --read-model is postgres")
 	fs.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn or error")
 	fs.IntVar(&cfg.partitions, "partitions", 1, "number of partitions (deployments are distributed to all of them)")
 	fs.IntVar(&cfg.brokers, "brokers", 1, "brokers in this process; above 1, a cluster on loopback ports with the gateway in broker 0")
@@ -65,6 +72,18 @@ func parseDevFlags(args []string, lookup func(string) (string, bool), out io.Wri
 	}
 	if cfg.dataDir == "" {
 		return cfg, errors.New("--data-dir (or WEFT_DATA_DIR) must not be empty")
+	}
+	if cfg.postgresURL != "" && cfg.readModel == "sqlite" {
+		cfg.readModel = "postgres"
+	}
+	switch cfg.readModel {
+	case "sqlite", "none":
+	case "postgres":
+		if cfg.postgresURL == "" {
+			return cfg, errors.New("--read-model postgres needs --postgres-url (or WEFT_POSTGRES_URL)")
+		}
+	default:
+		return cfg, fmt.Errorf("--read-model (or WEFT_READ_MODEL) %q: want sqlite, postgres or none", cfg.readModel)
 	}
 	if err := cfg.partitionFlags.validate(); err != nil {
 		return cfg, err
@@ -94,8 +113,36 @@ type devServer struct {
 	serveDone chan error
 }
 
+// readModelPath is the SQLite read model's file under the data directory.
+func (cfg devConfig) readModelPath() string { return filepath.Join(cfg.dataDir, "readmodel.db") }
+
+// withReadModel adds the read model's exporter (id "readmodel") to the exporters.
+func (cfg devConfig) withReadModel() (devConfig, error) {
+	var s string
+	switch cfg.readModel {
+	case "sqlite":
+		s = "sqlite:id=readmodel,path=" + cfg.readModelPath()
+	case "postgres":
+		s = "postgres:id=readmodel,url=" + cfg.postgresURL
+	default:
+		return cfg, nil
+	}
+	spec, err := exporting.ParseSpec(s, exporterRegistry())
+	if err != nil {
+		return cfg, fmt.Errorf("read model: %w", err)
+	}
+	cfg.exporters.specs = append(slices.Clone(cfg.exporters.specs), spec)
+	if err := exporting.ValidateSpecs(cfg.exporters.specs); err != nil {
+		return cfg, fmt.Errorf("read model: %w", err)
+	}
+	return cfg, nil
+}
+
 // startDev opens the partitions, waits until each leads, and starts serving.
 func startDev(ctx context.Context, cfg devConfig, log *slog.Logger) (_ *devServer, err error) {
+	if cfg, err = cfg.withReadModel(); err != nil {
+		return nil, err
+	}
 	if cfg.partitions < 1 {
 		cfg.partitions = 1
 	}
@@ -111,7 +158,7 @@ func startDev(ctx context.Context, cfg devConfig, log *slog.Logger) (_ *devServe
 			ID: id, Dir: filepath.Join(cfg.dataDir, "partitions", fmt.Sprint(id)), Logger: log, NoSync: cfg.noSync,
 			PartitionCount: int32(cfg.partitions), Sender: local,
 			Limit: cfg.limit, MinFreeDisk: cfg.minFreeDisk, FreeDisk: cfg.freeDisk,
-			Exporting: cfg.exporters.config(),
+			Exporting: cfg.exporters.config(), Version: version,
 		})
 		if err != nil {
 			closeParts()

@@ -33,6 +33,10 @@ func freeLoopbackPort() (string, error) {
 // partitions to join before it opens them. Broker 0 is everyone's gossip seed and
 // serves the gateway on cfg.gatewayAddr.
 func startDevCluster(ctx context.Context, cfg devConfig, log *slog.Logger) (*devCluster, error) {
+	cfg, err := cfg.withReadModel()
+	if err != nil {
+		return nil, err
+	}
 	n := cfg.brokers
 	// Every address is chosen up front, so that a broker restarts where its peers
 	// expect it.

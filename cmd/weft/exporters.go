@@ -11,6 +11,8 @@ import (
 	"github.com/weftlabs/weft/exporters/elasticsearch"
 	"github.com/weftlabs/weft/exporters/file"
 	"github.com/weftlabs/weft/exporters/kafka"
+	"github.com/weftlabs/weft/exporters/postgres"
+	"github.com/weftlabs/weft/exporters/sqlite"
 )
 
 // exporterRegistry is every exporter type the binary has, by the name
@@ -21,6 +23,8 @@ func exporterRegistry() map[string]exporting.Factory {
 		"elasticsearch": elasticsearch.New,
 		"kafka":         kafka.New,
 		"sidecar":       exportersdk.NewSidecar,
+		"postgres":      postgres.New,
+		"sqlite":        sqlite.New,
 	}
 }
 

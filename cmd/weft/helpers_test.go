@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -24,6 +25,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	// The official client's generated types share their protobuf names with ours.
+	"github.com/weftlabs/weft/internal/pgtest"
 	_ "github.com/weftlabs/weft/internal/protoconflict"
 	"github.com/weftlabs/weft/proto/gen/recordpb"
 )
@@ -36,11 +38,20 @@ func TestMain(m *testing.M) {
 			os.Unsetenv(name)
 		}
 	}
-	goleak.VerifyTestMain(m,
-		// memberlist's Shutdown does not wait for a probe that is under way; the probe
-		// ends at its own timeout, a moment after the cluster tests stop their brokers.
-		goleak.IgnoreTopFunction("github.com/hashicorp/memberlist.(*Memberlist).probeNode"),
-	)
+	// pgtest.Main runs the tests and stops the PostgreSQL server the read model tests
+	// started; then no goroutine may be left.
+	code := pgtest.Main(m)
+	if code == 0 {
+		if err := goleak.Find(
+			// memberlist's Shutdown does not wait for a probe that is under way; the probe
+			// ends at its own timeout, a moment after the cluster tests stop their brokers.
+			goleak.IgnoreTopFunction("github.com/hashicorp/memberlist.(*Memberlist).probeNode"),
+		); err != nil {
+			fmt.Fprintf(os.Stderr, "goleak: %v\n", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
 }
 
 // devEnv is one `weft dev` running in the test's process, with the official Zeebe Go

@@ -21,7 +21,7 @@ func env(vars map[string]string) func(string) (string, bool) {
 func TestDevFlagsDefaults(t *testing.T) {
 	cfg, err := parseDevFlags(nil, env(nil), &bytes.Buffer{})
 	require.NoError(t, err)
-	require.Equal(t, devConfig{dataDir: "./weft-data", gatewayAddr: "0.0.0.0:26500", httpAddr: "0.0.0.0:8080", monitorAddr: "0.0.0.0:8081", logLevel: slog.LevelInfo, partitions: 1, brokers: 1, replicationFactor: 1, autoRebalance: true}, cfg)
+	require.Equal(t, devConfig{dataDir: "./weft-data", gatewayAddr: "0.0.0.0:26500", httpAddr: "0.0.0.0:8080", monitorAddr: "0.0.0.0:8081", logLevel: slog.LevelInfo, partitions: 1, brokers: 1, replicationFactor: 1, autoRebalance: true, readModel: "sqlite"}, cfg)
 	off, err := parseDevFlags([]string{"--auto-rebalance=false"}, env(nil), &bytes.Buffer{})
 	require.NoError(t, err)
 	require.False(t, off.autoRebalance)
