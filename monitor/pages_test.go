@@ -1,0 +1,195 @@
+package monitor
+
+import (
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"github.com/weftlabs/weft/exporters/readmodel"
+	"github.com/weftlabs/weft/monitor/internal/fixture"
+	"github.com/weftlabs/weft/proto/gen/gatewaypb"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// env is a monitor over the sample read model (with the running rows of
+// fixture.SeedRunning) and a fake gateway, served over HTTP.
+type env struct {
+	gw     *fakeGateway
+	srv    *httptest.Server
+	client *http.Client
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	db := fixture.Sample(t)
+	fixture.SeedRunning(t, db)
+	gw, client := startGateway(t)
+	h, err := New(Config{DB: db, Dialect: readmodel.SQLite, Gateway: client})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	t.Cleanup(c.CloseIdleConnections)
+	return &env{gw: gw, srv: srv, client: c}
+}
+
+// get fetches path and returns the status and body.
+func (e *env) get(t *testing.T, path string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, e.srv.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := e.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(body)
+}
+
+func TestPages(t *testing.T) {
+	e := newEnv(t)
+	e.gw.topology = &gatewaypb.TopologyResponse{ClusterSize: 1, PartitionsCount: 1, ReplicationFactor: 1, GatewayVersion: "8.3.0",
+		Brokers: []*gatewaypb.BrokerInfo{{NodeId: 0, Host: "broker-0", Port: 26501, Version: "8.3.0",
+			Partitions: []*gatewaypb.Partition{{PartitionId: 1, Role: gatewaypb.Partition_LEADER, Health: gatewaypb.Partition_HEALTHY}}}}}
+	for _, tc := range []struct {
+		path   string
+		status int
+		want   []string
+	}{
+		{"/", 200, []string{`id="count-running" data-testid="count-running">2<`, `id="count-incidents" data-testid="count-incidents">1<`,
+			`broker-0:26501`, `1: LEADER`, `data-testid="incident-row" data-key="9000000000000004"`, `hx-trigger="every 5s`}},
+		{"/processes", 200, []string{`data-testid="process-row" data-key="2251799813685254"`, `href="/processes/2251799813685254"`,
+			`>2</a>`}},
+		{"/processes/2251799813685254", 200, []string{`data-xml-url="/processes/2251799813685254/xml"`,
+			`bpmn-viewer.production.min.js`, `<script id="diagram-state" type="application/json">{"elements":{"charge":{"active":1,"incidents":1}},"flows":[]}`,
+			`data-testid="element-row" data-key="charge" class="row-incident"`, `Charge card`}},
+		{"/processes/2251799813685254/xml", 200, []string{`<bpmn:process id="shop"`}},
+		{"/instances", 200, []string{`data-key="9000000000000005"`, `data-key="9000000000000001"`, `data-key="2251799813685282"`,
+			`data-key="2251799813685255"`, `<option value="shop">shop</option>`}},
+		{"/instances?state=INCIDENT", 200, []string{`data-key="9000000000000001"`, `1 incident</span>`}},
+		{"/instances?var=orderId&value=o-1", 200, []string{`data-testid="instance-row" data-key="2251799813685255"`}},
+		{"/instances?version=x&from=yesterday", 200, []string{`Filter not applied: version &#34;x&#34; is not a positive number; &#34;yesterday&#34; is not a date`}},
+		{"/instances/9000000000000001", 200, []string{`data-testid="instance-state"`, `"flows":["f1"]`,
+			`"charge":{"active":1,"incidents":1}`, `"start":{"completed":1}`, `data-testid="variable-row" data-key="orderId"`,
+			`Scope charge`, `data-testid="job-row" data-key="9000000000000003"`, `data-testid="timer-row"`,
+			`data-testid="subscription-row"`, `cancelOrder`, `id="children-table"`, `data-key="9000000000000005"`,
+			`id="cancel-instance"`, `hx-confirm="Cancel instance 9000000000000001?"`, `id="modify-instance"`,
+			`<option value="charge">Charge card (charge)</option>`, `id="resolve-9000000000000004"`}},
+		{"/instances/9000000000000005", 200, []string{`data-testid="parent-instance"`, `href="/instances/9000000000000001"`}},
+		{"/instances/2251799813685255", 200, []string{`"flows":["f1","f2","f3","f4","f5"]`, `data-testid="history-row" data-key="1.10"`,
+			`data-testid="evaluation-row" data-key="2251799813685278"`, `COMPLETED`}},
+		{"/incidents", 200, []string{`data-testid="incident-row" data-key="9000000000000004"`, `form="bulk-resolve"`}},
+		{"/incidents?state=RESOLVED", 200, []string{`data-key="2251799813685264"`}},
+		{"/incidents?state=", 200, []string{`data-key="2251799813685264"`, `data-key="9000000000000004"`}},
+		{"/jobs", 200, []string{`data-key="9000000000000003"`, `data-key="2251799813685262"`}},
+		{"/jobs?type=payment&state=COMPLETED", 200, []string{`data-key="2251799813685262"`}},
+		{"/jobs/9000000000000003", 200, []string{`card declined`, `id="complete-job"`, `id="fail-job"`, `id="throw-error"`, `id="update-retries"`}},
+		{"/messages", 200, []string{`data-testid="message-row" data-key="2251799813685271"`, `id="publish-message"`, `{&#34;amount&#34;:42.5}`}},
+		{"/decisions", 200, []string{`data-key="2251799813685252"`, `data-key="2251799813685251"`}},
+		{"/decisions/2251799813685252", 200, []string{`id="decision-table"`, `Hit policy: UNIQUE`,
+			`<td class="dmn-input"><code>&lt;= 4</code></td>`, `<td class="dmn-output"><code>&#34;Stew&#34;</code></td>`,
+			`data-testid="evaluation-row"`}},
+		{"/decisions/2251799813685251", 200, []string{`data-testid="decision-expression"`, `then &#34;Winter&#34;`}},
+		{"/evaluations/2251799813685278", 200, []string{`&#34;Roastbeef&#34;`, `&#34;decisionId&#34;: &#34;season&#34;`}},
+		{"/static/vendor/htmx/htmx.min.js", 200, []string{`htmx`}},
+		{"/static/css/monitor.css", 200, []string{`.weft-badge`}},
+		{"/instances/42", 404, []string{`process instance 42: not found`}},
+		{"/instances/abc", 404, nil},
+		{"/processes/42/xml", 404, nil},
+		{"/jobs/1", 404, nil},
+		{"/decisions/1", 404, nil},
+		{"/nowhere", 404, []string{`There is no page at /nowhere.`}},
+		{"/static/", 404, nil},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			status, body := e.get(t, tc.path)
+			if status != tc.status {
+				t.Fatalf("status %d, want %d; body:\n%s", status, tc.status, body)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("body lacks %s", w)
+				}
+			}
+			if t.Failed() {
+				t.Logf("body:\n%s", body)
+			}
+		})
+	}
+}
+
+func TestDashboardShowsGatewayError(t *testing.T) {
+	e := newEnv(t)
+	e.gw.failWith("Topology", errUnavailable)
+	_, body := e.get(t, "/")
+	if !strings.Contains(body, `data-testid="topology-error">Gateway unavailable: no leader yet (Unavailable)`) {
+		t.Fatalf("dashboard:\n%s", body)
+	}
+}
+
+var olderLink = regexp.MustCompile(`href="([^"]*)" rel="next"`)
+
+func TestInstanceListPagesThroughEveryInstance(t *testing.T) {
+	db := fixture.Empty(t)
+	const n = 130
+	fixture.SeedInstances(t, db, n)
+	h, err := New(Config{DB: db, Dialect: readmodel.SQLite})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	path := "/instances?state=&process="
+	for pages := 0; path != ""; pages++ {
+		if pages > n {
+			t.Fatal("the older links do not end")
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequestWithContext(t.Context(), http.MethodGet, path, nil))
+		if rec.Code != 200 {
+			t.Fatalf("%s: %d", path, rec.Code)
+		}
+		body := rec.Body.String()
+		for _, m := range regexp.MustCompile(`data-testid="instance-row" data-key="(\d+)"`).FindAllStringSubmatch(body, -1) {
+			if seen[m[1]] {
+				t.Fatalf("instance %s on two pages", m[1])
+			}
+			seen[m[1]] = true
+		}
+		path = ""
+		if m := olderLink.FindStringSubmatch(body); m != nil {
+			path = strings.ReplaceAll(m[1], "&amp;", "&")
+			if !strings.Contains(path, "after=") {
+				t.Fatalf("older link %s has no cursor", path)
+			}
+		}
+	}
+	if len(seen) != n {
+		t.Fatalf("saw %d instances, want %d", len(seen), n)
+	}
+}
+
+func httptestPost(t *testing.T, h http.Handler, path string, f url.Values) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, path, strings.NewReader(f.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}

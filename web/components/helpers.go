@@ -1,0 +1,30 @@
+package components
+
+import (
+	"net/url"
+	"strconv"
+)
+
+func plural(n int64) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+func itoa32(n int32) string { return strconv.FormatInt(int64(n), 10) }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// instancesURL links to the instance list filtered by process, version and state.
+func instancesURL(process string, version int32, state string) string {
+	v := url.Values{}
+	if state != "" {
+		v.Set("state", state)
+	}
+	v.Set("process", process)
+	if version > 0 {
+		v.Set("version", itoa32(version))
+	}
+	return "/instances?" + v.Encode()
+}

@@ -1,0 +1,111 @@
+// The monitor's script: it draws the BPMN diagram with the vendored bpmn-js viewer and
+// marks element states on it, and tells htmx's polling when to hold off. Every page
+// works without it.
+(function () {
+  "use strict";
+
+  // weftLiveOK is the filter of the live parts' polling (hx-trigger="every 5s
+  // [weftLiveOK(this)]"): no refresh while the tab is hidden, while a field inside has
+  // focus, or while check boxes inside are ticked (a bulk action in the making).
+  window.weftLiveOK = function (el) {
+    if (document.visibilityState !== "visible") return false;
+    var active = document.activeElement;
+    if (active && active !== document.body && el.contains(active)) return false;
+    return !el.querySelector("input[type=checkbox]:checked");
+  };
+
+  var viewer = null;
+  var markers = ["weft-active", "weft-incident", "weft-done", "weft-taken"];
+
+  function diagramState() {
+    var el = document.getElementById("diagram-state");
+    if (!el) return null;
+    try {
+      return JSON.parse(el.textContent);
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function badge(cls, n, title) {
+    var span = document.createElement("span");
+    span.className = "weft-badge " + cls;
+    span.textContent = String(n);
+    span.title = n + " " + title;
+    return span;
+  }
+
+  // mark puts the element states of #diagram-state on the drawn diagram.
+  function mark() {
+    if (!viewer) return;
+    var st = diagramState();
+    if (!st) return;
+    var canvas = viewer.get("canvas");
+    var overlays = viewer.get("overlays");
+    var registry = viewer.get("elementRegistry");
+    overlays.remove({ type: "weft" });
+    registry.forEach(function (e) {
+      markers.forEach(function (m) {
+        canvas.removeMarker(e.id, m);
+      });
+    });
+    var elements = st.elements || {};
+    Object.keys(elements).forEach(function (id) {
+      if (!registry.get(id)) return;
+      var s = elements[id];
+      if (s.incidents) canvas.addMarker(id, "weft-incident");
+      else if (s.active) canvas.addMarker(id, "weft-active");
+      else if (s.completed) canvas.addMarker(id, "weft-done");
+      if (s.active) overlays.add(id, "weft", { position: { bottom: 8, left: -8 }, html: badge("weft-badge-active", s.active, "active") });
+      if (s.incidents) overlays.add(id, "weft", { position: { bottom: 8, right: 8 }, html: badge("weft-badge-incident", s.incidents, "incidents") });
+      if (s.completed) overlays.add(id, "weft", { position: { top: -8, right: 8 }, html: badge("weft-badge-done", s.completed, "completed") });
+    });
+    (st.flows || []).forEach(function (id) {
+      if (registry.get(id)) canvas.addMarker(id, "weft-taken");
+    });
+  }
+
+  function note(container, text) {
+    var p = container.querySelector(".diagram-note");
+    if (!p) {
+      p = document.createElement("p");
+      p.className = "diagram-note";
+      container.appendChild(p);
+    }
+    p.textContent = text;
+  }
+
+  function draw() {
+    var container = document.getElementById("diagram");
+    if (!container || typeof window.BpmnJS === "undefined") return;
+    var url = container.getAttribute("data-xml-url");
+    note(container, "Loading the diagram…");
+    fetch(url, { credentials: "same-origin" })
+      .then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.text();
+      })
+      .then(function (xml) {
+        viewer = new window.BpmnJS({ container: container });
+        return viewer.importXML(xml);
+      })
+      .then(function () {
+        var p = container.querySelector(".diagram-note");
+        if (p) p.remove();
+        container.classList.add("diagram-drawn");
+        viewer.get("canvas").zoom("fit-viewport");
+        mark();
+      })
+      .catch(function (err) {
+        if (viewer) {
+          viewer.destroy();
+          viewer = null;
+        }
+        note(container, "The diagram could not be drawn (" + (err && err.message ? err.message : err) +
+          "); its elements are listed below.");
+      });
+  }
+
+  draw();
+  document.body.addEventListener("htmx:afterSwap", mark);
+})();
