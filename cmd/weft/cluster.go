@@ -62,7 +62,7 @@ func parseBrokerFlags(args []string, lookup func(string) (string, bool), out io.
 	fs.StringVar(&cfg.raftAddr, "raft-addr", "0.0.0.0:26502", "address of the Raft transport of all partitions")
 	fs.StringVar(&cfg.gossipAddr, "gossip-addr", "0.0.0.0:26503", "address for membership gossip")
 	fs.StringVar(&cfg.gatewayAddr, "gateway-addr", "", "serve an embedded Zeebe gateway on this address (empty: none)")
-	fs.StringVar(&cfg.httpAddr, "http-addr", "0.0.0.0:9600", "address of health, readiness and /admin/partitions")
+	fs.StringVar(&cfg.httpAddr, "http-addr", "0.0.0.0:9600", "address of health, readiness, /admin/partitions and, with --gateway-addr, the gateway's REST/JSON API under /v1/")
 	fs.StringVar(&cfg.join, "join", "", "gossip addresses of other nodes, comma separated")
 	fs.Uint64Var(&cfg.snapshotThreshold, "snapshot-threshold", 0, "Raft entries between snapshots of a partition (0: 8192); the log keeps half as many after one")
 	cfg.partitionFlags.register(fs)
@@ -272,6 +272,9 @@ func startBroker(ctx context.Context, cfg brokerConfig, log *slog.Logger) (_ *br
 		if b.gateway, err = startGateway(cfg.gatewayAddr, b.members, b.resolver, log); err != nil {
 			return nil, err
 		}
+		// The embedded gateway's REST/JSON API is served beside the broker's health
+		// endpoints; a ServeMux takes routes while it serves.
+		mux.Handle(gateway.RESTPrefix, b.gateway.rest)
 	}
 	log.Info("weft broker started", "node", cfg.nodeID, "partitions", place.PartitionsOf(int32(cfg.nodeID)),
 		"internal", b.internalL.Addr().String(), "raft", b.mux.Addr().String(), "gossip", b.members.Addr(), "http", b.httpL.Addr().String())

@@ -52,8 +52,8 @@ func parseDevFlags(args []string, lookup func(string) (string, bool), out io.Wri
 	fs.SetOutput(out)
 	fs.StringVar(&cfg.dataDir, "data-dir", "./weft-data", "directory for the partition's log and state")
 	fs.StringVar(&cfg.gatewayAddr, "gateway-addr", "0.0.0.0:26500", "address of the Zeebe gateway gRPC API")
-	fs.StringVar(&cfg.httpAddr, "http-addr", "0.0.0.0:8080", "address of the HTTP API (health and readiness)")
-	fs.StringVar(&cfg.monitorAddr, "monitor-addr", "0.0.0.0:8081", "address of the monitor web app (not served yet)")
+	fs.StringVar(&cfg.httpAddr, "http-addr", "0.0.0.0:8080", "address of the HTTP API: the gateway's REST/JSON API under /v1/, health, readiness and metrics")
+	fs.StringVar(&cfg.monitorAddr, "monitor-addr", "0.0.0.0:8081", "address of the monitor web app (with a read model)")
 	fs.StringVar(&cfg.readModel, "read-model", "sqlite", "the read model the monitor reads: sqlite (readmodel.db in the data directory), postgres (needs --postgres-url) or none")
 	fs.StringVar(&cfg.postgresURL, "postgres-url", "", "PostgreSQL URL of the read model (postgres://user:pass@host/db); given, --read-model is postgres")
 	fs.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn or error")
@@ -101,11 +101,12 @@ func parseDevFlags(args []string, lookup func(string) (string, bool), out io.Wri
 }
 
 // devServer is a running `weft dev`: its partitions, the gateway in front of them, and
-// the HTTP health endpoints.
+// the HTTP API (the gateway's REST/JSON face and the health endpoints).
 type devServer struct {
 	log       *slog.Logger
 	parts     []*partition.Partition
 	gateway   *gateway.Server
+	rest      *gateway.REST
 	grpc      *grpc.Server
 	http      *http.Server
 	grpcLis   net.Listener
@@ -193,8 +194,16 @@ func startDev(ctx context.Context, cfg devConfig, log *slog.Logger) (_ *devServe
 	local.port = int32(grpcLis.Addr().(*net.TCPAddr).Port)
 	gw := gateway.New(local, gopts)
 	gw.Register(gs)
+	rest, err := gateway.NewREST(gw)
+	if err != nil {
+		httpLis.Close()
+		grpcLis.Close()
+		closeParts()
+		return nil, err
+	}
 
 	mux := http.NewServeMux()
+	mux.Handle(gateway.RESTPrefix, rest)
 	live := func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"status":"UP"}`)
@@ -216,7 +225,7 @@ func startDev(ctx context.Context, cfg devConfig, log *slog.Logger) (_ *devServe
 	mux.HandleFunc("GET /admin/partitions", adminHandler(func() []*partition.Partition { return parts }))
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 
-	d := &devServer{log: log, parts: parts, gateway: gw, grpc: gs, http: hs, grpcLis: grpcLis, httpLis: httpLis, serveDone: make(chan error, 2)}
+	d := &devServer{log: log, parts: parts, gateway: gw, rest: rest, grpc: gs, http: hs, grpcLis: grpcLis, httpLis: httpLis, serveDone: make(chan error, 2)}
 	go func() { d.serveDone <- gs.Serve(grpcLis) }()
 	go func() {
 		err := hs.Serve(httpLis)
@@ -232,7 +241,7 @@ func startDev(ctx context.Context, cfg devConfig, log *slog.Logger) (_ *devServe
 // GatewayAddr returns the address the gateway listens on.
 func (d *devServer) GatewayAddr() string { return d.grpcLis.Addr().String() }
 
-// HTTPAddr returns the address of the health endpoints.
+// HTTPAddr returns the address of the HTTP API (REST/JSON gateway, health endpoints).
 func (d *devServer) HTTPAddr() string { return d.httpLis.Addr().String() }
 
 // Close stops serving, lets running calls end, and closes the partition.
@@ -255,7 +264,7 @@ func (d *devServer) Close() error {
 	for range 2 {
 		<-d.serveDone
 	}
-	errs := []error{herr}
+	errs := []error{herr, d.rest.Close()}
 	for _, p := range d.parts {
 		errs = append(errs, p.Close())
 	}
@@ -269,13 +278,21 @@ func runDev(ctx context.Context, cfg devConfig, log *slog.Logger) error {
 		if err != nil {
 			return err
 		}
+		m, err := startDevMonitor(ctx, cfg, c.GatewayAddr(), log)
+		if err != nil {
+			return errors.Join(err, c.Close())
+		}
 		<-ctx.Done()
 		log.Info("shutting down")
-		return c.Close()
+		return errors.Join(closeMonitor(m), c.Close())
 	}
 	d, err := startDev(ctx, cfg, log)
 	if err != nil {
 		return err
+	}
+	m, err := startDevMonitor(ctx, cfg, d.GatewayAddr(), log)
+	if err != nil {
+		return errors.Join(err, d.Close())
 	}
 	select {
 	case <-ctx.Done():
@@ -283,7 +300,14 @@ func runDev(ctx context.Context, cfg devConfig, log *slog.Logger) error {
 	case err := <-d.serveDone:
 		log.Error("server stopped", "err", err)
 	}
-	return d.Close()
+	return errors.Join(closeMonitor(m), d.Close())
+}
+
+func closeMonitor(m *monitorServer) error {
+	if m == nil {
+		return nil
+	}
+	return m.Close()
 }
 
 // advertisedHost is the host that Topology reports for a listener: its IP, or the

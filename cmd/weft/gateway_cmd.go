@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"strconv"
 	"sync"
 	"time"
@@ -23,6 +24,7 @@ import (
 // gatewayConfig is the configuration of `weft gateway`, a standalone gateway.
 type gatewayConfig struct {
 	gatewayAddr string
+	httpAddr    string
 	gossipAddr  string
 	join        string
 	logLevel    slog.Level
@@ -33,6 +35,7 @@ func parseGatewayFlags(args []string, lookup func(string) (string, bool), out io
 	fs := flag.NewFlagSet("weft gateway", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.StringVar(&cfg.gatewayAddr, "gateway-addr", "0.0.0.0:26500", "address of the Zeebe gateway gRPC API")
+	fs.StringVar(&cfg.httpAddr, "http-addr", "0.0.0.0:8080", "address of the gateway's REST/JSON API (under /v1/)")
 	fs.StringVar(&cfg.gossipAddr, "gossip-addr", "0.0.0.0:26503", "address for membership gossip")
 	fs.StringVar(&cfg.join, "join", "", "gossip addresses of brokers, comma separated")
 	fs.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn or error")
@@ -41,6 +44,9 @@ func parseGatewayFlags(args []string, lookup func(string) (string, bool), out io
 	}
 	if len(splitList(cfg.join)) == 0 {
 		return cfg, errors.New("--join (or WEFT_JOIN) must name at least one broker's gossip address")
+	}
+	if _, _, err := net.SplitHostPort(cfg.httpAddr); err != nil {
+		return cfg, fmt.Errorf("--http-addr (or %s) %q: %w", envName("http-addr"), cfg.httpAddr, err)
 	}
 	return cfg, nil
 }
@@ -183,10 +189,12 @@ func (c *clusterBroker) WatchJobs(jobType string) (<-chan struct{}, func()) {
 	return c.client.WatchJobs(jobType)
 }
 
-// gatewayServer is a gateway in front of a cluster.
+// gatewayServer is a gateway in front of a cluster, with its REST/JSON face for the
+// caller to mount on an HTTP server.
 type gatewayServer struct {
 	client  *brokerapi.Client
 	gateway *gateway.Server
+	rest    *gateway.REST
 	grpc    *grpc.Server
 	lis     net.Listener
 	served  chan error
@@ -205,6 +213,11 @@ func startGateway(addr string, node *membership.Node, resolver *memberResolver, 
 	g.gateway = gateway.New(&clusterBroker{node: node, client: g.client}, opts)
 	g.grpc = grpc.NewServer(gateway.ServerOptions(opts)...)
 	g.gateway.Register(g.grpc)
+	if g.rest, err = gateway.NewREST(g.gateway); err != nil {
+		lis.Close()
+		g.client.Close()
+		return nil, err
+	}
 	go func() { g.served <- g.grpc.Serve(lis) }()
 	return g, nil
 }
@@ -227,7 +240,8 @@ func (g *gatewayServer) Close() error {
 		<-stopped
 	}
 	<-g.served
-	return g.client.Close()
+	rerr := g.rest.Close()
+	return errors.Join(rerr, g.client.Close())
 }
 
 func runGateway(ctx context.Context, cfg gatewayConfig, log *slog.Logger) error {
@@ -239,17 +253,34 @@ func runGateway(ctx context.Context, cfg gatewayConfig, log *slog.Logger) error 
 	if err != nil {
 		return fmt.Errorf("join the cluster: %w", err)
 	}
+	httpLis, err := net.Listen("tcp", cfg.httpAddr)
+	if err != nil {
+		node.Close()
+		return fmt.Errorf("--http-addr: %w", err)
+	}
 	resolver := newMemberResolver(node)
 	g, err := startGateway(cfg.gatewayAddr, node, resolver, log)
 	if err != nil {
+		httpLis.Close()
 		resolver.close()
 		node.Close()
 		return err
 	}
-	log.Info("weft gateway started", "gateway", g.Addr(), "gossip", node.Addr())
+	mux := http.NewServeMux()
+	mux.Handle(gateway.RESTPrefix, g.rest)
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	httpDone := make(chan error, 1)
+	go func() { httpDone <- hs.Serve(httpLis) }()
+	log.Info("weft gateway started", "gateway", g.Addr(), "http", httpLis.Addr().String(), "gossip", node.Addr())
 	<-ctx.Done()
 	log.Info("shutting down")
-	err = g.Close()
+	// Long polls end first, so that the HTTP server's Shutdown does not wait for them.
+	g.gateway.Shutdown()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	herr := hs.Shutdown(shutdownCtx)
+	cancel()
+	<-httpDone
+	err = errors.Join(herr, g.Close())
 	resolver.close()
 	node.Leave(2 * time.Second)
 	return errors.Join(err, node.Close())

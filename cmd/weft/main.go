@@ -61,6 +61,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		return serve(stderr, cfg.logLevel, func(ctx context.Context, log *slog.Logger) error { return runGateway(ctx, cfg, log) })
+	case "monitor":
+		cfg, err := parseMonitorFlags(args[1:], os.LookupEnv, stderr)
+		if err != nil {
+			return err
+		}
+		return serve(stderr, cfg.logLevel, func(ctx context.Context, log *slog.Logger) error { return runMonitor(ctx, cfg, log) })
 	case "admin":
 		return runAdmin(context.Background(), args[1:], stdout, stderr)
 	case "bench":
@@ -88,6 +94,7 @@ Commands:
   dev       run a broker with its gateway in one process (data in --data-dir)
   broker    run one broker of a cluster (replicated partitions; optional embedded gateway)
   gateway   run a standalone gateway that joins a cluster's gossip
+  monitor   run the monitor web app on a read model (--postgres-url or --sqlite-path) and a gateway
   admin     show the partitions of a broker or of weft dev (role, term, indexes, checksum)
   bench     measure one-task instances end to end through a gateway
   version   print the version
