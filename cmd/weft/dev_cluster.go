@@ -62,6 +62,11 @@ func startDevCluster(ctx context.Context, cfg devConfig, log *slog.Logger) (*dev
 			cfgs[i].join = cfgs[0].gossipAddr
 		} else {
 			cfgs[i].gatewayAddr = cfg.gatewayAddr
+			// Broker 0 embeds the gateway; its HTTP server (health, metrics, REST) is
+			// weft dev's --http-addr.
+			if cfg.httpAddr != "" {
+				cfgs[i].httpAddr = cfg.httpAddr
+			}
 		}
 	}
 	brokers := make([]*brokerServer, n)
