@@ -584,35 +584,10 @@ func (st *exportStream) ReadMetadata() []byte {
 }
 
 func (st *exportStream) ScheduleCancellableTask(delay time.Duration, task func()) ScheduledTask {
-	t := &streamTask{}
-	t.timer = time.AfterFunc(delay, func() {
+	return ScheduleTask(delay, task, func(run func()) {
 		select {
-		case st.tasks <- func() {
-			if !t.cancelled() {
-				task()
-			}
-		}:
+		case st.tasks <- run:
 		case <-st.done:
 		}
 	})
-	return t
-}
-
-type streamTask struct {
-	mu    sync.Mutex
-	timer *time.Timer
-	off   bool
-}
-
-func (t *streamTask) Cancel() {
-	t.mu.Lock()
-	t.off = true
-	t.mu.Unlock()
-	t.timer.Stop()
-}
-
-func (t *streamTask) cancelled() bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.off
 }

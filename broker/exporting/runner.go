@@ -296,36 +296,11 @@ func (c *controller) ReadMetadata() []byte {
 }
 
 func (c *controller) ScheduleCancellableTask(delay time.Duration, task func()) exportersdk.ScheduledTask {
-	t := &scheduled{}
 	r := c.r
-	t.timer = time.AfterFunc(delay, func() {
+	return exportersdk.ScheduleTask(delay, task, func(run func()) {
 		select {
-		case r.tasks <- func() {
-			if !t.cancelled() {
-				task()
-			}
-		}:
+		case r.tasks <- run:
 		case <-r.done:
 		}
 	})
-	return t
-}
-
-type scheduled struct {
-	mu    sync.Mutex
-	timer *time.Timer
-	off   bool
-}
-
-func (s *scheduled) Cancel() {
-	s.mu.Lock()
-	s.off = true
-	s.mu.Unlock()
-	s.timer.Stop()
-}
-
-func (s *scheduled) cancelled() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.off
 }

@@ -250,37 +250,12 @@ func (c *controller) LastExportedPosition() int64 { return c.h.Acked() }
 func (c *controller) ReadMetadata() []byte { return c.h.Metadata() }
 
 func (c *controller) ScheduleCancellableTask(delay time.Duration, task func()) exportersdk.ScheduledTask {
-	t := &scheduled{}
-	t.timer = time.AfterFunc(delay, func() {
+	return exportersdk.ScheduleTask(delay, task, func(run func()) {
 		select {
-		case c.h.calls <- func() {
-			if !t.cancelled() {
-				task()
-			}
-		}:
+		case c.h.calls <- run:
 		case <-c.h.done:
 		}
 	})
-	return t
-}
-
-type scheduled struct {
-	mu    sync.Mutex
-	timer *time.Timer
-	off   bool
-}
-
-func (s *scheduled) Cancel() {
-	s.mu.Lock()
-	s.off = true
-	s.mu.Unlock()
-	s.timer.Stop()
-}
-
-func (s *scheduled) cancelled() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.off
 }
 
 type testWriter struct{ t testing.TB }
