@@ -1,11 +1,13 @@
 package monitor
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,11 +15,30 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/weftlabs/weft/exporters/readmodel"
+	"github.com/weftlabs/weft/internal/pgtest"
 	"github.com/weftlabs/weft/monitor/internal/fixture"
 	"github.com/weftlabs/weft/proto/gen/gatewaypb"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// TestMain stops the Postgres cluster of the tests over readmodel.Postgres, then
+// checks for leaked goroutines.
+func TestMain(m *testing.M) {
+	code := pgtest.Main(m)
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintf(os.Stderr, "goleak: %v\n", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// eachDialect runs f as a subtest per dialect of the read model.
+func eachDialect(t *testing.T, f func(t *testing.T, d readmodel.Dialect)) {
+	for _, d := range fixture.Dialects {
+		t.Run(d.String(), func(t *testing.T) { f(t, d) })
+	}
+}
 
 // env is a monitor over the sample read model (with the running rows of
 // fixture.SeedRunning) and a fake gateway, served over HTTP.
@@ -27,12 +48,15 @@ type env struct {
 	client *http.Client
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvIn(t, readmodel.SQLite) }
+
+// newEnvIn is newEnv over a read model of dialect d.
+func newEnvIn(t *testing.T, d readmodel.Dialect) *env {
 	t.Helper()
-	db := fixture.Sample(t)
+	db := fixture.SampleIn(t, d)
 	fixture.SeedRunning(t, db)
 	gw, client := startGateway(t)
-	h, err := New(Config{DB: db, Dialect: readmodel.SQLite, Gateway: client})
+	h, err := New(Config{DB: db, Dialect: d, Gateway: client})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,8 +87,10 @@ func (e *env) get(t *testing.T, path string) (int, string) {
 	return resp.StatusCode, string(body)
 }
 
-func TestPages(t *testing.T) {
-	e := newEnv(t)
+func TestPages(t *testing.T) { eachDialect(t, testPages) }
+
+func testPages(t *testing.T, d readmodel.Dialect) {
+	e := newEnvIn(t, d)
 	e.gw.topology = &gatewaypb.TopologyResponse{ClusterSize: 1, PartitionsCount: 1, ReplicationFactor: 1, GatewayVersion: "8.3.0",
 		Brokers: []*gatewaypb.BrokerInfo{{NodeId: 0, Host: "broker-0", Port: 26501, Version: "8.3.0",
 			Partitions: []*gatewaypb.Partition{{PartitionId: 1, Role: gatewaypb.Partition_LEADER, Health: gatewaypb.Partition_HEALTHY}}}}}
@@ -147,10 +173,14 @@ func TestDashboardShowsGatewayError(t *testing.T) {
 var olderLink = regexp.MustCompile(`href="([^"]*)" rel="next"`)
 
 func TestInstanceListPagesThroughEveryInstance(t *testing.T) {
-	db := fixture.Empty(t)
+	eachDialect(t, testInstanceListPagesThroughEveryInstance)
+}
+
+func testInstanceListPagesThroughEveryInstance(t *testing.T, d readmodel.Dialect) {
+	db := fixture.EmptyIn(t, d)
 	const n = 130
 	fixture.SeedInstances(t, db, n)
-	h, err := New(Config{DB: db, Dialect: readmodel.SQLite})
+	h, err := New(Config{DB: db, Dialect: d})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,8 @@ func scanDecision(r interface{ Scan(...any) error }) (web.Decision, error) {
 // Decisions returns every decision definition, every version, by decision id and
 // newest version first.
 func (s *Store) Decisions(ctx context.Context) ([]web.Decision, error) {
-	out, err := collect(ctx, s, decisionColumns+" ORDER BY decision_id, version DESC, key DESC", nil,
+	out, err := collect(ctx, s, decisionColumns+" ORDER BY "+s.bytewise("COALESCE(decision_id, '')")+
+		", COALESCE(version, 0) DESC, key DESC", nil,
 		func(r *sql.Rows) (web.Decision, error) { return scanDecision(r) })
 	if err != nil {
 		return nil, fmt.Errorf("decisions: %w", err)
@@ -61,12 +62,18 @@ const evaluationColumns = "SELECT key, COALESCE(decision_key, -1), COALESCE(deci
 	" COALESCE(evaluated_decisions, ''), COALESCE(evaluation_time, 0) FROM decision_evaluations"
 
 func scanEvaluation(r interface{ Scan(...any) error }) (web.DecisionEvaluation, error) {
+	e, _, err := scanEvaluationAt(r)
+	return e, err
+}
+
+// scanEvaluationAt also returns the stored evaluation time, the list's cursor.
+func scanEvaluationAt(r interface{ Scan(...any) error }) (web.DecisionEvaluation, int64, error) {
 	var e web.DecisionEvaluation
 	var t int64
 	err := r.Scan(&e.Key, &e.DecisionKey, &e.DecisionID, &e.DecisionName, &e.DecisionVersion, &e.ProcessInstanceKey,
 		&e.ElementID, &e.State, &e.Output, &e.FailureMessage, &e.FailedDecisionID, &e.EvaluatedDecisions, &t)
 	e.Time = ms(t)
-	return e, err
+	return e, t, err
 }
 
 // Evaluations returns a page of decision evaluations, newest first.
@@ -84,8 +91,8 @@ func (s *Store) Evaluations(ctx context.Context, f EvaluationFilter, p PageReque
 	}
 	items, page, err := keysetPage(ctx, s, evaluationColumns, &b, "evaluation_time", "key", p,
 		func(r *sql.Rows) (web.DecisionEvaluation, Cursor, error) {
-			e, err := scanEvaluation(r)
-			return e, Cursor{Time: e.Time.UnixMilli(), Key: e.Key}, err
+			e, t, err := scanEvaluationAt(r)
+			return e, Cursor{Time: t, Key: e.Key}, err
 		})
 	if err != nil {
 		return nil, Page{}, fmt.Errorf("decision evaluations: %w", err)

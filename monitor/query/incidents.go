@@ -24,12 +24,18 @@ const incidentColumns = "SELECT key, COALESCE(error_type, ''), COALESCE(error_me
 	" COALESCE(create_time, 0), COALESCE(resolve_time, 0) FROM incidents"
 
 func scanIncident(r interface{ Scan(...any) error }) (web.Incident, error) {
+	i, _, err := scanIncidentAt(r)
+	return i, err
+}
+
+// scanIncidentAt also returns the stored create time, the list's cursor.
+func scanIncidentAt(r interface{ Scan(...any) error }) (web.Incident, int64, error) {
 	var i web.Incident
 	var created, resolved int64
 	err := r.Scan(&i.Key, &i.ErrorType, &i.ErrorMessage, &i.State, &i.ProcessInstanceKey, &i.ProcessDefinitionKey,
 		&i.BpmnProcessID, &i.ElementID, &i.ElementInstanceKey, &i.JobKey, &created, &resolved)
 	i.CreateTime, i.ResolveTime = ms(created), ms(resolved)
-	return i, err
+	return i, created, err
 }
 
 // Incidents returns a page of incidents, newest first.
@@ -54,8 +60,8 @@ func (s *Store) Incidents(ctx context.Context, f IncidentFilter, p PageRequest) 
 	}
 	items, page, err := keysetPage(ctx, s, incidentColumns, &b, "create_time", "key", p,
 		func(r *sql.Rows) (web.Incident, Cursor, error) {
-			i, err := scanIncident(r)
-			return i, Cursor{Time: i.CreateTime.UnixMilli(), Key: i.Key}, err
+			i, created, err := scanIncidentAt(r)
+			return i, Cursor{Time: created, Key: i.Key}, err
 		})
 	if err != nil {
 		return nil, Page{}, fmt.Errorf("incidents: %w", err)

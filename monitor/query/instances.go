@@ -53,19 +53,30 @@ const instanceColumns = "SELECT key, COALESCE(process_definition_key, 0), COALES
 	" COALESCE(parent_process_instance_key, -1), COALESCE(parent_element_instance_key, -1) FROM process_instances"
 
 func scanInstance(rows interface{ Scan(...any) error }) (web.ProcessInstance, error) {
+	pi, _, err := scanInstanceAt(rows)
+	return pi, err
+}
+
+// scanInstanceAt also returns the stored start time, the list's cursor: StartTime is
+// zero for a time <= 0, which would not find the row again.
+func scanInstanceAt(rows interface{ Scan(...any) error }) (web.ProcessInstance, int64, error) {
 	var pi web.ProcessInstance
 	var start, end int64
 	err := rows.Scan(&pi.Key, &pi.ProcessDefinitionKey, &pi.BpmnProcessID, &pi.Version, &pi.TenantID, &pi.State,
 		&pi.IncidentCount, &start, &end, &pi.ParentProcessInstanceKey, &pi.ParentElementInstanceKey)
 	pi.StartTime, pi.EndTime = ms(start), ms(end)
-	return pi, err
+	return pi, start, err
 }
 
 // Instances returns a page of process instances, newest start first.
+//
+// Instances without a start time are not in the list, in either dialect: the row of
+// an instance whose activation was not exported (an exporter attached after it
+// started) has a NULL start_time, which has no place in a keyset on (start_time, key)
+// (NULL compares to nothing, and the dialects sort it at opposite ends). Such an
+// instance is still shown by key (Instance) and counted on the dashboard.
 func (s *Store) Instances(ctx context.Context, f InstanceFilter, p PageRequest) ([]web.ProcessInstance, Page, error) {
 	var b builder
-	// Rows without a start time (an instance whose first records were not exported)
-	// would sort differently in the two dialects; the list leaves them out.
 	b.cond("start_time IS NOT NULL")
 	if f.BpmnProcessID != "" {
 		b.cond("bpmn_process_id = ?", f.BpmnProcessID)
@@ -98,8 +109,8 @@ func (s *Store) Instances(ctx context.Context, f InstanceFilter, p PageRequest) 
 	}
 	items, page, err := keysetPage(ctx, s, instanceColumns, &b, "start_time", "key", p,
 		func(rows *sql.Rows) (web.ProcessInstance, Cursor, error) {
-			pi, err := scanInstance(rows)
-			return pi, Cursor{Time: pi.StartTime.UnixMilli(), Key: pi.Key}, err
+			pi, start, err := scanInstanceAt(rows)
+			return pi, Cursor{Time: start, Key: pi.Key}, err
 		})
 	if err != nil {
 		return nil, Page{}, fmt.Errorf("instances: %w", err)
@@ -145,7 +156,8 @@ func (s *Store) ElementInstances(ctx context.Context, instanceKey int64) ([]web.
 
 // TakenFlows returns the ids of the sequence flows the instance has taken.
 func (s *Store) TakenFlows(ctx context.Context, instanceKey int64) ([]string, error) {
-	q := "SELECT DISTINCT element_id FROM sequence_flows WHERE process_instance_key = ? ORDER BY element_id"
+	q := "SELECT element_id FROM sequence_flows WHERE process_instance_key = ? AND element_id IS NOT NULL" +
+		" GROUP BY element_id ORDER BY " + s.bytewise("element_id")
 	out, err := collect(ctx, s, q, []any{instanceKey}, func(r *sql.Rows) (string, error) {
 		var id sql.NullString
 		err := r.Scan(&id)
@@ -225,7 +237,7 @@ func (s *Store) addIncidentCounts(ctx context.Context, m map[string]web.ElementS
 func (s *Store) Scopes(ctx context.Context, instanceKey int64) ([]web.Scope, error) {
 	q := "SELECT v.scope_key, v.name, COALESCE(v.value, ''), COALESCE(v.update_time, 0), COALESCE(e.element_id, '')" +
 		" FROM variables v LEFT JOIN element_instances e ON e.key = v.scope_key" +
-		" WHERE v.process_instance_key = ? ORDER BY v.scope_key, v.name"
+		" WHERE v.process_instance_key = ? ORDER BY v.scope_key, " + s.bytewise("v.name")
 	rows, err := s.query(ctx, q, instanceKey)
 	if err != nil {
 		return nil, fmt.Errorf("variables of %d: %w", instanceKey, err)
@@ -266,7 +278,7 @@ func (s *Store) History(ctx context.Context, instanceKey int64, after Cursor, li
 	}
 	q := "SELECT partition_id, position, COALESCE(record_key, -1), COALESCE(record_type, ''), COALESCE(value_type, '')," +
 		" COALESCE(intent, ''), COALESCE(element_id, ''), COALESCE(time, 0) FROM instance_history" +
-		" WHERE process_instance_key = ? AND (partition_id, position) > (?, ?)" +
+		" WHERE process_instance_key = ? AND (partition_id, position) > (CAST(? AS BIGINT), ?)" +
 		" ORDER BY partition_id, position LIMIT ?"
 	out, err := collect(ctx, s, q, []any{instanceKey, after.Time, after.Key, limit + 1}, func(r *sql.Rows) (web.HistoryRecord, error) {
 		var h web.HistoryRecord

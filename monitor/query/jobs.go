@@ -98,7 +98,7 @@ func (s *Store) InstanceTimers(ctx context.Context, instanceKey int64) ([]web.Ti
 func (s *Store) InstanceSubscriptions(ctx context.Context, instanceKey int64) ([]web.MessageSubscription, error) {
 	q := "SELECT element_instance_key, message_name, COALESCE(element_id, ''), COALESCE(correlation_key, '')," +
 		" COALESCE(state, ''), COALESCE(update_time, 0) FROM message_subscriptions WHERE process_instance_key = ?" +
-		" ORDER BY element_instance_key, message_name"
+		" ORDER BY element_instance_key, " + s.bytewise("message_name")
 	out, err := collect(ctx, s, q, []any{instanceKey}, func(r *sql.Rows) (web.MessageSubscription, error) {
 		var m web.MessageSubscription
 		var t int64

@@ -47,7 +47,8 @@ func scanProcess(r interface{ Scan(...any) error }, extra ...any) (web.Process, 
 // Processes returns every process definition, every version, by process id and newest
 // version first, each with its number of running instances.
 func (s *Store) Processes(ctx context.Context) ([]web.Process, error) {
-	out, err := collect(ctx, s, processColumns+" ORDER BY bpmn_process_id, version DESC, key DESC", nil,
+	out, err := collect(ctx, s, processColumns+" ORDER BY "+s.bytewise("COALESCE(bpmn_process_id, '')")+
+		", COALESCE(version, 0) DESC, key DESC", nil,
 		func(r *sql.Rows) (web.Process, error) { return scanProcess(r) })
 	if err != nil {
 		return nil, fmt.Errorf("process definitions: %w", err)
@@ -94,9 +95,9 @@ func (s *Store) ProcessDiagram(ctx context.Context, p web.Process) (web.DiagramS
 	if err := s.addStateCounts(ctx, st.Elements, q, p.Key); err != nil {
 		return st, fmt.Errorf("diagram of definition %d: %w", p.Key, err)
 	}
-	q = "SELECT element_id, COUNT(*) FROM incidents WHERE bpmn_process_id = ? AND state = 'ACTIVE'" +
-		" AND process_definition_key = ? GROUP BY element_id"
-	if err := s.addIncidentCounts(ctx, st.Elements, q, p.BpmnProcessID, p.Key); err != nil {
+	q = "SELECT element_id, COUNT(*) FROM incidents WHERE process_definition_key = ? AND state = 'ACTIVE'" +
+		" GROUP BY element_id"
+	if err := s.addIncidentCounts(ctx, st.Elements, q, p.Key); err != nil {
 		return st, fmt.Errorf("diagram of definition %d: %w", p.Key, err)
 	}
 	return st, nil
@@ -104,7 +105,7 @@ func (s *Store) ProcessDiagram(ctx context.Context, p web.Process) (web.DiagramS
 
 // ProcessVersions returns the definitions of a process id, newest version first.
 func (s *Store) ProcessVersions(ctx context.Context, bpmnProcessID string) ([]web.Process, error) {
-	out, err := collect(ctx, s, processColumns+" WHERE bpmn_process_id = ? ORDER BY version DESC, key DESC", []any{bpmnProcessID},
+	out, err := collect(ctx, s, processColumns+" WHERE bpmn_process_id = ? ORDER BY COALESCE(version, 0) DESC, key DESC", []any{bpmnProcessID},
 		func(r *sql.Rows) (web.Process, error) { return scanProcess(r) })
 	if err != nil {
 		return nil, fmt.Errorf("versions of %s: %w", bpmnProcessID, err)
@@ -114,7 +115,9 @@ func (s *Store) ProcessVersions(ctx context.Context, bpmnProcessID string) ([]we
 
 // ProcessIDs returns the distinct bpmn process ids of the deployed definitions.
 func (s *Store) ProcessIDs(ctx context.Context) ([]string, error) {
-	out, err := collect(ctx, s, "SELECT DISTINCT bpmn_process_id FROM process_definitions WHERE bpmn_process_id IS NOT NULL ORDER BY bpmn_process_id", nil,
+	// GROUP BY, not DISTINCT: Postgres orders a DISTINCT list only by what it selects.
+	out, err := collect(ctx, s, "SELECT bpmn_process_id FROM process_definitions WHERE bpmn_process_id IS NOT NULL"+
+		" GROUP BY bpmn_process_id ORDER BY "+s.bytewise("bpmn_process_id"), nil,
 		func(r *sql.Rows) (string, error) {
 			var id string
 			return id, r.Scan(&id)

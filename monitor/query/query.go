@@ -138,6 +138,17 @@ func (s *Store) rebind(q string) string {
 	return sb.String()
 }
 
+// bytewise orders by the text expression e in byte order (UTF-8 order of code
+// points), as SQLite's default BINARY collation does: a Postgres database sorts text
+// by its locale's collation (where "a" < "B" and punctuation is skipped), so the two
+// dialects would list names in different orders.
+func (s *Store) bytewise(e string) string {
+	if s.d == readmodel.Postgres {
+		return e + ` COLLATE "C"`
+	}
+	return e
+}
+
 func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	if s.trace != nil {
 		s.trace(s.rebind(q), args)

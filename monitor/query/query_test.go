@@ -2,19 +2,44 @@ package query
 
 import (
 	"database/sql"
+	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/weftlabs/weft/exporters/readmodel"
+	"github.com/weftlabs/weft/internal/pgtest"
 	"github.com/weftlabs/weft/monitor/internal/fixture"
 	"github.com/weftlabs/weft/web"
 )
 
-func newStore(t *testing.T, db *sql.DB) *Store {
+// TestMain stops the Postgres cluster that the tests over readmodel.Postgres start.
+func TestMain(m *testing.M) {
+	code := pgtest.Main(m)
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintf(os.Stderr, "goleak: %v\n", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// eachDialect runs f as a subtest per dialect of the read model: the store must
+// answer the same over SQLite and over Postgres.
+func eachDialect(t *testing.T, f func(t *testing.T, d readmodel.Dialect)) {
+	for _, d := range fixture.Dialects {
+		t.Run(d.String(), func(t *testing.T) { f(t, d) })
+	}
+}
+
+func newStore(t *testing.T, db *sql.DB, d readmodel.Dialect) *Store {
 	t.Helper()
-	s, err := New(db, readmodel.SQLite)
+	s, err := New(db, d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,11 +115,13 @@ func want(n int, keep func(k int64) bool) []int64 {
 	return out
 }
 
-func TestInstancesKeysetPagination(t *testing.T) {
-	db := fixture.Empty(t)
+func TestInstancesKeysetPagination(t *testing.T) { eachDialect(t, testInstancesKeysetPagination) }
+
+func testInstancesKeysetPagination(t *testing.T, d readmodel.Dialect) {
+	db := fixture.EmptyIn(t, d)
 	const n = 1234
 	fixture.SeedInstances(t, db, n)
-	s := newStore(t, db)
+	s := newStore(t, db, d)
 	got := allPages(t, s, InstanceFilter{}, 50)
 	if w := want(n, func(int64) bool { return true }); !slices.Equal(got, w) {
 		t.Fatalf("all pages: %d keys, want %d; first %v, want %v", len(got), len(w), got[:5], w[:5])
@@ -105,11 +132,13 @@ func TestInstancesKeysetPagination(t *testing.T) {
 	}
 }
 
-func TestInstanceFilters(t *testing.T) {
-	db := fixture.Empty(t)
+func TestInstanceFilters(t *testing.T) { eachDialect(t, testInstanceFilters) }
+
+func testInstanceFilters(t *testing.T, d readmodel.Dialect) {
+	db := fixture.EmptyIn(t, d)
 	const n = 300
 	fixture.SeedInstances(t, db, n)
-	s := newStore(t, db)
+	s := newStore(t, db, d)
 	from, to := time.UnixMilli(fixture.StartOf(30)), time.UnixMilli(fixture.StartOf(60))
 	for _, tc := range []struct {
 		name string
@@ -142,68 +171,12 @@ func TestInstanceFilters(t *testing.T) {
 	}
 }
 
-// TestListPlans checks that SQLite serves the lists' first and next pages from an
-// index in the list's order: no sort of all matching rows, so a page stays fast at a
-// million rows.
-func TestListPlans(t *testing.T) {
-	db := fixture.Empty(t)
-	fixture.SeedInstances(t, db, 200)
-	if _, err := db.ExecContext(t.Context(), "ANALYZE"); err != nil {
-		t.Fatal(err)
-	}
-	s := newStore(t, db)
-	var queries []string
-	var args [][]any
-	s.trace = func(q string, a []any) { queries, args = append(queries, q), append(args, a) }
-	c := &Cursor{Time: fixture.StartOf(100), Key: 100}
-	for _, f := range []InstanceFilter{{}, {State: StateActive}, {State: StateIncident}, {BpmnProcessID: "p1", State: StateActive}} {
-		for _, p := range []PageRequest{{}, {After: c}, {Before: c}} {
-			if _, _, err := s.Instances(t.Context(), f, p); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	for _, p := range []PageRequest{{}, {After: c}} {
-		if _, _, err := s.Incidents(t.Context(), IncidentFilter{State: readmodel.StateActive}, p); err != nil {
-			t.Fatal(err)
-		}
-		if _, _, err := s.Jobs(t.Context(), JobFilter{}, p); err != nil {
-			t.Fatal(err)
-		}
-		if _, _, err := s.Messages(t.Context(), MessageFilter{}, p); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if len(queries) < 12 {
-		t.Fatalf("traced %d queries", len(queries))
-	}
-	for i, q := range queries {
-		rows, err := db.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q, args[i]...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, notused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		joined := strings.Join(plan, "\n")
-		byRowID := strings.Contains(q, "ORDER BY key DESC LIMIT") // the table's rowid order
-		if strings.Contains(joined, "TEMP B-TREE FOR ORDER BY") || !byRowID && !strings.Contains(joined, "INDEX") {
-			t.Errorf("query sorts or scans:\n%s\nplan:\n%s", q, joined)
-		}
-	}
-}
+func TestSampleReadModel(t *testing.T) { eachDialect(t, testSampleReadModel) }
 
-func TestSampleReadModel(t *testing.T) {
-	db := fixture.Sample(t)
+func testSampleReadModel(t *testing.T, d readmodel.Dialect) {
+	db := fixture.SampleIn(t, d)
 	fixture.SeedRunning(t, db)
-	s := newStore(t, db)
+	s := newStore(t, db, d)
 	ctx := t.Context()
 	counts, err := s.Counts(ctx)
 	if err != nil {
@@ -267,11 +240,11 @@ func TestSampleReadModel(t *testing.T) {
 	if err != nil || len(ds) != 2 || ds[0].DecisionID != "dish" {
 		t.Fatalf("decisions %+v, %v", ds, err)
 	}
-	d, xml, err := s.Decision(ctx, ds[0].Key)
-	if err != nil || d.Name != "Dish" || !strings.Contains(xml, "dishTable") {
-		t.Fatalf("decision %+v, %d bytes of XML, %v", d, len(xml), err)
+	dec, xml, err := s.Decision(ctx, ds[0].Key)
+	if err != nil || dec.Name != "Dish" || !strings.Contains(xml, "dishTable") {
+		t.Fatalf("decision %+v, %d bytes of XML, %v", dec, len(xml), err)
 	}
-	evs, _, err := s.Evaluations(ctx, EvaluationFilter{DecisionKey: d.Key}, PageRequest{})
+	evs, _, err := s.Evaluations(ctx, EvaluationFilter{DecisionKey: dec.Key}, PageRequest{})
 	if err != nil || len(evs) != 1 || evs[0].Output != `"Roastbeef"` || !strings.Contains(evs[0].EvaluatedDecisions, "season") {
 		t.Fatalf("evaluations %+v, %v", evs, err)
 	}
@@ -302,4 +275,90 @@ func TestCursorAndVariableJSON(t *testing.T) {
 			t.Errorf("VariableJSON(%q) = %q, want %q", in, got, out)
 		}
 	}
+}
+
+// TestDialectEdges pins what the dialects could answer differently: text order under
+// a Postgres locale, rows without a time, keys with partition bits, case, and cursors
+// from URLs that do not fit a column.
+func TestDialectEdges(t *testing.T) {
+	eachDialect(t, func(t *testing.T, d readmodel.Dialect) {
+		db := fixture.EmptyIn(t, d)
+		if d == readmodel.Postgres {
+			db = localeDatabase(t)
+		}
+		s := newStore(t, db, d)
+		ctx := t.Context()
+		p1, p2 := int64(2)<<51|1, int64(1)<<51|5 // keys of partitions 2 and 1
+		for _, q := range []string{
+			`INSERT INTO process_definitions (key, bpmn_process_id, version, deploy_time) VALUES
+				(1, 'b', 1, 1), (2, 'B', 1, 1), (3, 'a', 1, 1), (4, '_z', 1, 1), (5, 'a-1', 1, 1), (6, 'a1', 1, 1), (7, 'a', 2, 1)`,
+			// An instance without a start time (its activation was not exported), one at
+			// the epoch, and one of a partition-2 key started before one of partition 1.
+			fmt.Sprintf(`INSERT INTO process_instances (key, bpmn_process_id, state, incident_count, start_time) VALUES
+				(10, 'a', 'ACTIVE', 0, NULL), (11, 'a', 'ACTIVE', 0, 0), (%d, 'a', 'ACTIVE', 0, 1000), (%d, 'a', 'ACTIVE', 0, 2000)`, p1, p2),
+			fmt.Sprintf(`INSERT INTO messages (key, name, state, publish_time) VALUES (%d, 'm', 'PUBLISHED', 1000), (%d, 'm', 'PUBLISHED', 2000)`, p1, p2),
+			`INSERT INTO instance_history (partition_id, position, process_instance_key, time) VALUES (1, 1, 11, 0), (2, 1, 11, 0)`,
+		} {
+			if _, err := db.ExecContext(ctx, q); err != nil {
+				t.Fatalf("%v\n%s", err, q)
+			}
+		}
+		ids, err := s.ProcessIDs(ctx)
+		if want := []string{"B", "_z", "a", "a-1", "a1", "b"}; err != nil || !slices.Equal(ids, want) {
+			t.Errorf("process ids %q (%v), want byte order %q", ids, err, want)
+		}
+		ps, err := s.Processes(ctx)
+		if err != nil || len(ps) != 7 || ps[2].BpmnProcessID != "a" || ps[2].Version != 2 {
+			t.Errorf("processes %+v, %v", ps, err)
+		}
+		// Every page of one row, older and older: the epoch-start instance is reached
+		// and the instance without a start time is not listed.
+		var keys []int64
+		req := PageRequest{Limit: 1}
+		for range 10 {
+			items, page, err := s.Instances(ctx, InstanceFilter{}, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			keys = append(keys, keysOf(items)...)
+			if page.Older == nil {
+				break
+			}
+			req = PageRequest{After: page.Older, Limit: 1}
+		}
+		if want := []int64{p2, p1, 11}; !slices.Equal(keys, want) {
+			t.Errorf("instance pages %v, want %v", keys, want)
+		}
+		if pi, err := s.Instance(ctx, 10); err != nil || pi.StartTime != (time.Time{}) {
+			t.Errorf("instance without a start time: %+v, %v", pi, err)
+		}
+		if items, _, err := s.Instances(ctx, InstanceFilter{BpmnProcessID: "A"}, PageRequest{}); err != nil || len(items) != 0 {
+			t.Errorf("process id filter is not case-sensitive: %d rows, %v", len(items), err)
+		}
+		msgs, _, err := s.Messages(ctx, MessageFilter{}, PageRequest{})
+		if err != nil || len(msgs) != 2 || msgs[0].Key != p2 {
+			t.Errorf("messages %+v, %v: want the latest published first", msgs, err)
+		}
+		hist, _, err := s.History(ctx, 11, Cursor{Time: 1 << 40, Key: 1}, 10)
+		if err != nil || len(hist) != 0 {
+			t.Errorf("history after a partition beyond INTEGER: %+v, %v", hist, err)
+		}
+		hist, _, err = s.History(ctx, 11, Cursor{Time: 1, Key: 1}, 10)
+		if err != nil || len(hist) != 1 || hist[0].PartitionID != 2 {
+			t.Errorf("history after (1, 1): %+v, %v", hist, err)
+		}
+	})
+}
+
+// localeDatabase returns a migrated, empty Postgres read model in a database whose
+// collation is ICU's en-US (test clusters are initialized with the C locale, which
+// sorts as SQLite does): the monitor must list the same order under any locale.
+func localeDatabase(t *testing.T) *sql.DB {
+	t.Helper()
+	url := pgtest.NewDatabase(t)
+	name := pgtest.DatabaseName(url)
+	locale := name + "_en"
+	pgtest.Admin(t, `CREATE DATABASE "`+locale+`" TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'`)
+	t.Cleanup(func() { pgtest.Admin(t, `DROP DATABASE IF EXISTS "`+locale+`" WITH (FORCE)`) })
+	return fixture.OpenPostgres(t, strings.Replace(url, "/"+name+"?", "/"+locale+"?", 1))
 }
