@@ -21,7 +21,7 @@ func TestGeneratedCodeIsCurrent(t *testing.T) {
 // TestStaticAssets checks that the vendored assets that the pages load are embedded.
 func TestStaticAssets(t *testing.T) {
 	for _, p := range []string{
-		"css/monitor.css", "js/monitor.js",
+		"favicon.svg", "css/monitor.css", "js/monitor.js",
 		"vendor/htmx/htmx.min.js", "vendor/htmx/LICENSE",
 		"vendor/bpmn-js/bpmn-viewer.production.min.js", "vendor/bpmn-js/LICENSE",
 		"vendor/bpmn-js/assets/diagram-js.css", "vendor/bpmn-js/assets/bpmn-js.css",

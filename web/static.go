@@ -10,8 +10,8 @@ import (
 //go:embed static
 var static embed.FS
 
-// Static is the file system of the static assets: css/, js/ and vendor/ (the BPMN
-// viewer and htmx, with their licences).
+// Static is the file system of the static assets: favicon.svg, css/, js/ and
+// vendor/ (the BPMN viewer and htmx, with their licences).
 var Static fs.FS = mustSub(static, "static")
 
 func mustSub(f fs.FS, dir string) fs.FS {

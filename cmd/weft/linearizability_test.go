@@ -74,11 +74,11 @@ func jobOutcomeOf(err error) (out jobOutcome, refused bool, unexpected error) {
 	return 0, false, err
 }
 
-// artifactPath returns where a test writes a file to keep: under $WEFT_TEST_ARTIFACTS
+// artifactPath returns where a test writes a file to keep: under $WEFT_ARTIFACTS
 // when set, else under the system's temporary directory (not the test's, which is
 // deleted when the test ends).
 func artifactPath(t *testing.T, name string) string {
-	dir := os.Getenv("WEFT_TEST_ARTIFACTS")
+	dir := os.Getenv("WEFT_ARTIFACTS")
 	if dir == "" {
 		dir = filepath.Join(os.TempDir(), "weft-test-artifacts")
 	}

@@ -16,6 +16,16 @@ func itoa32(n int32) string { return strconv.FormatInt(int64(n), 10) }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
+// gatewaySuffix ends the dashboard's cluster summary with the gateway's version, when
+// the gateway gave one. It is one expression so that templ puts no space before the
+// comma, as it does before a block on its own line.
+func gatewaySuffix(version string) string {
+	if version == "" {
+		return ""
+	}
+	return ", gateway " + version
+}
+
 // instancesURL links to the instance list filtered by process, version and state.
 func instancesURL(process string, version int32, state string) string {
 	v := url.Values{}
