@@ -1,0 +1,78 @@
+package main
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/camunda/zeebe/clients/go/v8/pkg/zbc"
+	"github.com/stretchr/testify/require"
+
+	"github.com/weftlabs/weft/internal/pgtest"
+)
+
+// `weft monitor --gateway ADDR --postgres-url URL --monitor-addr ADDR` serves the monitor
+// alone: it reads the Postgres read model that weft dev's exporter writes and acts through
+// the gateway.
+func TestStandaloneMonitorOnPostgres(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	noEnv := func(string) (string, bool) { return "", false }
+	cfg, err := parseDevFlags([]string{"--data-dir", filepath.Join(t.TempDir(), "data"), "--postgres-url", url, "--read-model", "postgres",
+		"--gateway-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--monitor-addr", "127.0.0.1:0"}, noEnv, io.Discard)
+	require.NoError(t, err)
+	dev, err := startDev(t.Context(), cfg, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	defer dev.Close()
+
+	mcfg, err := parseMonitorFlags([]string{"--gateway", dev.GatewayAddr(), "--postgres-url", url, "--monitor-addr", "127.0.0.1:0"}, noEnv, io.Discard)
+	require.NoError(t, err)
+	m, err := startMonitor(t.Context(), mcfg.monitorAddr, mcfg.gatewayAddr, mcfg.sqlitePath, mcfg.postgresURL, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	defer m.Close()
+
+	client, err := zbc.NewClient(&zbc.ClientConfig{GatewayAddress: dev.GatewayAddr(), UsePlaintextConnection: true})
+	require.NoError(t, err)
+	defer client.Close()
+	_, err = client.NewDeployResourceCommand().AddResourceFile("testdata/order.bpmn").Send(t.Context())
+	require.NoError(t, err)
+	inst, err := client.NewCreateInstanceCommand().BPMNProcessId("order").LatestVersion().Send(t.Context())
+	require.NoError(t, err)
+	key := strconv.FormatInt(inst.GetProcessInstanceKey(), 10)
+
+	get := func(path string) (int, string) {
+		resp, err := http.Get("http://" + m.Addr() + path)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return resp.StatusCode, string(b)
+	}
+	var body string
+	eventually(t, 20*time.Second, func() bool {
+		var code int
+		code, body = get("/instances/" + key)
+		return code == http.StatusOK && strings.Contains(body, "ACTIVE")
+	}, "the monitor shows the instance from the Postgres read model")
+	code, dash := get("/")
+	require.Equal(t, http.StatusOK, code)
+	require.Contains(t, dash, "8.3.0-weft-dev", "the dashboard shows the cluster from the gateway's topology")
+}
+
+func TestMonitorFlags(t *testing.T) {
+	noEnv := func(string) (string, bool) { return "", false }
+	_, err := parseMonitorFlags(nil, noEnv, io.Discard)
+	require.ErrorContains(t, err, "weft monitor needs the read model")
+	_, err = parseMonitorFlags([]string{"--sqlite-path", "a.db", "--postgres-url", "postgres://x"}, noEnv, io.Discard)
+	require.ErrorContains(t, err, "weft monitor needs the read model")
+	_, err = parseMonitorFlags([]string{"--sqlite-path", "a.db", "--gateway", "nohost"}, noEnv, io.Discard)
+	require.ErrorContains(t, err, `--gateway (or WEFT_GATEWAY) "nohost"`)
+	cfg, err := parseMonitorFlags([]string{"--sqlite-path", "a.db"}, noEnv, io.Discard)
+	require.NoError(t, err)
+	require.Equal(t, "127.0.0.1:26500", cfg.gatewayAddr)
+	require.Equal(t, "0.0.0.0:8081", cfg.monitorAddr)
+}
