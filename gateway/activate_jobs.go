@@ -96,7 +96,11 @@ func (s *Server) activationRound(ctx context.Context, req *gatewaypb.ActivateJob
 			MaxJobsToActivate: remaining,
 			Variables:         req.GetFetchVariable(),
 		}}
-		resp, err := s.execute(ctx, partition, cmd, recordpb.ValueType_JOB_BATCH)
+		// A partition without a leader would hold the round until the request's
+		// deadline; the others may have jobs.
+		pctx, cancel := context.WithTimeout(ctx, s.opts.ActivationPartitionTimeout)
+		resp, err := s.execute(pctx, partition, cmd, recordpb.ValueType_JOB_BATCH)
+		cancel()
 		if err != nil {
 			if ctx.Err() != nil {
 				if sent > 0 {

@@ -142,6 +142,30 @@ func TestActivateJobsSkipsPartitionsInTrouble(t *testing.T) {
 	equal(t, keyOn(3, 1), jobs[0].GetKey())
 }
 
+// A partition that does not answer (no leader, say) holds a round only for
+// ActivationPartitionTimeout, not for the whole long poll.
+func TestActivateJobsGoesOnPastAPartitionThatDoesNotAnswer(t *testing.T) {
+	b := newFakeBroker(1, 2)
+	b.addJob(2, keyOn(2, 1), jobOf("t"))
+	b.setHandler(func(ctx context.Context, partition int32, cmd *recordpb.Record) (*recordpb.Record, error) {
+		if partition == 1 {
+			<-ctx.Done()
+			return nil, ctx.Err()
+		}
+		return b.answer(partition, cmd), nil
+	})
+	client := startGateway(t, b, Options{ActivationPartitionTimeout: 50 * time.Millisecond})
+	// Without the bound, the round would wait on partition 1 until this deadline.
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	jobs, err := activateAll(t, ctx, client, &gatewaypb.ActivateJobsRequest{
+		Type: "t", Worker: "w", Timeout: 1000, MaxJobsToActivate: 5, RequestTimeout: 60_000,
+	})
+	noError(t, err)
+	equal(t, 1, len(jobs))
+	equal(t, keyOn(2, 1), jobs[0].GetKey())
+}
+
 func TestActivateJobsFailsWhenEveryPartitionFails(t *testing.T) {
 	b := newFakeBroker(1, 2)
 	b.setHandler(func(context.Context, int32, *recordpb.Record) (*recordpb.Record, error) {

@@ -48,7 +48,14 @@ type Options struct {
 	// DefaultRequestTimeout is how long CreateProcessInstanceWithResult waits when its
 	// requestTimeout is 0 or less; zero or negative uses DefaultRequestTimeout (15s).
 	DefaultRequestTimeout time.Duration
+	// ActivationPartitionTimeout bounds how long one activation round waits for one
+	// partition (one with no leader, say) before it goes on to the others; zero or
+	// negative uses DefaultActivationPartitionTimeout (5s).
+	ActivationPartitionTimeout time.Duration
 }
+
+// DefaultActivationPartitionTimeout is Options.ActivationPartitionTimeout's default.
+const DefaultActivationPartitionTimeout = 5 * time.Second
 
 func (o Options) withDefaults() Options {
 	if o.Logger == nil {
@@ -62,6 +69,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.DefaultRequestTimeout <= 0 {
 		o.DefaultRequestTimeout = DefaultRequestTimeout
+	}
+	if o.ActivationPartitionTimeout <= 0 {
+		o.ActivationPartitionTimeout = DefaultActivationPartitionTimeout
 	}
 	return o
 }
