@@ -61,6 +61,10 @@ type Config struct {
 	ReadBatch int
 	// Logger receives the director's logs.
 	Logger *slog.Logger
+	// OnStuck, when set, is told whenever the director goes from no stuck exporter to
+	// some, and back (the partition reports itself unhealthy meanwhile). Called from
+	// the director's goroutine.
+	OnStuck func(stuck bool)
 }
 
 func (c *Config) defaults() {
@@ -132,6 +136,9 @@ func Run(ctx context.Context, cfg Config, log Log, wake <-chan struct{}) {
 		select {
 		case <-ctx.Done():
 			wg.Wait()
+			if d.stuck && cfg.OnStuck != nil {
+				cfg.OnStuck(false) // no longer this director's to report
+			}
 			return
 		case <-wake:
 			for _, r := range d.runners {
@@ -154,6 +161,8 @@ type director struct {
 	// compaction.
 	replicated map[string]int64
 	compacted  int64
+	// stuck is whether some exporter was stuck at the last look.
+	stuck bool
 }
 
 // replicate proposes the positions that moved and the compaction they allow.
@@ -165,12 +174,19 @@ func (d *director) replicate(ctx context.Context) {
 	}
 	now := time.Now()
 	last := d.log.LastPosition()
+	stuck := false
 	for _, r := range d.runners {
 		pos, meta, metaChanged := r.acked()
 		low = min(low, pos)
-		r.observe(now, last, pos)
+		stuck = r.observe(now, last, pos) || stuck
 		if pos > d.replicated[r.spec.ID] || metaChanged {
 			u.Positions = append(u.Positions, &brokerpb.ExporterPosition{ExporterId: r.spec.ID, Position: pos, Metadata: meta})
+		}
+	}
+	if stuck != d.stuck {
+		d.stuck = stuck
+		if d.cfg.OnStuck != nil {
+			d.cfg.OnStuck(stuck)
 		}
 	}
 	if !d.cfg.KeepRecords && low > d.compacted {

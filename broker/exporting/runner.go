@@ -234,9 +234,9 @@ func (r *runner) acked() (int64, []byte, bool) {
 // replicatedMeta notes that the update carrying the metadata acked returned committed.
 func (r *runner) replicatedMeta(*brokerpb.ExporterUpdate) { r.replMetaVersion = r.pendingMetaVersion }
 
-// observe reports an exporter whose position stands still while records wait.
-// Director goroutine only.
-func (r *runner) observe(now time.Time, last, pos int64) {
+// observe reports an exporter whose position stands still while records wait, and
+// returns whether it is stuck. Director goroutine only.
+func (r *runner) observe(now time.Time, last, pos int64) bool {
 	metricLag.WithLabelValues(r.labels...).Set(float64(max(last-pos, 0)))
 	if pos != r.lastSeen || pos >= last {
 		if r.stuck {
@@ -244,7 +244,7 @@ func (r *runner) observe(now time.Time, last, pos int64) {
 			metricStuck.WithLabelValues(r.labels...).Set(0)
 		}
 		r.lastSeen, r.movedAt, r.stuck = pos, now, false
-		return
+		return false
 	}
 	if !r.stuck && now.Sub(r.movedAt) >= r.d.cfg.StuckAfter {
 		r.stuck = true
@@ -252,6 +252,7 @@ func (r *runner) observe(now time.Time, last, pos int64) {
 		r.logger.Warn("exporter is stuck: its position has not moved while records wait; records are kept until it acknowledges them",
 			"position", pos, "waiting", last-pos, "since", r.movedAt)
 	}
+	return r.stuck
 }
 
 // controller is the exporter's view of its runner.

@@ -342,6 +342,7 @@ func TestStuckExporterHoldsRecordsAndDiskBackPressure(t *testing.T) {
 	pp.Store(p)
 	event(t, p, deployCmd())
 	require.Eventually(t, func() bool { return gauge(t, "weft_exporter_stuck", "stuck") == 1 }, 10*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return !p.Healthy() }, 10*time.Second, 10*time.Millisecond, "a stuck exporter makes the partition unhealthy")
 
 	// Fill the disk: creations are refused once the watermark is passed.
 	var refused error
@@ -364,6 +365,7 @@ func TestStuckExporterHoldsRecordsAndDiskBackPressure(t *testing.T) {
 	last := p.State().LastPosition()
 	require.Eventually(t, func() bool { return positions(t, p)["stuck"] == last }, 20*time.Second, 10*time.Millisecond)
 	require.Eventually(t, func() bool { return gauge(t, "weft_exporter_stuck", "stuck") == 0 }, 10*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return p.Healthy() }, 20*time.Second, 10*time.Millisecond, "healthy again once the exporter moves and the disk has room")
 	require.Eventually(t, func() bool {
 		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 		defer cancel()

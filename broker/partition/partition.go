@@ -170,6 +170,8 @@ type Partition struct {
 	proposals chan proposal
 	// diskLow is set while the data directory's free space is below MinFreeDisk.
 	diskLow atomic.Bool
+	// exportersStuck is set while the leader's director reports a stuck exporter.
+	exportersStuck atomic.Bool
 	// timerFloor is the earliest due date of timers created since the due-date checker
 	// last looked, 0 for none; the checker lowers its timer floor to it.
 	timerFloor atomic.Int64
@@ -689,6 +691,7 @@ func (p *Partition) startLeaderLoops() (stop func()) {
 		if cfg.Logger == nil {
 			cfg.Logger = p.cfg.Logger
 		}
+		cfg.OnStuck = p.exportersStuck.Store
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

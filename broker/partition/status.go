@@ -60,3 +60,10 @@ func (p *Partition) RaftLeader() string {
 	_, id := p.raft.LeaderWithID()
 	return string(id)
 }
+
+// Healthy reports whether the replica works normally: it is false while the data
+// directory's disk is below the watermark (commands are refused) or, on the leader,
+// while an exporter is stuck (records pile up). The topology reports it.
+func (p *Partition) Healthy() bool {
+	return !p.diskLow.Load() && !p.exportersStuck.Load()
+}

@@ -188,10 +188,30 @@ func TestDevClusterDiskWatermark(t *testing.T) {
 		return last != nil
 	}, "commands were still taken with the disk below the watermark")
 	requireStatus(t, last, codes.ResourceExhausted, "free disk space is below its watermark")
+	// The topology tells: the partitions report themselves unhealthy (gossip carries it).
+	partitionHealth := func() []string {
+		topo, err := client.NewTopologyCommand().Send(ctx)
+		require.NoError(t, err)
+		var out []string
+		for _, b := range topo.GetBrokers() {
+			for _, p := range b.GetPartitions() {
+				out = append(out, p.GetHealth().String())
+			}
+		}
+		return out
+	}
+	eventually(t, 20*time.Second, func() bool {
+		h := partitionHealth()
+		return len(h) == 3 && !slices.Contains(h, "HEALTHY")
+	}, "the topology still reports a healthy partition with the disk below the watermark")
 
 	free.Store(10 << 30)
 	eventually(t, 10*time.Second, func() bool {
 		last = createErr()
 		return last == nil
 	}, "commands were not taken again once disk space returned")
+	eventually(t, 20*time.Second, func() bool {
+		h := partitionHealth()
+		return len(h) == 3 && !slices.Contains(h, "UNHEALTHY")
+	}, "the topology does not report the partitions healthy again")
 }

@@ -62,7 +62,7 @@ func (b *localBroker) Partitions() []int32 {
 func (b *localBroker) Topology(context.Context) (*gateway.Topology, error) {
 	info := gateway.BrokerInfo{NodeID: 0, Host: b.host, Port: b.port, Version: version}
 	for _, p := range b.partitions {
-		info.Partitions = append(info.Partitions, gateway.PartitionInfo{PartitionID: p.ID(), Leader: p.IsLeader(), Healthy: p.IsLeader()})
+		info.Partitions = append(info.Partitions, gateway.PartitionInfo{PartitionID: p.ID(), Leader: p.IsLeader(), Healthy: p.IsLeader() && p.Healthy()})
 	}
 	return &gateway.Topology{
 		Brokers: []gateway.BrokerInfo{info}, ClusterSize: 1,

@@ -394,7 +394,7 @@ func (b *brokerServer) announceRoles(ctx context.Context) {
 			if p.IsLeader() {
 				role = membership.Leader
 			}
-			states = append(states, membership.PartitionState{ID: p.ID(), Role: role, Term: p.Term(), Healthy: true})
+			states = append(states, membership.PartitionState{ID: p.ID(), Role: role, Term: p.Term(), Healthy: p.Healthy()})
 		}
 		if !slices.Equal(states, last) {
 			b.members.SetPartitions(states)
