@@ -31,6 +31,8 @@ type benchConfig struct {
 	timeout     time.Duration
 	noSync      bool
 	cpuProfile  string
+	// exporters run on the in-process broker, to measure their cost.
+	exporters exporterFlags
 }
 
 func parseBenchFlags(args []string, lookup func(string) (string, bool), out io.Writer) (benchConfig, error) {
@@ -43,6 +45,7 @@ func parseBenchFlags(args []string, lookup func(string) (string, bool), out io.W
 	fs.IntVar(&cfg.inFlight, "in-flight", 64, "concurrent instance creations")
 	fs.DurationVar(&cfg.timeout, "timeout", 5*time.Minute, "give up after this long")
 	fs.BoolVar(&cfg.noSync, "no-sync", false, "with the in-process broker: skip fsync of the Raft log (measures processing, not the disk)")
+	cfg.exporters.register(fs)
 	fs.StringVar(&cfg.cpuProfile, "cpu-profile", "", "write a CPU profile of this process (broker included when in-process) to the file")
 	if err := parseFlags(fs, args, lookup); err != nil {
 		return cfg, err
@@ -54,6 +57,8 @@ func parseBenchFlags(args []string, lookup func(string) (string, bool), out io.W
 		return cfg, fmt.Errorf("--workers must be at least 1, got %d", cfg.workers)
 	case cfg.inFlight < 1:
 		return cfg, fmt.Errorf("--in-flight must be at least 1, got %d", cfg.inFlight)
+	case cfg.gatewayAddr != "" && len(cfg.exporters.specs) > 0:
+		return cfg, errors.New("--exporter runs on the in-process broker: it cannot go with --gateway-addr")
 	}
 	return cfg, nil
 }
@@ -84,7 +89,8 @@ func runBench(ctx context.Context, cfg benchConfig, out io.Writer, log *slog.Log
 			return err
 		}
 		defer os.RemoveAll(dir)
-		d, err := startDev(ctx, devConfig{dataDir: dir, gatewayAddr: "127.0.0.1:0", httpAddr: "127.0.0.1:0", monitorAddr: "127.0.0.1:0", noSync: cfg.noSync}, log)
+		d, err := startDev(ctx, devConfig{dataDir: dir, gatewayAddr: "127.0.0.1:0", httpAddr: "127.0.0.1:0", monitorAddr: "127.0.0.1:0", noSync: cfg.noSync,
+			partitionFlags: partitionFlags{exporters: cfg.exporters}}, log)
 		if err != nil {
 			return err
 		}
