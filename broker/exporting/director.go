@@ -59,6 +59,11 @@ type Config struct {
 	StuckAfter time.Duration
 	// ReadBatch is how many records a runner reads from the log at a time (default 512).
 	ReadBatch int
+	// StopTimeout bounds how long Run waits for its exporters to return from a call
+	// and close once ctx ends (default 10s); an exporter that ignores its context is
+	// then left behind, logged, so that it cannot hold a leadership change or a
+	// shutdown.
+	StopTimeout time.Duration
 	// Logger receives the director's logs.
 	Logger *slog.Logger
 	// OnStuck, when set, is told whenever the director goes from no stuck exporter to
@@ -82,6 +87,9 @@ func (c *Config) defaults() {
 	}
 	if c.ReadBatch <= 0 {
 		c.ReadBatch = 512
+	}
+	if c.StopTimeout <= 0 {
+		c.StopTimeout = 10 * time.Second
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -135,7 +143,16 @@ func Run(ctx context.Context, cfg Config, log Log, wake <-chan struct{}) {
 	for {
 		select {
 		case <-ctx.Done():
-			wg.Wait()
+			stopped := make(chan struct{})
+			go func() {
+				wg.Wait()
+				close(stopped)
+			}()
+			select {
+			case <-stopped:
+			case <-time.After(cfg.StopTimeout):
+				logger.Error("exporters did not stop in time; leaving them behind", "timeout", cfg.StopTimeout)
+			}
 			if d.stuck && cfg.OnStuck != nil {
 				cfg.OnStuck(false) // no longer this director's to report
 			}

@@ -181,3 +181,43 @@ func TestNoExporterDeletesEverything(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, rs)
 }
+
+// hanging ignores its context in Export until released.
+type hanging struct {
+	counting
+	entered chan struct{}
+	once    sync.Once
+	release chan struct{}
+}
+
+func (h *hanging) Export(context.Context, *exportersdk.Record) error {
+	h.once.Do(func() { close(h.entered) })
+	<-h.release
+	return nil
+}
+
+// An exporter that ignores its context cannot hold the director (and with it a
+// leadership change or a shutdown) for longer than StopTimeout.
+func TestStopDoesNotWaitForAHangingExporterForever(t *testing.T) {
+	db, err := state.Open("", state.Options{PartitionID: 1, InMemory: true})
+	require.NoError(t, err)
+	defer db.Close()
+	fill(t, db, 10)
+	h := &hanging{entered: make(chan struct{}), release: make(chan struct{})}
+	defer close(h.release) // lets the left-behind goroutine end before the leak check
+	spec, err := exporting.ParseSpec("hang", map[string]exporting.Factory{"hang": func() exportersdk.Exporter { return h }})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		exporting.Run(ctx, exporting.Config{Exporters: []exporting.Spec{spec}, StopTimeout: 100 * time.Millisecond}, &stateLog{db: db}, nil)
+	}()
+	<-h.entered
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after StopTimeout")
+	}
+}
