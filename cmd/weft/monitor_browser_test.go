@@ -250,6 +250,10 @@ func TestMonitorBrowser(t *testing.T) {
 		e.waitInstanceState(pi, "TERMINATED")
 		b.open(t, "/instances/"+k)
 		require.Equal(t, "TERMINATED", b.text(t, "#instance-state"))
+		b.do(t, "mark the terminated task",
+			chromedp.WaitVisible(chromedp.CSS(element("pack", ".weft-terminated"))),
+			chromedp.WaitVisible(chromedp.CSS(badge("pack", "terminated"))))
+		b.screenshot(t, "instance-canceled-diagram")
 		b.do(t, "no actions on an ended instance", chromedp.WaitNotPresent(chromedp.CSS("#actions")))
 		b.requireNoJSErrors(t, "canceled instance")
 	})

@@ -15,7 +15,7 @@
   };
 
   var viewer = null;
-  var markers = ["weft-active", "weft-incident", "weft-done", "weft-taken"];
+  var markers = ["weft-active", "weft-incident", "weft-done", "weft-terminated", "weft-taken"];
 
   function diagramState() {
     var el = document.getElementById("diagram-state");
@@ -56,9 +56,11 @@
       if (s.incidents) canvas.addMarker(id, "weft-incident");
       else if (s.active) canvas.addMarker(id, "weft-active");
       else if (s.completed) canvas.addMarker(id, "weft-done");
+      else if (s.terminated) canvas.addMarker(id, "weft-terminated");
       if (s.active) overlays.add(id, "weft", { position: { bottom: 8, left: -8 }, html: badge("weft-badge-active", s.active, "active") });
       if (s.incidents) overlays.add(id, "weft", { position: { bottom: 8, right: 8 }, html: badge("weft-badge-incident", s.incidents, "incidents") });
       if (s.completed) overlays.add(id, "weft", { position: { top: -8, right: 8 }, html: badge("weft-badge-done", s.completed, "completed") });
+      if (s.terminated) overlays.add(id, "weft", { position: { top: -8, left: -8 }, html: badge("weft-badge-terminated", s.terminated, "terminated") });
     });
     (st.flows || []).forEach(function (id) {
       if (registry.get(id)) canvas.addMarker(id, "weft-taken");
