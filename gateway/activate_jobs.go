@@ -131,13 +131,15 @@ func (s *Server) activationRound(ctx context.Context, req *gatewaypb.ActivateJob
 			}
 			return 0, err
 		}
-		n, err := s.sendJobs(stream, jobs)
+		n, undelivered, err := s.sendJobs(stream, jobs)
 		sent += n
 		if err != nil {
-			// These jobs are activated on the broker, but the worker did not get them. Nothing
-			// is lost: they time out after the request's timeout and become activatable again.
-			s.log.Warn("activated jobs could not be sent to the worker; they will time out and be activated again",
-				"partition", partition, "type", req.GetType(), "worker", req.GetWorker(), "jobs", len(jobs)-n, "error", err)
+			// These jobs are activated on the broker, but the worker did not get them (it
+			// went away): hand them back, so that other workers get them now rather than
+			// after the activation's timeout.
+			s.log.Warn("activated jobs could not be sent to the worker; yielding them back",
+				"partition", partition, "type", req.GetType(), "worker", req.GetWorker(), "jobs", len(undelivered), "error", err)
+			s.yieldJobs(context.WithoutCancel(ctx), partition, undelivered)
 			return sent, err
 		}
 		remaining -= int32(len(jobs))
@@ -149,9 +151,9 @@ func (s *Server) activationRound(ctx context.Context, req *gatewaypb.ActivateJob
 }
 
 // sendJobs streams jobs in as few responses as fit the maximum message size. It returns
-// how many jobs reached the stream. A job too large for any message is left out and
-// logged: it times out on the broker.
-func (s *Server) sendJobs(stream gatewaypb.Gateway_ActivateJobsServer, jobs []*gatewaypb.ActivatedJob) (int, error) {
+// how many jobs reached the stream and, when a send fails, the jobs that did not. A job
+// too large for any message is left out and logged: it times out on the broker.
+func (s *Server) sendJobs(stream gatewaypb.Gateway_ActivateJobsServer, jobs []*gatewaypb.ActivatedJob) (int, []*gatewaypb.ActivatedJob, error) {
 	limit := s.opts.MaxMessageSize
 	sent := 0
 	batch := &gatewaypb.ActivateJobsResponse{}
@@ -168,7 +170,7 @@ func (s *Server) sendJobs(stream gatewaypb.Gateway_ActivateJobsServer, jobs []*g
 		size = 0
 		return nil
 	}
-	for _, job := range jobs {
+	for i, job := range jobs {
 		// Each job is field 1 of ActivateJobsResponse: tag, length, message.
 		n := protowire.SizeTag(1) + protowire.SizeBytes(proto.Size(job))
 		if n > limit {
@@ -178,13 +180,46 @@ func (s *Server) sendJobs(stream gatewaypb.Gateway_ActivateJobsServer, jobs []*g
 		}
 		if size+n > limit {
 			if err := flush(); err != nil {
-				return sent, err
+				return sent, append(batch.Jobs, sendable(jobs[i:], limit)...), err
 			}
 		}
 		batch.Jobs = append(batch.Jobs, job)
 		size += n
 	}
-	return sent, flush()
+	if err := flush(); err != nil {
+		return sent, batch.Jobs, err
+	}
+	return sent, nil, nil
+}
+
+// sendable returns the jobs that fit a message of limit bytes (the others are never
+// sent, and would only be activated again to fail the same way).
+func sendable(jobs []*gatewaypb.ActivatedJob, limit int) []*gatewaypb.ActivatedJob {
+	var out []*gatewaypb.ActivatedJob
+	for _, j := range jobs {
+		if protowire.SizeTag(1)+protowire.SizeBytes(proto.Size(j)) <= limit {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+// yieldJobs hands activated jobs that did not reach their worker back to their
+// partition (JOB YIELD), so that they are activatable again at once. It is best effort,
+// bounded to a few seconds: a job not yielded times out as before.
+func (s *Server) yieldJobs(ctx context.Context, partition int32, jobs []*gatewaypb.ActivatedJob) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	for _, j := range jobs {
+		cmd := newCommand(partition, recordpb.ValueType_JOB, intentYield, j.GetKey())
+		cmd.Value = &recordpb.Record_Job{Job: &recordpb.JobRecord{}}
+		if _, err := s.execute(ctx, partition, cmd, recordpb.ValueType_JOB); err != nil {
+			s.log.Debug("could not yield an undelivered job; it will time out", "job", j.GetKey(), "error", err)
+			if ctx.Err() != nil {
+				return
+			}
+		}
+	}
 }
 
 // validateActivation checks an ActivateJobs request. timeout must be at least 1 ms, as in

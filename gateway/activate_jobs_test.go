@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/weftlabs/weft/proto/gen/gatewaypb"
 	"github.com/weftlabs/weft/proto/gen/recordpb"
@@ -390,4 +393,37 @@ func TestShutdownEndsLongPolls(t *testing.T) {
 		t.Fatalf("the long poll ended %v after Shutdown, want at once", elapsed)
 	}
 	srv.Shutdown() // a second call does nothing
+}
+
+// failingStream is an ActivateJobs stream whose worker went away: every Send fails.
+type failingStream struct {
+	grpc.ServerStream
+	ctx context.Context
+}
+
+func (s failingStream) Context() context.Context { return s.ctx }
+func (s failingStream) Send(*gatewaypb.ActivateJobsResponse) error {
+	return status.Error(codes.Canceled, "the worker went away")
+}
+
+// Jobs activated for a worker that went away are yielded back to their partition, so
+// that other workers get them at once rather than after the activation's timeout.
+func TestActivatedJobsThatCannotBeSentAreYielded(t *testing.T) {
+	b := newFakeBroker(1)
+	b.addJob(1, keyOn(1, 1), jobOf("t"))
+	b.addJob(1, keyOn(1, 2), jobOf("t"))
+	_, srv := startGatewayServer(t, b, Options{})
+	err := srv.ActivateJobs(&gatewaypb.ActivateJobsRequest{Type: "t", Worker: "w", Timeout: 60_000, MaxJobsToActivate: 5, RequestTimeout: -1},
+		failingStream{ctx: t.Context()})
+	requireStatus(t, err, codes.Canceled)
+	var yielded []int64
+	for _, c := range b.sent() {
+		if c.cmd.GetValueType() == recordpb.ValueType_JOB && c.cmd.GetIntent() == "YIELD" {
+			equal(t, int32(1), c.partition)
+			yielded = append(yielded, c.cmd.GetKey())
+		}
+	}
+	if !slices.Equal([]int64{keyOn(1, 1), keyOn(1, 2)}, yielded) {
+		t.Fatalf("yielded %v, want both activated jobs", yielded)
+	}
 }

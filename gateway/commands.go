@@ -21,6 +21,7 @@ const (
 	intentResolve       = "RESOLVE"
 	intentUpdate        = "UPDATE"
 	intentPublish       = "PUBLISH"
+	intentYield         = "YIELD"
 )
 
 // noKey marks a command that is not about an existing entity.

@@ -260,7 +260,7 @@ func (p *processing) applyJob(key int64, intent string, v *recordpb.JobRecord) {
 		if r.Retries > 0 && r.RecurringTime < 0 {
 			next.State = state.JobActivatable
 		}
-	case "TIMED_OUT", "RECURRED_AFTER_BACKOFF":
+	case "TIMED_OUT", "RECURRED_AFTER_BACKOFF", "YIELDED":
 		r.Deadline, r.Worker, r.RecurringTime = -1, "", -1
 		next.State = state.JobActivatable
 	case "RETRIES_UPDATED":

@@ -27,6 +27,8 @@ func (p *processing) jobCommand() bool {
 		p.timeOutJob()
 	case "RECUR_AFTER_BACKOFF":
 		p.recurJob()
+	case "YIELD":
+		p.yieldJob()
 	default:
 		return false
 	}
@@ -192,6 +194,19 @@ func (p *processing) timeOutJob() {
 	}
 	rec := proto.Clone(job.GetRecord()).(*recordpb.JobRecord)
 	p.respond(p.event(p.cmd.GetKey(), "TIMED_OUT", rec))
+	p.out.jobsAvailable(rec.GetType())
+}
+
+// yieldJob processes YIELD, which a gateway sends for activated jobs it could not hand
+// to their worker (the worker went away): the job becomes activatable again at once,
+// with its retries untouched, rather than at its deadline.
+func (p *processing) yieldJob() {
+	job := p.jobFor("yield", state.JobActivated)
+	if job == nil {
+		return
+	}
+	rec := proto.Clone(job.GetRecord()).(*recordpb.JobRecord)
+	p.respond(p.event(p.cmd.GetKey(), "YIELDED", rec))
 	p.out.jobsAvailable(rec.GetType())
 }
 

@@ -24,7 +24,7 @@ import (
 //	deploy name=FILE            the input is the resource (or file=testdata/models/X.bpmn)
 //	create process=ID [vars=JSON] [version=N] [key=definition] [result] [fetch=a,b]
 //	activate type=T [max=N] [timeout=MS] [fetch=a,b]
-//	complete|fail|throw|retries|timeout|recur job=N [vars=JSON] [retries=N] [backoff=MS] [msg=S] [code=S]
+//	complete|fail|throw|retries|timeout|recur|yield job=N [vars=JSON] [retries=N] [backoff=MS] [msg=S] [code=S]
 //	resolve [incident=last|KEY]
 //	cancel [instance=last|KEY]
 //	set-vars scope=instance|ELEMENT_ID [local] vars=JSON
@@ -107,8 +107,8 @@ func (s *scenario) run(t *testing.T, d *datadriven.TestData) string {
 		cmd = c
 	case "activate":
 		cmd = activateCmd(arg(d, "type", ""), int32(argInt(t, d, "max", 10)), argInt(t, d, "timeout", 60_000), list(arg(d, "fetch", ""))...)
-	case "complete", "fail", "throw", "retries", "timeout", "recur":
-		intent := map[string]string{"complete": "COMPLETE", "fail": "FAIL", "throw": "THROW_ERROR", "retries": "UPDATE_RETRIES", "timeout": "TIME_OUT", "recur": "RECUR_AFTER_BACKOFF"}[d.Cmd]
+	case "complete", "fail", "throw", "retries", "timeout", "recur", "yield":
+		intent := map[string]string{"complete": "COMPLETE", "fail": "FAIL", "throw": "THROW_ERROR", "retries": "UPDATE_RETRIES", "timeout": "TIME_OUT", "recur": "RECUR_AFTER_BACKOFF", "yield": "YIELD"}[d.Cmd]
 		job := &recordpb.JobRecord{
 			Variables: []byte(arg(d, "vars", "")), Retries: int32(argInt(t, d, "retries", 0)),
 			RetryBackoff: argInt(t, d, "backoff", 0), ErrorMessage: arg(d, "msg", ""), ErrorCode: arg(d, "code", ""),
