@@ -27,17 +27,26 @@ const jobColumns = "SELECT key, COALESCE(type, ''), COALESCE(worker, ''), COALES
 	" COALESCE(bpmn_process_id, ''), COALESCE(create_time, 0), COALESCE(update_time, 0) FROM jobs"
 
 func scanJob(r interface{ Scan(...any) error }) (web.Job, error) {
+	j, _, err := scanJobAt(r)
+	return j, err
+}
+
+// scanJobAt also returns the stored create time, the list's cursor.
+func scanJobAt(r interface{ Scan(...any) error }) (web.Job, int64, error) {
 	var j web.Job
 	var deadline, created, updated int64
 	err := r.Scan(&j.Key, &j.Type, &j.Worker, &j.State, &j.Retries, &deadline, &j.ErrorMessage, &j.ErrorCode,
 		&j.CustomHeaders, &j.ElementID, &j.ElementInstanceKey, &j.ProcessInstanceKey, &j.BpmnProcessID, &created, &updated)
 	j.Deadline, j.CreateTime, j.UpdateTime = ms(deadline), ms(created), ms(updated)
-	return j, err
+	return j, created, err
 }
 
-// Jobs returns a page of jobs, newest (highest key) first.
+// Jobs returns a page of jobs, newest created first. Keys would interleave the
+// partitions (a key's top bits are its partition). As for instances, a job whose
+// creation was not exported has no create time and is not in the list.
 func (s *Store) Jobs(ctx context.Context, f JobFilter, p PageRequest) ([]web.Job, Page, error) {
 	var b builder
+	b.cond("create_time IS NOT NULL")
 	switch f.State {
 	case "":
 	case StateActivatable:
@@ -51,9 +60,9 @@ func (s *Store) Jobs(ctx context.Context, f JobFilter, p PageRequest) ([]web.Job
 	if f.ProcessInstanceKey > 0 {
 		b.cond("process_instance_key = ?", f.ProcessInstanceKey)
 	}
-	items, page, err := keysetPage(ctx, s, jobColumns, &b, "", "key", p, func(r *sql.Rows) (web.Job, Cursor, error) {
-		j, err := scanJob(r)
-		return j, Cursor{Key: j.Key}, err
+	items, page, err := keysetPage(ctx, s, jobColumns, &b, "create_time", "key", p, func(r *sql.Rows) (web.Job, Cursor, error) {
+		j, created, err := scanJobAt(r)
+		return j, Cursor{Time: created, Key: j.Key}, err
 	})
 	if err != nil {
 		return nil, Page{}, fmt.Errorf("jobs: %w", err)

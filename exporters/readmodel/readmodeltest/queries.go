@@ -43,5 +43,5 @@ var MonitorQueries = []IndexedQuery{
 	{"element instances of an instance", "SELECT key, element_id, state FROM element_instances" +
 		" WHERE process_instance_key = 77 ORDER BY key", []string{"element_instances_by_instance"}},
 	{"jobs by state and type", "SELECT key, type, worker FROM jobs WHERE state = 'ACTIVATED' AND type = 'payment'" +
-		" ORDER BY key LIMIT 50", []string{"jobs_by_state", "jobs_by_type"}},
+		" ORDER BY create_time DESC, key DESC LIMIT 50", []string{"jobs_by_state", "jobs_by_type", "jobs_by_type_create"}},
 }

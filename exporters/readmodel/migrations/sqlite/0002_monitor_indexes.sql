@@ -15,10 +15,15 @@ CREATE INDEX incidents_by_process ON incidents (bpmn_process_id, state, create_t
 -- Open incidents of a process definition (its diagram's incident markers).
 CREATE INDEX incidents_by_definition ON incidents (process_definition_key, state);
 
--- The job list filtered by state, by key (was: state, type, key, which jobs_by_type
--- (type, state, key) already serves for a state and a type).
+-- The job list, newest created first (keys interleave partitions, times do not): in
+-- all, by state, by type, and by type and state (were: state, type, key and
+-- type, state, key).
+CREATE INDEX jobs_by_create ON jobs (create_time, key);
 DROP INDEX jobs_by_state;
-CREATE INDEX jobs_by_state ON jobs (state, key);
+CREATE INDEX jobs_by_state ON jobs (state, create_time, key);
+DROP INDEX jobs_by_type;
+CREATE INDEX jobs_by_type ON jobs (type, state, create_time, key);
+CREATE INDEX jobs_by_type_create ON jobs (type, create_time, key);
 
 -- The message list, newest publish first.
 CREATE INDEX messages_by_publish ON messages (publish_time, key);
