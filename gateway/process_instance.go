@@ -21,7 +21,13 @@ func (s *Server) CreateProcessInstance(ctx context.Context, req *gatewaypb.Creat
 	}
 	cmd := newCommand(partition, recordpb.ValueType_PROCESS_INSTANCE_CREATION, intentCreate, noKey)
 	cmd.Value = &recordpb.Record_ProcessInstanceCreation{ProcessInstanceCreation: value}
-	resp, err := s.execute(ctx, partition, cmd, recordpb.ValueType_PROCESS_INSTANCE_CREATION)
+	var resp *recordpb.Record
+	if value.GetProcessDefinitionKey() == 0 {
+		// Any partition can create an instance of a process id.
+		resp, err = s.executeAnywhere(ctx, partition, cmd, recordpb.ValueType_PROCESS_INSTANCE_CREATION)
+	} else {
+		resp, err = s.execute(ctx, partition, cmd, recordpb.ValueType_PROCESS_INSTANCE_CREATION)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -2,10 +2,13 @@ package gateway
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/weftlabs/weft/proto/gen/gatewaypb"
 	"github.com/weftlabs/weft/proto/gen/recordpb"
@@ -54,6 +57,52 @@ func TestCreateProcessInstanceGoesToPartitionsInTurn(t *testing.T) {
 			StartInstructions: []*recordpb.StartInstruction{{ElementId: "task"}},
 		}, cmd.GetProcessInstanceCreation())
 	}
+}
+
+// A partition under back-pressure hands a creation by process id to the next one; only
+// when every partition refuses does the client get RESOURCE_EXHAUSTED. Other errors
+// are not retried elsewhere (the creation may have happened).
+func TestCreateProcessInstanceTriesTheNextPartitionUnderBackpressure(t *testing.T) {
+	b := newFakeBroker(1, 2, 3)
+	var busy map[int32]bool
+	b.setHandler(func(ctx context.Context, partition int32, cmd *recordpb.Record) (*recordpb.Record, error) {
+		if busy[partition] {
+			return nil, ErrBackpressure
+		}
+		if partition == 3 && busy[0] {
+			return nil, errors.New("leadership lost: outcome unknown")
+		}
+		return createdAnswer(ctx, partition, cmd)
+	})
+	client := startGateway(t, b, Options{})
+	create := func() (*gatewaypb.CreateProcessInstanceResponse, error) {
+		return client.CreateProcessInstance(t.Context(), &gatewaypb.CreateProcessInstanceRequest{BpmnProcessId: "order", Version: -1})
+	}
+
+	busy = map[int32]bool{1: true}
+	resp, err := create() // starts at partition 1: busy, goes on to 2
+	noError(t, err)
+	equal(t, keyOn(2, 100), resp.GetProcessInstanceKey())
+	var tried []int32
+	for _, c := range b.sent() {
+		tried = append(tried, c.partition)
+		equal(t, c.partition, c.cmd.GetPartitionId())
+	}
+	if !slices.Equal([]int32{1, 2}, tried) {
+		t.Fatalf("tried partitions %v, want [1 2]", tried)
+	}
+
+	busy = map[int32]bool{1: true, 2: true, 3: true}
+	_, err = create()
+	requireStatus(t, err, codes.ResourceExhausted)
+	equal(t, 2+3, len(b.sent()))
+
+	busy = map[int32]bool{0: true, 2: true} // starts at 3: an unknown outcome is not retried
+	_, err = create()
+	if err == nil || status.Code(err) == codes.ResourceExhausted {
+		t.Fatalf("want the unknown outcome's error, got %v", err)
+	}
+	equal(t, 2+3+1, len(b.sent()))
 }
 
 func TestCreateProcessInstanceByKeyGoesToTheKeysPartition(t *testing.T) {

@@ -1,13 +1,16 @@
 package gateway
 
 import (
+	"context"
 	"slices"
 	"sync/atomic"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/weftlabs/weft/broker/cluster/placement"
+	"github.com/weftlabs/weft/proto/gen/recordpb"
 )
 
 const (
@@ -44,6 +47,32 @@ func (s *Server) nextPartition(counter *atomic.Uint64) (int32, error) {
 	}
 	n := counter.Add(1) - 1
 	return parts[n%uint64(len(parts))], nil
+}
+
+// executeAnywhere runs a command that any partition can take (a creation by process
+// id), starting at partition first. A partition that refuses it under back-pressure or
+// on a full disk (RESOURCE_EXHAUSTED: the command was not proposed) hands it to the
+// next partition, as Zeebe's gateway does, until every partition was asked; the last
+// refusal is then returned. Other errors are returned at once: a command whose outcome
+// is unknown must not run twice.
+func (s *Server) executeAnywhere(ctx context.Context, first int32, cmd *recordpb.Record, want recordpb.ValueType) (*recordpb.Record, error) {
+	parts := s.broker.Partitions()
+	start := slices.Index(parts, first)
+	if start < 0 {
+		return s.execute(ctx, first, cmd, want)
+	}
+	var err error
+	for i := range parts {
+		p := parts[(start+i)%len(parts)]
+		c := proto.CloneOf(cmd)
+		c.PartitionId = p
+		var resp *recordpb.Record
+		resp, err = s.execute(ctx, p, c, want)
+		if status.Code(err) != codes.ResourceExhausted || ctx.Err() != nil {
+			return resp, err
+		}
+	}
+	return nil, err
 }
 
 func errNoPartitions() error {
