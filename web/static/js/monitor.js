@@ -95,7 +95,10 @@
         var p = container.querySelector(".diagram-note");
         if (p) p.remove();
         container.classList.add("diagram-drawn");
-        viewer.get("canvas").zoom("fit-viewport");
+        // Fit large diagrams, centre small ones at their own size.
+        var canvas = viewer.get("canvas");
+        canvas.zoom("fit-viewport", "auto");
+        if (canvas.zoom() > 1) canvas.zoom(1, "auto");
         mark();
       })
       .catch(function (err) {
