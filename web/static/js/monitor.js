@@ -111,6 +111,20 @@
       });
   }
 
+  // After an action (its success message is on the page) the read model catches up
+  // within a second or so: refresh the live parts then, rather than at the next poll.
+  function refreshSoon() {
+    if (!document.querySelector(".flash-success") || typeof window.htmx === "undefined") return;
+    [700, 2000].forEach(function (ms) {
+      setTimeout(function () {
+        document.querySelectorAll(".live").forEach(function (el) {
+          if (window.weftLiveOK(el)) window.htmx.trigger(el, "weftRefresh");
+        });
+      }, ms);
+    });
+  }
+
   draw();
+  refreshSoon();
   document.body.addEventListener("htmx:afterSwap", mark);
 })();
