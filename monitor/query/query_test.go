@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"github.com/weftlabs/weft/exporters/readmodel"
 	"github.com/weftlabs/weft/internal/pgtest"
 	"github.com/weftlabs/weft/monitor/internal/fixture"
@@ -18,16 +16,7 @@ import (
 )
 
 // TestMain stops the Postgres cluster that the tests over readmodel.Postgres start.
-func TestMain(m *testing.M) {
-	code := pgtest.Main(m)
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintf(os.Stderr, "goleak: %v\n", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 // eachDialect runs f as a subtest per dialect of the read model: the store must
 // answer the same over SQLite and over Postgres.
