@@ -45,12 +45,15 @@ type PartitionRole struct {
 
 // Process is a deployed process definition (one version).
 type Process struct {
-	Key              int64
-	BpmnProcessID    string
-	Version          int32
-	ResourceName     string
-	TenantID         string
-	DeployTime       time.Time
+	Key           int64
+	BpmnProcessID string
+	Version       int32
+	ResourceName  string
+	TenantID      string
+	DeployTime    time.Time
+	// DeleteTime is when the definition was deleted (DeleteResource); zero while it
+	// is not.
+	DeleteTime       time.Time
 	RunningInstances int64
 	// XML is the BPMN resource; set only where a page shows the diagram.
 	XML string
@@ -216,6 +219,9 @@ type Decision struct {
 	DecisionRequirementsID  string
 	TenantID                string
 	DeployTime              time.Time
+	// DeleteTime is when the decision was deleted (DeleteResource); zero while it is
+	// not.
+	DeleteTime time.Time
 }
 
 // DecisionLogic is how a decision decides, as parsed from the DMN XML: a decision

@@ -76,3 +76,42 @@ func TestMonitorFlags(t *testing.T) {
 	require.Equal(t, "127.0.0.1:26500", cfg.gatewayAddr)
 	require.Equal(t, "0.0.0.0:8081", cfg.monitorAddr)
 }
+
+// A definition deleted with DeleteResource stays in the monitor, marked deleted.
+func TestMonitorShowsDeletedDefinitions(t *testing.T) {
+	noEnv := func(string) (string, bool) { return "", false }
+	cfg, err := parseDevFlags([]string{"--data-dir", filepath.Join(t.TempDir(), "data"),
+		"--gateway-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--monitor-addr", "127.0.0.1:0"}, noEnv, io.Discard)
+	require.NoError(t, err)
+	dev, err := startDev(t.Context(), cfg, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	defer dev.Close()
+	m, err := startDevMonitor(t.Context(), cfg, dev.GatewayAddr(), slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	defer m.Close()
+	client, err := zbc.NewClient(&zbc.ClientConfig{GatewayAddress: dev.GatewayAddr(), UsePlaintextConnection: true})
+	require.NoError(t, err)
+	defer client.Close()
+
+	dep, err := client.NewDeployResourceCommand().AddResourceFile("testdata/order.bpmn").Send(t.Context())
+	require.NoError(t, err)
+	key := dep.GetDeployments()[0].GetProcess().GetProcessDefinitionKey()
+	_, err = client.NewDeleteResourceCommand().ResourceKey(key).Send(t.Context())
+	require.NoError(t, err)
+
+	get := func(path string) string {
+		resp, err := http.Get("http://" + m.Addr() + path)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, resp.StatusCode, path)
+		return string(b)
+	}
+	eventually(t, 20*time.Second, func() bool {
+		return strings.Contains(get("/processes"), `data-testid="process-deleted"`)
+	}, "the processes page marks the deleted definition")
+	page := get("/processes/" + strconv.FormatInt(key, 10))
+	require.Contains(t, page, `data-testid="process-deleted"`)
+	require.Contains(t, page, "Deleted")
+}

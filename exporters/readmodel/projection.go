@@ -63,16 +63,25 @@ func (p Projection) Apply(r *exportersdk.Record, b *Batch) {
 	}
 	switch v := r.Value.(type) {
 	case *recordpb.ProcessRecord:
-		if r.Intent == "CREATED" {
+		switch r.Intent {
+		case "CREATED":
 			process(r, v, b)
+		case "DELETED":
+			deleted(r, v.GetProcessDefinitionKey(), "PROCESS", b)
 		}
 	case *recordpb.DecisionRequirementsRecord:
-		if r.Intent == "CREATED" {
+		switch r.Intent {
+		case "CREATED":
 			decisionRequirementsRow(r, v, b)
+		case "DELETED":
+			deleted(r, v.GetDecisionRequirementsKey(), "DECISION_REQUIREMENTS", b)
 		}
 	case *recordpb.DecisionRecord:
-		if r.Intent == "CREATED" {
+		switch r.Intent {
+		case "CREATED":
 			decision(r, v, b)
+		case "DELETED":
+			deleted(r, v.GetDecisionKey(), "DECISION", b)
 		}
 	case *recordpb.ProcessInstanceRecord:
 		processInstance(r, v, b)
@@ -152,6 +161,17 @@ func decision(r *exportersdk.Record, v *recordpb.DecisionRecord, b *Batch) {
 	row.str(dRequirementsID, v.GetDecisionRequirementsId())
 	row.str(dTenantID, v.GetTenantId())
 	row.int(dDeployTime, r.Timestamp)
+}
+
+// deleted marks a definition deleted; the earliest deletion (of all partitions) wins.
+func deleted(r *exportersdk.Record, key int64, resourceType string, b *Batch) {
+	row, created := b.row(resourceDeletions, rowKey{a: key})
+	if !created {
+		return
+	}
+	row.int(rdKey, key)
+	row.str(rdResourceType, resourceType)
+	row.int(rdDeleteTime, r.Timestamp)
 }
 
 // lifecycle maps an element instance intent to the state it enters and whether it

@@ -60,6 +60,11 @@ var (
 		"decision_requirements_id", "process_definition_key", "bpmn_process_id", "process_instance_key",
 		"element_instance_key", "element_id", "state", "output", "failure_message", "failed_decision_id",
 		"evaluated_decisions", "tenant_id", "evaluation_time"}}
+	// resourceDeletions marks deleted definitions (process, decision requirements,
+	// decision); every partition deletes them, each at its own time: the earliest is
+	// kept.
+	resourceDeletions = &Table{Name: "resource_deletions", Key: 1, keepEarliest: "delete_time", Columns: []string{
+		"key", "resource_type", "delete_time"}}
 	instanceHistory = &Table{Name: "instance_history", Key: 3, Columns: []string{
 		"partition_id", "position", "process_instance_key", "record_key", "record_type", "value_type", "intent",
 		"element_id", "time"}}
@@ -270,6 +275,12 @@ const (
 )
 
 const (
+	rdKey = iota
+	rdResourceType
+	rdDeleteTime
+)
+
+const (
 	ihPartitionID = iota
 	ihPosition
 	ihInstanceKey
@@ -288,7 +299,7 @@ var tables = []*Table{
 	variables, variableHistory,
 	jobs, incidents,
 	messages, messageSubscriptions, timers,
-	decisionEvaluations, instanceHistory,
+	decisionEvaluations, instanceHistory, resourceDeletions,
 }
 
 // Tables returns the tables the projection writes, in the order a flush writes them;

@@ -10,14 +10,15 @@ import (
 
 const decisionColumns = "SELECT key, COALESCE(decision_id, ''), COALESCE(name, ''), COALESCE(version, 0)," +
 	" COALESCE(decision_requirements_key, -1), COALESCE(decision_requirements_id, ''), COALESCE(tenant_id, '')," +
-	" COALESCE(deploy_time, 0) FROM decisions"
+	" COALESCE(deploy_time, 0)," +
+	" COALESCE((SELECT delete_time FROM resource_deletions WHERE resource_deletions.key = decisions.key), 0) FROM decisions"
 
 func scanDecision(r interface{ Scan(...any) error }) (web.Decision, error) {
 	var d web.Decision
-	var t int64
+	var t, deleted int64
 	err := r.Scan(&d.Key, &d.DecisionID, &d.Name, &d.Version, &d.DecisionRequirementsKey, &d.DecisionRequirementsID,
-		&d.TenantID, &t)
-	d.DeployTime = ms(t)
+		&d.TenantID, &t, &deleted)
+	d.DeployTime, d.DeleteTime = ms(t), ms(deleted)
 	return d, err
 }
 

@@ -33,14 +33,19 @@ func (s *Store) Counts(ctx context.Context) (web.Counts, error) {
 // may activate it.
 const activatableStates = "('CREATED', 'FAILED', 'TIMED_OUT', 'RECURRED_AFTER_BACKOFF', 'YIELDED', 'RETRIES_UPDATED')"
 
-const processColumns = "SELECT key, COALESCE(bpmn_process_id, ''), COALESCE(version, 0), COALESCE(resource_name, '')," +
-	" COALESCE(tenant_id, ''), COALESCE(deploy_time, 0) FROM process_definitions"
+// processSelect is the columns scanProcess reads; the last is the definition's
+// deletion time (0: not deleted).
+const processSelect = "SELECT key, COALESCE(bpmn_process_id, ''), COALESCE(version, 0), COALESCE(resource_name, '')," +
+	" COALESCE(tenant_id, ''), COALESCE(deploy_time, 0)," +
+	" COALESCE((SELECT delete_time FROM resource_deletions WHERE resource_deletions.key = process_definitions.key), 0)"
+
+const processColumns = processSelect + " FROM process_definitions"
 
 func scanProcess(r interface{ Scan(...any) error }, extra ...any) (web.Process, error) {
 	var p web.Process
-	var t int64
-	err := r.Scan(append([]any{&p.Key, &p.BpmnProcessID, &p.Version, &p.ResourceName, &p.TenantID, &t}, extra...)...)
-	p.DeployTime = ms(t)
+	var t, deleted int64
+	err := r.Scan(append([]any{&p.Key, &p.BpmnProcessID, &p.Version, &p.ResourceName, &p.TenantID, &t, &deleted}, extra...)...)
+	p.DeployTime, p.DeleteTime = ms(t), ms(deleted)
 	return p, err
 }
 
@@ -78,8 +83,7 @@ func (s *Store) Processes(ctx context.Context) ([]web.Process, error) {
 
 // Process returns the process definition with the key, with its BPMN XML.
 func (s *Store) Process(ctx context.Context, key int64) (web.Process, error) {
-	q := "SELECT key, COALESCE(bpmn_process_id, ''), COALESCE(version, 0), COALESCE(resource_name, '')," +
-		" COALESCE(tenant_id, ''), COALESCE(deploy_time, 0), COALESCE(bpmn_xml, '') FROM process_definitions WHERE key = ?"
+	q := processSelect + ", COALESCE(bpmn_xml, '') FROM process_definitions WHERE key = ?"
 	var xml string
 	p, err := scanProcess(s.queryRow(ctx, q, key), &xml)
 	p.XML = xml

@@ -8,9 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	exportersdk "github.com/weftlabs/weft/exporter-sdk"
 	"github.com/weftlabs/weft/exporter-sdk/exportertest"
 	"github.com/weftlabs/weft/exporters/readmodel"
+	"github.com/weftlabs/weft/proto/gen/recordpb"
 )
 
 // ackTimeout bounds every wait for an acknowledgement.
@@ -43,6 +46,7 @@ func Run(t *testing.T, tg Target) {
 	t.Run("FailingDatabase", func(t *testing.T) { testFailure(t, tg) })
 	t.Run("HistoryOff", func(t *testing.T) { testHistoryOff(t, tg) })
 	t.Run("Partitions", func(t *testing.T) { testPartitions(t, tg) })
+	t.Run("Deletions", func(t *testing.T) { testDeletions(t, tg) })
 }
 
 func with(base map[string]string, kv ...string) map[string]string {
@@ -417,4 +421,51 @@ func testPartitions(t *testing.T, tg Target) {
 	expect(t, tg, settings, "SELECT partition_id, position FROM exporter_positions ORDER BY partition_id", "1 | 122", "2 | 8")
 	expect(t, tg, settings, "SELECT key, deploy_time FROM process_definitions", "2251799813685254 | 1700000000000")
 	expect(t, tg, settings, "SELECT COUNT(*) FROM decisions", "2")
+}
+
+// deletedCopy is the DELETED event of a sample CREATED definition record, at position
+// and time.
+func deletedCopy(r *exportersdk.Record, partition int32, position, timestamp int64) *exportersdk.Record {
+	pb := proto.CloneOf(r.Proto())
+	pb.Intent, pb.PartitionId, pb.Position, pb.Timestamp = "DELETED", partition, position, timestamp
+	return exportersdk.FromProto(pb)
+}
+
+// testDeletions: a deleted process or decision is marked with the earliest deletion
+// time of the partitions, whatever order they write in.
+func testDeletions(t *testing.T, tg Target) {
+	settings := tg.NewDatabase(t)
+	rs := exportertest.SampleRecords()
+	var process, decision *exportersdk.Record
+	for _, r := range rs {
+		if r.RecordType == exportersdk.Event && r.Intent == "CREATED" {
+			switch r.ValueType.String() {
+			case "PROCESS":
+				process = r
+			case "DECISION":
+				decision = r
+			}
+		}
+	}
+	if process == nil || decision == nil {
+		t.Fatal("the sample has no PROCESS or DECISION CREATED event")
+	}
+	last := rs[len(rs)-1]
+	h1 := exportertest.Start(t, tg.New(), settings)
+	if err := h1.Export(t.Context(), append(rs,
+		deletedCopy(process, 1, last.Position+1, last.Timestamp+500),
+		deletedCopy(decision, 1, last.Position+2, last.Timestamp+500))...); err != nil {
+		t.Fatal(err)
+	}
+	h1.WaitAcked(last.Position+2, ackTimeout)
+	// Partition 2 deleted them later: its write does not move the time.
+	h2 := exportertest.Start(t, tg.New(), settings, exportertest.Options{PartitionID: 2})
+	if err := h2.Export(t.Context(), deletedCopy(process, 2, 1, last.Timestamp+1000), deletedCopy(decision, 2, 2, last.Timestamp+1000)); err != nil {
+		t.Fatal(err)
+	}
+	h2.WaitAcked(2, ackTimeout)
+	at := strconv.FormatInt(last.Timestamp+500, 10)
+	expect(t, tg, settings, "SELECT key, resource_type, delete_time FROM resource_deletions ORDER BY resource_type",
+		strconv.FormatInt(decision.Value.(*recordpb.DecisionRecord).GetDecisionKey(), 10)+" | DECISION | "+at,
+		strconv.FormatInt(process.Value.(*recordpb.ProcessRecord).GetProcessDefinitionKey(), 10)+" | PROCESS | "+at)
 }
