@@ -222,7 +222,7 @@ func (d *director) replicate(ctx context.Context) {
 		d.replicated[p.GetExporterId()] = max(d.replicated[p.GetExporterId()], p.GetPosition())
 	}
 	for _, r := range d.runners {
-		r.replicatedMeta(u)
+		r.metaReplicated()
 	}
 	d.removed = nil
 	if u.CompactTo > d.compacted {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	exportersdk "github.com/weftlabs/weft/exporter-sdk"
-	"github.com/weftlabs/weft/proto/gen/brokerpb"
 )
 
 // maxMetadata bounds the metadata an exporter stores with its position.
@@ -231,8 +230,9 @@ func (r *runner) acked() (int64, []byte, bool) {
 	return r.position, r.metadata, r.metaVersion != r.replMetaVersion
 }
 
-// replicatedMeta notes that the update carrying the metadata acked returned committed.
-func (r *runner) replicatedMeta(*brokerpb.ExporterUpdate) { r.replMetaVersion = r.pendingMetaVersion }
+// metaReplicated notes that the update carrying the metadata acked returned committed.
+// Director goroutine only.
+func (r *runner) metaReplicated() { r.replMetaVersion = r.pendingMetaVersion }
 
 // observe reports an exporter whose position stands still while records wait, and
 // returns whether it is stuck. Director goroutine only.
