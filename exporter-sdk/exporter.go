@@ -48,7 +48,9 @@ type Controller interface {
 	PartitionID() int32
 	// UpdateLastExportedPosition acknowledges every record up to and including
 	// position: they will not be sent again, and the broker may delete them. Positions
-	// only move forward; a lower one is ignored. Safe to call from any goroutine.
+	// only move forward; a lower one is ignored. An exporter that stores its position
+	// in its sink may acknowledge, in Open, what an earlier instance stored there: the
+	// broker then goes on after it. Safe to call from any goroutine.
 	UpdateLastExportedPosition(position int64)
 	// UpdateLastExportedPositionWithMetadata acknowledges like UpdateLastExportedPosition
 	// and stores metadata (at most 64 KiB) with the position, replicated with it, so

@@ -221,3 +221,52 @@ func TestStopDoesNotWaitForAHangingExporterForever(t *testing.T) {
 		t.Fatal("Run did not return after StopTimeout")
 	}
 }
+
+// resuming is an exporter that keeps its own position in its sink: on Open it
+// acknowledges what an earlier instance stored there.
+type resuming struct {
+	counting
+	stored int64
+	first  chan int64
+	once   sync.Once
+}
+
+func (e *resuming) Open(ctx context.Context, ctl exportersdk.Controller) error {
+	e.ctl = ctl
+	ctl.UpdateLastExportedPosition(e.stored)
+	return nil
+}
+
+func (e *resuming) Export(ctx context.Context, r *exportersdk.Record) error {
+	e.once.Do(func() { e.first <- r.Position })
+	e.ctl.UpdateLastExportedPosition(r.Position)
+	return nil
+}
+
+// An exporter that acknowledges, on Open, records it was not handed (it knows its sink
+// holds them) is handed only the records after them, and its position is replicated.
+func TestExporterAcknowledgingItsOwnPositionIsHandedTheRest(t *testing.T) {
+	db, err := state.Open("", state.Options{PartitionID: 1, InMemory: true})
+	require.NoError(t, err)
+	defer db.Close()
+	fill(t, db, 100)
+	e := &resuming{stored: 60, first: make(chan int64, 1)}
+	spec, err := exporting.ParseSpec("own", map[string]exporting.Factory{"own": func() exportersdk.Exporter { return e }})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		exporting.Run(ctx, exporting.Config{Exporters: []exporting.Spec{spec}, ReplicateInterval: 10 * time.Millisecond, KeepRecords: true}, &stateLog{db: db}, nil)
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	require.EqualValues(t, 61, <-e.first, "the first record handed follows the exporter's own position")
+	require.Eventually(t, func() bool {
+		ps, err := db.ExporterPositions()
+		require.NoError(t, err)
+		return len(ps) == 1 && ps[0].Position == 100
+	}, 10*time.Second, 5*time.Millisecond)
+}

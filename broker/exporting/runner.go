@@ -30,11 +30,10 @@ type runner struct {
 
 	mu sync.Mutex
 	// position is the acknowledged position; handed the last position handed to
-	// Export; passed the last position handed to Export or refused by the filter, which
-	// acknowledgements cannot pass.
-	position, handed, passed int64
-	metadata                 []byte
-	metaVersion              uint64
+	// Export.
+	position, handed int64
+	metadata         []byte
+	metaVersion      uint64
 
 	// Touched by the director's goroutine only.
 	replMetaVersion, pendingMetaVersion uint64
@@ -51,7 +50,7 @@ func newRunner(d *director, s Spec, position int64, metadata []byte) *runner {
 		wakeCh:   make(chan struct{}, 1),
 		tasks:    make(chan func(), 16),
 		done:     make(chan struct{}),
-		position: position, handed: position, passed: position, metadata: metadata,
+		position: position, handed: position, metadata: metadata,
 		movedAt: time.Now(), lastSeen: position,
 	}
 }
@@ -80,6 +79,9 @@ func (r *runner) run(ctx context.Context) {
 	next := max(r.ackedPosition(), compacted) + 1
 	for ctx.Err() == nil {
 		r.runTasks()
+		if acked := r.ackedPosition(); acked >= next {
+			next = acked + 1 // the exporter has these already
+		}
 		last := r.d.log.LastPosition()
 		if next > last {
 			select {
@@ -149,7 +151,7 @@ func (r *runner) open(ctx context.Context) (exportersdk.Exporter, *exportersdk.C
 func (r *runner) export(ctx context.Context, exp exportersdk.Exporter, rec *exportersdk.Record) bool {
 	// The exporter may acknowledge the record from inside Export.
 	r.mu.Lock()
-	r.handed, r.passed = rec.Position, rec.Position
+	r.handed = rec.Position
 	r.mu.Unlock()
 	for attempt := 0; ; attempt++ {
 		err := exp.Export(ctx, rec)
@@ -176,11 +178,10 @@ func (r *runner) export(ctx context.Context, exp exportersdk.Exporter, rec *expo
 func (r *runner) skip(position int64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.position >= r.handed {
+	if r.position >= r.handed && position > r.position {
 		r.position = position
 		metricPosition.WithLabelValues(r.labels...).Set(float64(position))
 	}
-	r.passed = position
 }
 
 func (r *runner) backoff(attempt int) time.Duration {
@@ -274,9 +275,11 @@ func (c *controller) update(position int64, metadata []byte, withMeta bool) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	// An exporter cannot acknowledge what it was not given: that would let the records
-	// be deleted unexported.
-	position = min(position, r.passed)
+	// An exporter may acknowledge records it was not handed (yet): one that keeps its
+	// own position in its sink, as the read model does, knows what an earlier instance
+	// stored, and the runner then goes on after it. It cannot acknowledge records that
+	// do not exist.
+	position = min(position, r.d.log.LastPosition())
 	if position < r.position || (position == r.position && !withMeta) {
 		return
 	}

@@ -34,6 +34,9 @@ func (c *devCluster) leaderOf(t *testing.T, pid int32, not int) int {
 	l := -1
 	require.Eventually(t, func() bool {
 		for i, b := range c.brokers {
+			if b == nil { // stopped
+				continue
+			}
 			for _, p := range b.partitions {
 				if p.ID() == pid && p.IsLeader() && i != not {
 					l = i

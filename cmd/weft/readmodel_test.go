@@ -138,3 +138,59 @@ func TestReadModelFlags(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, cfg.exporters.specs)
 }
+
+// In a cluster the read model's exporter runs on each partition's leader; when the
+// leader's broker goes down, the new leader's exporter resumes from the replicated
+// position: the read model ends with every instance, each once.
+func TestDevClusterReadModelSurvivesFailover(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a three-broker cluster; skipped with -short")
+	}
+	cfg := devConfig{dataDir: t.TempDir(), brokers: 3, partitions: 1, replicationFactor: 3, readModel: "sqlite"}
+	c, client := startClusterClient(t, cfg, slog.New(slog.DiscardHandler))
+	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	defer cancel()
+	_, err := client.NewDeployResourceCommand().AddResourceFile("testdata/order.bpmn").Send(ctx)
+	require.NoError(t, err)
+	create := func(n int) {
+		for range n {
+			_, err := client.NewCreateInstanceCommand().BPMNProcessId("order").LatestVersion().Send(ctx)
+			require.NoError(t, err)
+		}
+	}
+	count := func() (int, error) {
+		db, err := sqlite.Open(ctx, cfg.readModelPath())
+		if err != nil {
+			return 0, err
+		}
+		defer db.Close()
+		var n int
+		err = db.QueryRowContext(ctx, "SELECT COUNT(*) FROM process_instances WHERE state = 'ACTIVE'").Scan(&n)
+		return n, err
+	}
+	create(3)
+	var n int
+	eventually(t, 30*time.Second, func() bool { n, err = count(); return err == nil && n == 3 }, "read model: %d instances (%v)", n, err)
+
+	// Broker 0 holds the gateway: the partition's leader must be another broker.
+	l := c.leaderOf(t, 1, -1)
+	if l == 0 {
+		require.NoError(t, c.brokers[0].partitionByID(1).TransferLeadership(brokerName(1), c.brokers[1].mux.Addr().String()))
+		l = c.leaderOf(t, 1, 0)
+	}
+	// Its position is replicated before it goes.
+	eventually(t, 30*time.Second, func() bool {
+		for _, b := range c.brokers {
+			ps, err := b.partitionByID(1).State().ExporterPositions()
+			require.NoError(t, err)
+			if len(ps) != 1 || ps[0].ID != "readmodel" || ps[0].Position == 0 {
+				return false
+			}
+		}
+		return true
+	}, "every replica holds the read model's position")
+	require.NoError(t, c.stop(l))
+	c.leaderOf(t, 1, l)
+	create(3)
+	eventually(t, 30*time.Second, func() bool { n, err = count(); return err == nil && n == 6 }, "read model after failover: %d instances (%v)", n, err)
+}
