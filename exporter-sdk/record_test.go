@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -165,4 +167,17 @@ func TestSettings(t *testing.T) {
 	require.ErrorContains(t, err, `"a" given twice`)
 	_, err = exportersdk.ParseSettings("=1")
 	require.ErrorContains(t, err, "want key=value")
+}
+
+func TestSettingsCertPool(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.pem")
+	require.NoError(t, os.WriteFile(empty, []byte("not a certificate"), 0o600))
+	s := exportersdk.NewSettings(map[string]string{"ca-file": empty, "other": filepath.Join(dir, "missing.pem")})
+	require.Nil(t, s.CertPool("ca-file"))
+	require.Nil(t, s.CertPool("other"))
+	require.Nil(t, s.CertPool("unset"))
+	err := s.Err()
+	require.ErrorContains(t, err, "setting ca-file: "+empty+" holds no PEM certificate")
+	require.ErrorContains(t, err, "setting other: open ")
 }

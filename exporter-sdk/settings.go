@@ -1,9 +1,11 @@
 package exportersdk
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -203,6 +205,27 @@ func (s *Settings) Bool(key string, def bool) bool {
 		return def
 	}
 	return b
+}
+
+// CertPool reads the PEM certificates of the file a setting names (a ca-file), for
+// TLS. It returns nil when the setting is not set, and records a problem when the file
+// cannot be read or holds no certificate.
+func (s *Settings) CertPool(key string) *x509.CertPool {
+	path, ok := s.get(key)
+	if !ok || path == "" {
+		return nil
+	}
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		s.Fail(key, err)
+		return nil
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		s.Fail(key, fmt.Errorf("%s holds no PEM certificate", path))
+		return nil
+	}
+	return pool
 }
 
 // Err reports every problem recorded so far and every setting that no getter read,

@@ -3,11 +3,9 @@ package exportersdk
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"sort"
 	"sync"
 	"time"
@@ -113,7 +111,7 @@ func (s *sidecar) Configure(cfg *Config) error {
 		st.Fail(sidecarWindow, fmt.Errorf("%d is not a positive number of records", s.window))
 	}
 	useTLS := st.Bool(sidecarTLS, false)
-	caFile := st.String(sidecarCAFile, "")
+	roots := st.CertPool(sidecarCAFile)
 	serverName := st.String(sidecarServerName, "")
 	s.connectTimeout = st.Duration(sidecarConnectTimeout, 5*time.Second)
 	if s.connectTimeout <= 0 {
@@ -130,20 +128,8 @@ func (s *sidecar) Configure(cfg *Config) error {
 		}
 	}
 	s.creds = insecure.NewCredentials()
-	if useTLS || caFile != "" || serverName != "" {
-		tc := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: serverName}
-		if caFile != "" {
-			pem, err := os.ReadFile(caFile)
-			if err != nil {
-				st.Fail(sidecarCAFile, err)
-			} else {
-				tc.RootCAs = x509.NewCertPool()
-				if !tc.RootCAs.AppendCertsFromPEM(pem) {
-					st.Fail(sidecarCAFile, fmt.Errorf("%s holds no PEM certificate", caFile))
-				}
-			}
-		}
-		s.creds = credentials.NewTLS(tc)
+	if useTLS || st.Has(sidecarCAFile) || serverName != "" {
+		s.creds = credentials.NewTLS(&tls.Config{MinVersion: tls.VersionTLS12, ServerName: serverName, RootCAs: roots})
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,12 +32,7 @@ type client struct {
 }
 
 func newClient(c config) (*client, error) {
-	tlsConfig := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: c.insecureSkipVerify} //nolint:gosec // only when insecure-skip-verify=true
-	if c.caPEM != nil {
-		pool := x509.NewCertPool()
-		pool.AppendCertsFromPEM(c.caPEM)
-		tlsConfig.RootCAs = pool
-	}
+	tlsConfig := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: c.insecureSkipVerify, RootCAs: c.roots} //nolint:gosec // only when insecure-skip-verify=true
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.TLSClientConfig = tlsConfig
 	transport.MaxIdleConnsPerHost = 4

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
@@ -38,7 +37,7 @@ type config struct {
 	username           string
 	password           string
 	apiKey             string
-	caPEM              []byte
+	roots              *x509.CertPool
 	insecureSkipVerify bool
 	datePattern        string
 	shards             int
@@ -102,13 +101,7 @@ func readConfig(s *exportersdk.Settings) config {
 	if c.apiKey != "" && c.username != "" {
 		s.Fail("api-key", errors.New("set either api-key or username and password, not both"))
 	}
-	if f := s.String("ca-file", ""); f != "" {
-		pem, err := readCA(f)
-		if err != nil {
-			s.Fail("ca-file", err)
-		}
-		c.caPEM = pem
-	}
+	c.roots = s.CertPool("ca-file")
 	if err := checkDatePattern(c.datePattern); err != nil {
 		s.Fail("index-suffix-date-pattern", err)
 	}
@@ -172,15 +165,4 @@ func checkDatePattern(layout string) error {
 		}
 	}
 	return nil
-}
-
-func readCA(path string) ([]byte, error) {
-	pem, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	if !x509.NewCertPool().AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("%s holds no PEM certificate", path)
-	}
-	return pem, nil
 }

@@ -526,10 +526,10 @@ func TestAllSettingsAccepted(t *testing.T) {
 		bulkBytes: 2 << 20, bulkDelay: time.Second, username: "u", password: "p", datePattern: "2006-01",
 		shards: 1, replicas: 1, requestTimeout: 10 * time.Second}
 	got := e.cfg
-	if got.caPEM == nil {
+	if got.roots == nil {
 		t.Error("ca-file not read")
 	}
-	got.caPEM = nil
+	got.roots = nil
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("config %+v, want %+v", got, want)
 	}

@@ -2,11 +2,9 @@ package kafka
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -72,7 +70,7 @@ func readConfig(s *exportersdk.Settings) config {
 	batchBytes := s.Bytes("batch-bytes", defaultBatchBytes)
 	compression := s.String("compression", "none")
 	useTLS := s.Bool("tls", false)
-	caFile := s.String("ca-file", "")
+	roots := s.CertPool("ca-file")
 	mechanism := s.String("sasl-mechanism", "")
 	username := s.String("sasl-username", "")
 	password := s.String("sasl-password", "")
@@ -127,18 +125,11 @@ func readConfig(s *exportersdk.Settings) config {
 	}
 	c.compression = codec
 
-	if caFile != "" && !useTLS {
+	if s.Has("ca-file") && !useTLS {
 		s.Fail("ca-file", errors.New("needs tls=true"))
 	}
 	if useTLS {
-		c.tls = &tls.Config{MinVersion: tls.VersionTLS12}
-		if caFile != "" {
-			pool, err := readCA(caFile)
-			if err != nil {
-				s.Fail("ca-file", err)
-			}
-			c.tls.RootCAs = pool
-		}
+		c.tls = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: roots}
 	}
 
 	c.sasl = readSASL(s, mechanism, username, password)
@@ -215,16 +206,4 @@ func parseCompression(v string) (kafkago.Compression, error) {
 		return kafkago.Zstd, nil
 	}
 	return 0, fmt.Errorf("%q: want none, gzip, snappy, lz4 or zstd", v)
-}
-
-func readCA(path string) (*x509.CertPool, error) {
-	pem, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("%s holds no PEM certificate", path)
-	}
-	return pool, nil
 }
