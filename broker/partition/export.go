@@ -39,7 +39,7 @@ func (l exportLog) Positions() ([]exporting.Position, int64, error) {
 
 // Replicate proposes the update as an entry of its own; every replica applies it in log
 // order, between the commands.
-func (l exportLog) Replicate(ctx context.Context, u *brokerpb.ExporterUpdate) error {
+func (l exportLog) Replicate(_ context.Context, u *brokerpb.ExporterUpdate) error {
 	p := l.p
 	if !p.leader.Load() {
 		return ErrNotLeader
@@ -48,16 +48,11 @@ func (l exportLog) Replicate(ctx context.Context, u *brokerpb.ExporterUpdate) er
 	if err != nil {
 		return err
 	}
-	f := p.raft.Apply(b, 0)
-	done := make(chan error, 1)
-	go func() { done <- p.waitFuture(f) }()
-	select {
-	case err := <-done:
-		if errors.Is(err, raft.ErrNotLeader) || errors.Is(err, raft.ErrLeadershipLost) {
-			return ErrNotLeader
-		}
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
+	// Raft answers every entry it took, promptly also when leadership is lost, and
+	// waitFuture ends the wait when the partition closes.
+	err = p.waitFuture(p.raft.Apply(b, 0))
+	if errors.Is(err, raft.ErrNotLeader) || errors.Is(err, raft.ErrLeadershipLost) {
+		return ErrNotLeader
 	}
+	return err
 }
