@@ -22,7 +22,8 @@ import (
 	"sync"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	"modernc.org/sqlite" // the "sqlite" database/sql driver
+	sqlite3 "modernc.org/sqlite/lib"
 
 	exportersdk "github.com/weftlabs/weft/exporter-sdk"
 	"github.com/weftlabs/weft/exporters/readmodel"
@@ -69,11 +70,33 @@ func Open(ctx context.Context, path string) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := Migrate(ctx, db); err != nil {
+	if err := migrateRetrying(ctx, db); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return db, nil
+}
+
+// migrateRetrying migrates, retrying while SQLite answers SQLITE_BUSY: when several
+// connections open a new file at once (the exporters' writer and the monitor's
+// readers), setting up WAL can be refused at once, without the busy timeout.
+func migrateRetrying(ctx context.Context, db *sql.DB) error {
+	wait := 10 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := Migrate(ctx, db)
+		var se *sqlite.Error
+		if err == nil || !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY || attempt == 10 {
+			return err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		wait = min(2*wait, time.Second)
+	}
 }
 
 // Migrate applies the read model's migrations that the database lacks, in one
@@ -164,7 +187,7 @@ func acquire(ctx context.Context, path string, busy time.Duration) (*writer, err
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
-	if err := Migrate(ctx, db); err != nil {
+	if err := migrateRetrying(ctx, db); err != nil {
 		db.Close()
 		return nil, err
 	}

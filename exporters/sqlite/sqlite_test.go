@@ -262,3 +262,26 @@ func TestListQueriesUseIndexes(t *testing.T) {
 func BenchmarkExport(b *testing.B) {
 	readmodeltest.Benchmark(b, target(), nil)
 }
+
+// The monitor opens the read model (sqlite.Open) while the exporters create it: on a new
+// file, both migrate at once, and neither fails.
+func TestOpenWhileTheExporterCreatesTheFile(t *testing.T) {
+	for i := range 20 {
+		path := filepath.Join(t.TempDir(), fmt.Sprintf("rm-%d.db", i))
+		h := make(chan error, 1)
+		go func() {
+			_, err := exportertest.TryStart(t, New(), map[string]string{"path": path})
+			h <- err
+		}()
+		db, err := Open(t.Context(), path)
+		if err != nil {
+			t.Fatalf("open %d: %v", i, err)
+		}
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-h; err != nil {
+			t.Fatalf("exporter %d: %v", i, err)
+		}
+	}
+}
