@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"fmt"
 	"net"
 	"strconv"
 	"strings"
@@ -144,15 +145,32 @@ func TestAcknowledgesOnlyAfterKafkaStoredTheBatch(t *testing.T) {
 		c.SleepControl(func() { <-release })
 		return nil, nil, false // then the cluster stores the batch as usual
 	})
-	h := exportertest.Start(t, New(), settingsFor(c, map[string]string{"topic": "held", "linger": "1ms"}))
+	// The write timeout outlasts the test: the held request must be answered, not
+	// given up on and sent again (which would store its records twice, as
+	// at-least-once delivery allows).
+	h := exportertest.Start(t, New(), settingsFor(c, map[string]string{"topic": "held", "linger": "1ms", "write-timeout": "5m"}))
 	rs := exportertest.SampleRecords()[:3]
-	exportAll(t, h, rs, testTimeout)
+	// The linger task may start writing before the last record is taken; Export then
+	// waits for that write, which the cluster holds, so export from another goroutine.
+	exported := make(chan error, 1)
+	go func() {
+		for _, r := range rs {
+			if err := h.Export(t.Context(), r); err != nil {
+				exported <- fmt.Errorf("export %s: %w", r, err)
+				return
+			}
+		}
+		exported <- nil
+	}()
 	eventually(t, testTimeout, "a produce request held", func() bool { return held.Load() >= 1 })
 	waitFor(50 * time.Millisecond) // room for a wrong early acknowledgement to show
 	if h.Acked() != 0 {
 		t.Fatalf("acknowledged %d before Kafka answered the produce request", h.Acked())
 	}
 	close(release)
+	if err := <-exported; err != nil {
+		t.Fatal(err)
+	}
 	h.WaitAcked(3, testTimeout)
 	rd := newReader(t, c, nil, nil)
 	checkDelivered(t, rd.readAll(t.Context(), "held"), rs, func(*exportersdk.Record) string { return "held" }, rd.topics(t.Context()))
