@@ -56,8 +56,17 @@ type act struct {
 	title, confirm string
 	// back is where the browser goes afterwards when the form names no other local page.
 	back string
-	// do runs the action; it returns the success message.
-	do func(ctx context.Context, form url.Values) (string, error)
+	// do runs the action; it returns the success message and how to tell that the
+	// read model shows the action's effect.
+	do func(ctx context.Context, form url.Values) (done, error)
+}
+
+// done is what a successful action reports.
+type done struct {
+	msg string
+	// shown, when not nil, reports whether the read model shows the action's effect;
+	// the monitor waits for it (at most Config.SettleTimeout) before it redirects.
+	shown shownFunc
 }
 
 // run handles an action's POST: confirmation (a page without JavaScript; htmx asks in
@@ -93,15 +102,19 @@ func (s *server) run(w http.ResponseWriter, r *http.Request, a act) {
 		s.render(w, r, http.StatusOK, components.Confirm(s.page(w, r, a.title, ""), v))
 		return
 	}
-	var msg string
+	var d done
 	var err error
 	if s.gw == nil {
 		err = invalid("The monitor has no gateway configured; it is read-only.")
 	} else {
 		ctx, cancel := s.ctx(r)
-		msg, err = a.do(ctx, form)
+		d, err = a.do(ctx, form)
 		cancel()
+		if err == nil && d.shown != nil && s.settleTimeout >= 0 && !s.awaitShown(r.Context(), d.shown) {
+			d.msg += notShownYet
+		}
 	}
+	msg := d.msg
 	if err != nil {
 		var inv invalid
 		if !errors.As(err, &inv) {
@@ -219,9 +232,9 @@ func (s *server) cancelInstance(w http.ResponseWriter, r *http.Request) {
 	}
 	k := web.Key(key)
 	s.run(w, r, act{title: "Cancel instance " + k, confirm: "Cancel process instance " + k + "? Its running work is terminated.",
-		back: "/instances/" + k, do: func(ctx context.Context, _ url.Values) (string, error) {
+		back: "/instances/" + k, do: func(ctx context.Context, _ url.Values) (done, error) {
 			_, err := s.gw.CancelProcessInstance(ctx, &gatewaypb.CancelProcessInstanceRequest{ProcessInstanceKey: key})
-			return "Instance " + k + " canceled.", err
+			return done{"Instance " + k + " canceled.", s.instanceEnded(key)}, err
 		}})
 }
 
@@ -232,21 +245,21 @@ func (s *server) setVariables(w http.ResponseWriter, r *http.Request) {
 	}
 	k := web.Key(key)
 	s.run(w, r, act{title: "Set variables", confirm: "Set these variables on the scope? Existing values are replaced.",
-		back: "/instances/" + k, do: func(ctx context.Context, form url.Values) (string, error) {
+		back: "/instances/" + k, do: func(ctx context.Context, form url.Values) (done, error) {
 			scope, err := formKey(form, "scope", "Scope", false)
 			if err != nil {
-				return "", err
+				return done{}, err
 			}
 			if scope == 0 {
 				scope = key
 			}
 			vars, err := variablesJSON(form.Get("variables"), "Variables", true)
 			if err != nil {
-				return "", err
+				return done{}, err
 			}
 			_, err = s.gw.SetVariables(ctx, &gatewaypb.SetVariablesRequest{ElementInstanceKey: scope, Variables: vars,
 				Local: form.Get("local") == "true"})
-			return "Variables set on scope " + web.Key(scope) + ".", err
+			return done{"Variables set on scope " + web.Key(scope) + ".", s.variablesSet(key, vars)}, err
 		}})
 }
 
@@ -257,7 +270,7 @@ func (s *server) modifyInstance(w http.ResponseWriter, r *http.Request) {
 	}
 	k := web.Key(key)
 	s.run(w, r, act{title: "Modify instance " + k, confirm: "Modify process instance " + k + " as entered?",
-		back: "/instances/" + k, do: func(ctx context.Context, form url.Values) (string, error) {
+		back: "/instances/" + k, do: func(ctx context.Context, form url.Values) (done, error) {
 			req := &gatewaypb.ModifyProcessInstanceRequest{ProcessInstanceKey: key}
 			for _, raw := range form["terminate"] {
 				if strings.TrimSpace(raw) == "" {
@@ -265,7 +278,7 @@ func (s *server) modifyInstance(w http.ResponseWriter, r *http.Request) {
 				}
 				t, err := formKey(url.Values{"t": {raw}}, "t", "Element instance", true)
 				if err != nil {
-					return "", err
+					return done{}, err
 				}
 				req.TerminateInstructions = append(req.TerminateInstructions,
 					&gatewaypb.ModifyProcessInstanceRequest_TerminateInstruction{ElementInstanceKey: t})
@@ -273,11 +286,11 @@ func (s *server) modifyInstance(w http.ResponseWriter, r *http.Request) {
 			if id := strings.TrimSpace(form.Get("activate")); id != "" {
 				ancestor, err := formKey(form, "ancestor", "Ancestor element instance", false)
 				if err != nil {
-					return "", err
+					return done{}, err
 				}
 				vars, err := variablesJSON(form.Get("variables"), "Variables", false)
 				if err != nil {
-					return "", err
+					return done{}, err
 				}
 				in := &gatewaypb.ModifyProcessInstanceRequest_ActivateInstruction{ElementId: id, AncestorElementInstanceKey: ancestor}
 				if vars != "" {
@@ -287,10 +300,15 @@ func (s *server) modifyInstance(w http.ResponseWriter, r *http.Request) {
 				req.ActivateInstructions = append(req.ActivateInstructions, in)
 			}
 			if len(req.TerminateInstructions) == 0 && len(req.ActivateInstructions) == 0 {
-				return "", invalid("Choose an element instance to terminate, an element to activate, or both.")
+				return done{}, invalid("Choose an element instance to terminate, an element to activate, or both.")
 			}
+			var terminate []int64
+			for _, t := range req.TerminateInstructions {
+				terminate = append(terminate, t.GetElementInstanceKey())
+			}
+			shown := s.modified(ctx, key, terminate, strings.TrimSpace(form.Get("activate")))
 			_, err := s.gw.ModifyProcessInstance(ctx, req)
-			return "Instance " + k + " modified.", err
+			return done{"Instance " + k + " modified.", shown}, err
 		}})
 }
 
@@ -328,30 +346,31 @@ func (s *server) resolveIncident(w http.ResponseWriter, r *http.Request) {
 	}
 	k := web.Key(key)
 	s.run(w, r, act{title: "Resolve incident " + k, confirm: "Resolve incident " + k + "? Its job gets the retries entered first.",
-		back: "/incidents", do: func(ctx context.Context, form url.Values) (string, error) {
+		back: "/incidents", do: func(ctx context.Context, form url.Values) (done, error) {
 			retries, err := retriesOf(form)
 			if err != nil {
-				return "", err
+				return done{}, err
 			}
-			return "Incident " + k + " resolved.", s.resolve(ctx, key, retries)
+			return done{"Incident " + k + " resolved.", s.incidentResolved(key)}, s.resolve(ctx, key, retries)
 		}})
 }
 
 func (s *server) resolveIncidents(w http.ResponseWriter, r *http.Request) {
 	s.run(w, r, act{title: "Retry incidents", confirm: "Resolve the selected incidents? Their jobs get the retries entered first.",
-		back: "/incidents", do: func(ctx context.Context, form url.Values) (string, error) {
+		back: "/incidents", do: func(ctx context.Context, form url.Values) (done, error) {
 			retries, err := retriesOf(form)
 			if err != nil {
-				return "", err
+				return done{}, err
 			}
 			keys := form["key"]
 			if len(keys) == 0 {
-				return "", invalid("Select at least one incident.")
+				return done{}, invalid("Select at least one incident.")
 			}
 			if len(keys) > maxBulk {
-				return "", invalid(fmt.Sprintf("Select at most %d incidents at once.", maxBulk))
+				return done{}, invalid(fmt.Sprintf("Select at most %d incidents at once.", maxBulk))
 			}
 			var failures []string
+			var resolved []int64
 			for _, raw := range keys {
 				key, err := formKey(url.Values{"k": {raw}}, "k", "Incident", true)
 				if err == nil {
@@ -359,13 +378,15 @@ func (s *server) resolveIncidents(w http.ResponseWriter, r *http.Request) {
 				}
 				if err != nil {
 					failures = append(failures, raw+": "+gatewayMessage(err))
+				} else {
+					resolved = append(resolved, key)
 				}
 			}
 			if len(failures) > 0 {
-				return "", invalid(fmt.Sprintf("%d of %d incidents not resolved: %s", len(failures), len(keys),
+				return done{}, invalid(fmt.Sprintf("%d of %d incidents not resolved: %s", len(failures), len(keys),
 					strings.Join(failures, "; ")))
 			}
-			return fmt.Sprintf("%d incident(s) resolved.", len(keys)), nil
+			return done{fmt.Sprintf("%d incident(s) resolved.", len(keys)), s.incidentResolved(resolved...)}, nil
 		}})
 }
 
@@ -376,13 +397,14 @@ func (s *server) completeJob(w http.ResponseWriter, r *http.Request) {
 	}
 	k := web.Key(key)
 	s.run(w, r, act{title: "Complete job " + k, confirm: "Complete job " + k + " as a worker would?",
-		back: "/jobs/" + k, do: func(ctx context.Context, form url.Values) (string, error) {
+		back: "/jobs/" + k, do: func(ctx context.Context, form url.Values) (done, error) {
 			vars, err := variablesJSON(form.Get("variables"), "Variables", false)
 			if err != nil {
-				return "", err
+				return done{}, err
 			}
+			shown := s.jobChanged(ctx, key)
 			_, err = s.gw.CompleteJob(ctx, &gatewaypb.CompleteJobRequest{JobKey: key, Variables: vars})
-			return "Job " + k + " completed.", err
+			return done{"Job " + k + " completed.", shown}, err
 		}})
 }
 
@@ -393,18 +415,19 @@ func (s *server) failJob(w http.ResponseWriter, r *http.Request) {
 	}
 	k := web.Key(key)
 	s.run(w, r, act{title: "Fail job " + k, confirm: "Fail job " + k + "? With no retries left it raises an incident.",
-		back: "/jobs/" + k, do: func(ctx context.Context, form url.Values) (string, error) {
+		back: "/jobs/" + k, do: func(ctx context.Context, form url.Values) (done, error) {
 			retries, err := formInt(form, "retries", "Retries", 0)
 			if err != nil {
-				return "", err
+				return done{}, err
 			}
 			backoff, err := formDuration(form, "backoff", "Back-off")
 			if err != nil {
-				return "", err
+				return done{}, err
 			}
+			shown := s.jobChanged(ctx, key)
 			_, err = s.gw.FailJob(ctx, &gatewaypb.FailJobRequest{JobKey: key, Retries: retries,
 				ErrorMessage: form.Get("message"), RetryBackOff: backoff.Milliseconds()})
-			return "Job " + k + " failed.", err
+			return done{"Job " + k + " failed.", shown}, err
 		}})
 }
 
@@ -415,18 +438,19 @@ func (s *server) throwError(w http.ResponseWriter, r *http.Request) {
 	}
 	k := web.Key(key)
 	s.run(w, r, act{title: "Throw an error on job " + k, confirm: "Throw the error on job " + k + "?",
-		back: "/jobs/" + k, do: func(ctx context.Context, form url.Values) (string, error) {
+		back: "/jobs/" + k, do: func(ctx context.Context, form url.Values) (done, error) {
 			code := strings.TrimSpace(form.Get("code"))
 			if code == "" {
-				return "", invalid("An error code is required.")
+				return done{}, invalid("An error code is required.")
 			}
 			vars, err := variablesJSON(form.Get("variables"), "Variables", false)
 			if err != nil {
-				return "", err
+				return done{}, err
 			}
+			shown := s.jobChanged(ctx, key)
 			_, err = s.gw.ThrowError(ctx, &gatewaypb.ThrowErrorRequest{JobKey: key, ErrorCode: code,
 				ErrorMessage: form.Get("message"), Variables: vars})
-			return "Error " + code + " thrown on job " + k + ".", err
+			return done{"Error " + code + " thrown on job " + k + ".", shown}, err
 		}})
 }
 
@@ -437,36 +461,37 @@ func (s *server) updateRetries(w http.ResponseWriter, r *http.Request) {
 	}
 	k := web.Key(key)
 	s.run(w, r, act{title: "Update retries of job " + k, confirm: "Set the retries of job " + k + "?",
-		back: "/jobs/" + k, do: func(ctx context.Context, form url.Values) (string, error) {
+		back: "/jobs/" + k, do: func(ctx context.Context, form url.Values) (done, error) {
 			retries, err := retriesOf(form)
 			if err != nil {
-				return "", err
+				return done{}, err
 			}
+			shown := s.jobChanged(ctx, key)
 			_, err = s.gw.UpdateJobRetries(ctx, &gatewaypb.UpdateJobRetriesRequest{JobKey: key, Retries: retries})
-			return fmt.Sprintf("Job %s has %d retries.", k, retries), err
+			return done{fmt.Sprintf("Job %s has %d retries.", k, retries), shown}, err
 		}})
 }
 
 func (s *server) publishMessage(w http.ResponseWriter, r *http.Request) {
-	s.run(w, r, act{title: "Publish message", back: "/messages", do: func(ctx context.Context, form url.Values) (string, error) {
+	s.run(w, r, act{title: "Publish message", back: "/messages", do: func(ctx context.Context, form url.Values) (done, error) {
 		name := strings.TrimSpace(form.Get("name"))
 		if name == "" {
-			return "", invalid("A message name is required.")
+			return done{}, invalid("A message name is required.")
 		}
 		ttl, err := formDuration(form, "ttl", "Time to live")
 		if err != nil {
-			return "", err
+			return done{}, err
 		}
 		vars, err := variablesJSON(form.Get("variables"), "Variables", false)
 		if err != nil {
-			return "", err
+			return done{}, err
 		}
 		resp, err := s.gw.PublishMessage(ctx, &gatewaypb.PublishMessageRequest{Name: name,
 			CorrelationKey: form.Get("correlationKey"), TimeToLive: ttl.Milliseconds(), MessageId: form.Get("messageId"),
 			Variables: vars})
 		if err != nil {
-			return "", err
+			return done{}, err
 		}
-		return "Message " + name + " published with key " + web.Key(resp.GetKey()) + ".", nil
+		return done{"Message " + name + " published with key " + web.Key(resp.GetKey()) + ".", s.messageStored(resp.GetKey())}, nil
 	}})
 }

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -50,6 +51,53 @@ func form(kv ...string) url.Values {
 	return v
 }
 
+// readModelAfter is what the exporter writes after each action of TestActions, by the
+// gateway method that causes it, and what the page after the action then shows.
+var readModelAfter = map[string]struct {
+	effects map[string][]string
+	// shows is in the page after the action, lacks is not.
+	shows, lacks string
+}{
+	"cancel": {map[string][]string{"CancelProcessInstance": {
+		`UPDATE process_instances SET state = 'TERMINATED', end_time = 1700000200000 WHERE key = 9000000000000001`,
+	}}, `data-testid="instance-state"><span class="badge">TERMINATED<`, `data-testid="cancel-instance"`},
+	"set variables": {map[string][]string{"SetVariables": {
+		`UPDATE variables SET value = '3', value_prefix = '3' WHERE scope_key = 9000000000000002 AND name = 'attempt'`,
+	}}, `data-key="attempt"><td>attempt</td><td><pre class="json">3<`, ""},
+	"modify": {map[string][]string{"ModifyProcessInstance": {
+		`UPDATE element_instances SET state = 'TERMINATED' WHERE key = 9000000000000002`,
+		`INSERT INTO element_instances (key, process_instance_key, process_definition_key, bpmn_process_id, element_id,
+			element_type, event_type, flow_scope_key, state, start_time, tenant_id) VALUES
+			(9000000000000012, 9000000000000001, 2251799813685254, 'shop', 'paid', 'END_EVENT', 'NONE', 9000000000000001,
+			'ACTIVE', 1700000200000, '<default>')`,
+	}}, `data-testid="element-instance-row" data-key="9000000000000012"`, ""},
+	"resolve incident": {map[string][]string{"ResolveIncident": {
+		`UPDATE incidents SET state = 'RESOLVED', resolve_time = 1700000200000 WHERE key = 9000000000000004`,
+	}}, `<h1>Incidents`, `data-key="9000000000000004"`},
+	"bulk retry": {map[string][]string{"ResolveIncident": {
+		`UPDATE incidents SET state = 'RESOLVED', resolve_time = 1700000200000 WHERE key IN (9000000000000004, 2251799813685264)`,
+	}}, `<h1>Incidents`, `data-key="9000000000000004"`},
+	"complete job": {map[string][]string{"CompleteJob": {
+		`UPDATE jobs SET state = 'COMPLETED', update_time = 1700000200000 WHERE key = 9000000000000003`,
+	}}, `data-testid="job-state"><span class="badge badge-done">COMPLETED<`, ""},
+	"fail job": {map[string][]string{"FailJob": {
+		`UPDATE jobs SET state = 'FAILED', retries = 2, error_message = 'later', update_time = 1700000200000 WHERE key = 9000000000000003`,
+	}}, `Retries</dt><dd>2<`, ""},
+	"throw error": {map[string][]string{"ThrowError": {
+		`UPDATE jobs SET state = 'ERROR_THROWN', error_code = 'declined', update_time = 1700000200000 WHERE key = 9000000000000003`,
+	}}, `data-testid="job-state"><span class="badge badge-incident">ERROR_THROWN<`, ""},
+	"update retries": {map[string][]string{"UpdateJobRetries": {
+		`UPDATE jobs SET state = 'RETRIES_UPDATED', retries = 5, update_time = 1700000200000 WHERE key = 9000000000000003`,
+	}}, `Retries</dt><dd>5<`, ""},
+	"publish message": {map[string][]string{"PublishMessage": {
+		`INSERT INTO messages (key, name, correlation_key, message_id, state, variables, time_to_live, deadline, tenant_id,
+			publish_time) VALUES (2251799813690000, 'paid', 'o-9', 'm1', 'PUBLISHED', '{"amount":1}', 60000, 1700000260000,
+			'<default>', 1700000200000)`,
+	}}, `data-testid="message-row" data-key="2251799813690000"`, ""},
+}
+
+// Every action: its confirmation step, the gateway requests, and the page after it,
+// which shows the action's effect: the monitor waits until the read model has it.
 func TestActions(t *testing.T) {
 	const inst, job, inc = "9000000000000001", "9000000000000003", "9000000000000004"
 	for _, tc := range []struct {
@@ -101,7 +149,13 @@ func TestActions(t *testing.T) {
 			"/messages", "Message paid published with key 2251799813690000."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t)
+			after, ok := readModelAfter[tc.name]
+			if !ok {
+				t.Fatalf("no read model effects for %q", tc.name)
+			}
+			// Long enough for any machine: the wait ends when the effects show.
+			e := newEnvWith(t, readmodel.SQLite, Config{SettleTimeout: time.Minute})
+			e.gw.setEffects(after.effects)
 			if tc.confirm {
 				// Without JavaScript: a confirmation page first, and no request yet.
 				resp, body := e.post(t, tc.path, tc.form)
@@ -127,6 +181,12 @@ func TestActions(t *testing.T) {
 			}
 			if !strings.Contains(body, `data-testid="flash" class="flash flash-success" role="status">`+htmlEscape(tc.flash)+`<`) {
 				t.Errorf("page lacks the flash %q:\n%s", tc.flash, body)
+			}
+			if !strings.Contains(body, after.shows) {
+				t.Errorf("the page after the action lacks %s", after.shows)
+			}
+			if after.lacks != "" && strings.Contains(body, after.lacks) {
+				t.Errorf("the page after the action still has %s", after.lacks)
 			}
 			assertCalls(t, e.gw.takeCalls(), tc.calls)
 			// The flash shows once.
@@ -181,6 +241,27 @@ func TestActionWithHTMX(t *testing.T) {
 	poll.Body.Close()
 	if _, body := e.get(t, "/instances?state=ACTIVE"); !strings.Contains(body, "Instance 9000000000000001 canceled.") {
 		t.Fatalf("no flash after the htmx redirect:\n%s", body)
+	}
+}
+
+// When the read model does not show an action's effect within the settle timeout (its
+// exporter is behind, say), the flash says so and the page comes anyway.
+func TestActionNotShownYet(t *testing.T) {
+	e := newEnvWith(t, readmodel.SQLite, Config{SettleTimeout: 100 * time.Millisecond})
+	start := time.Now()
+	resp, body := e.post(t, "/instances/9000000000000001/cancel", form("confirmed", "yes"))
+	if resp.Request.URL.Path != "/instances/9000000000000001" {
+		t.Fatalf("redirected to %s", resp.Request.URL)
+	}
+	if waited := time.Since(start); waited < 100*time.Millisecond {
+		t.Errorf("answered after %v, before the settle timeout", waited)
+	}
+	want := "Instance 9000000000000001 canceled." + notShownYet
+	if !strings.Contains(body, `role="status">`+htmlEscape(want)+`<`) {
+		t.Fatalf("page lacks the flash %q:\n%s", want, body)
+	}
+	if !strings.Contains(body, `data-testid="instance-state"><span class="badge badge-active">ACTIVE<`) {
+		t.Errorf("the page shows another state than the read model's:\n%s", body)
 	}
 }
 

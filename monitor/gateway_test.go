@@ -2,9 +2,12 @@ package monitor
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"net"
 	"sync"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -22,6 +25,44 @@ type fakeGateway struct {
 	calls    []call
 	errs     map[string]error
 	topology *gatewaypb.TopologyResponse
+
+	// db is the read model; effects are the statements that a successful call of a
+	// method runs on it a moment after the answer, as the exporter would write the
+	// records the command produced.
+	db      *sql.DB
+	effects map[string][]string
+	pending sync.WaitGroup
+	failed  []error
+}
+
+// exporterLag is how long after answering the fake gateway changes the read model.
+const exporterLag = 50 * time.Millisecond
+
+// afterAnswer runs the effects of method on the read model after exporterLag.
+func (g *fakeGateway) afterAnswer(method string) {
+	stmts := g.effects[method]
+	if len(stmts) == 0 {
+		return
+	}
+	g.pending.Add(1)
+	time.AfterFunc(exporterLag, func() {
+		defer g.pending.Done()
+		for _, q := range stmts {
+			if _, err := g.db.Exec(q); err != nil {
+				g.mu.Lock()
+				g.failed = append(g.failed, fmt.Errorf("effect of %s: %w\n%s", method, err, q))
+				g.mu.Unlock()
+			}
+		}
+	})
+}
+
+// setEffects sets the statements each method's successful call runs on the read
+// model.
+func (g *fakeGateway) setEffects(effects map[string][]string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.effects = effects
 }
 
 // call is one request the fake gateway got.
@@ -34,7 +75,11 @@ func (g *fakeGateway) record(method string, req proto.Message) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.calls = append(g.calls, call{method, proto.Clone(req)})
-	return g.errs[method]
+	err := g.errs[method]
+	if err == nil {
+		g.afterAnswer(method)
+	}
+	return err
 }
 
 func (g *fakeGateway) failWith(method string, err error) {
@@ -74,6 +119,10 @@ func startGateway(t *testing.T) (*fakeGateway, gatewaypb.GatewayClient) {
 		conn.Close()
 		srv.Stop()
 		<-served
+		g.pending.Wait()
+		for _, err := range g.failed {
+			t.Error(err)
+		}
 	})
 	return g, gatewaypb.NewGatewayClient(conn)
 }

@@ -54,6 +54,10 @@ type Config struct {
 	// topology request (DefaultTopologyTimeout when zero).
 	RequestTimeout  time.Duration
 	TopologyTimeout time.Duration
+	// SettleTimeout bounds how long an action waits, after the gateway accepted it,
+	// for the read model to show its effect, so that the page after it shows it too
+	// (DefaultSettleTimeout when zero; negative does not wait).
+	SettleTimeout time.Duration
 	// TrustedOrigins are origins ("https://ops.example.com") besides the monitor's
 	// own host from which forms may be posted, as behind a proxy that rewrites Host.
 	TrustedOrigins []string
@@ -66,6 +70,7 @@ type server struct {
 	log             *slog.Logger
 	timeout         time.Duration
 	topologyTimeout time.Duration
+	settleTimeout   time.Duration
 }
 
 // New returns the monitor's HTTP handler: the pages, the actions (POST, guarded against
@@ -78,7 +83,8 @@ func New(cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("monitor: %w", err)
 	}
-	s := &server{q: q, gw: cfg.Gateway, log: cfg.Logger, timeout: cfg.RequestTimeout, topologyTimeout: cfg.TopologyTimeout}
+	s := &server{q: q, gw: cfg.Gateway, log: cfg.Logger, timeout: cfg.RequestTimeout, topologyTimeout: cfg.TopologyTimeout,
+		settleTimeout: cfg.SettleTimeout}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -87,6 +93,9 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	if s.topologyTimeout <= 0 {
 		s.topologyTimeout = DefaultTopologyTimeout
+	}
+	if s.settleTimeout == 0 {
+		s.settleTimeout = DefaultSettleTimeout
 	}
 	csrf := http.NewCrossOriginProtection()
 	for _, o := range cfg.TrustedOrigins {

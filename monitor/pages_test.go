@@ -36,15 +36,26 @@ type env struct {
 	client *http.Client
 }
 
+// newEnv serves the monitor over the sample read model in SQLite (with the running
+// rows of fixture.SeedRunning) and a fake gateway. Actions do not wait for the read
+// model: the fake gateway changes nothing unless a test gives it effects.
 func newEnv(t *testing.T) *env { return newEnvIn(t, readmodel.SQLite) }
 
 // newEnvIn is newEnv over a read model of dialect d.
 func newEnvIn(t *testing.T, d readmodel.Dialect) *env {
+	return newEnvWith(t, d, Config{SettleTimeout: -1})
+}
+
+// newEnvWith is newEnv over a read model of dialect d, with cfg's settings besides the
+// read model and the gateway.
+func newEnvWith(t *testing.T, d readmodel.Dialect, cfg Config) *env {
 	t.Helper()
 	db := fixture.SampleIn(t, d)
 	fixture.SeedRunning(t, db)
 	gw, client := startGateway(t)
-	h, err := New(Config{DB: db, Dialect: d, Gateway: client})
+	gw.db = db
+	cfg.DB, cfg.Dialect, cfg.Gateway = db, d, client
+	h, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

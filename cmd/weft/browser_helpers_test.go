@@ -248,17 +248,6 @@ func (b *monitorBrowser) text(t *testing.T, css string) string {
 	return strings.TrimSpace(browse(t, b, "text of "+css, chromedp.Text(chromedp.CSS(css))))
 }
 
-// waitText waits until the first element that matches a CSS selector has the text
-// want (spaces trimmed), as a live part of the page refreshes. It does not survive a
-// navigation: wait for the new page first.
-func (b *monitorBrowser) waitText(t *testing.T, css, want string) {
-	t.Helper()
-	expr := fmt.Sprintf(`(function(){ var e = document.querySelector(%s); return !!e && e.textContent.trim() === %s; })()`,
-		strconv.Quote(css), strconv.Quote(want))
-	b.do(t, fmt.Sprintf("wait for %s to read %q", css, want), chromedp.Poll[chromedp.Void](expr,
-		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(browserStepTimeout)))
-}
-
 // clickConfirm clicks an element whose action asks for confirmation (htmx's
 // hx-confirm opens the browser's confirm dialog), checks the question, and accepts.
 func (b *monitorBrowser) clickConfirm(t *testing.T, css, question string) {

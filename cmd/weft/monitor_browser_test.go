@@ -224,10 +224,22 @@ func TestMonitorBrowser(t *testing.T) {
 		b.screenshot(t, "variables-entered")
 		b.clickConfirm(t, `[data-testid="set-variables-submit"]`, "Set these variables?")
 		require.Equal(t, "Variables set on scope "+web.Key(pi)+".", b.text(t, "#flash.flash-success"))
-		// The page the browser came back to may predate the read model's update: its
-		// live part refreshes.
-		b.waitText(t, weight, "5")
-		// The refresh swapped the diagram's states too; the markers are put back.
+		// The monitor waited for the read model: the page it came back to shows the
+		// new value, and the diagram with its markers.
+		require.Equal(t, "5", b.text(t, weight))
+		b.do(t, "mark the diagram again",
+			chromedp.WaitVisible(chromedp.CSS(element("pack", ".weft-active"))),
+			chromedp.WaitVisible(chromedp.CSS(badge("pack", "active"))))
+		// A refresh of the live parts swaps the diagram's states; the markers are put back.
+		refreshed := browse(t, b, "refresh the live parts", chromedp.Evaluate[int](`(() => {
+			const live = document.querySelectorAll('.live');
+			window.weftTestSwaps = 0;
+			document.body.addEventListener('htmx:afterSwap', () => { window.weftTestSwaps++; });
+			live.forEach(el => htmx.trigger(el, 'weftRefresh'));
+			return live.length; })()`))
+		require.Positive(t, refreshed, "live parts on the instance page")
+		b.do(t, "swap the live parts", chromedp.Poll[chromedp.Void](fmt.Sprintf(`window.weftTestSwaps >= %d`, refreshed),
+			chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(browserStepTimeout)))
 		b.do(t, "keep the markers through a refresh",
 			chromedp.WaitVisible(chromedp.CSS(element("pack", ".weft-active"))),
 			chromedp.WaitVisible(chromedp.CSS(badge("pack", "active"))))
@@ -245,7 +257,7 @@ func TestMonitorBrowser(t *testing.T) {
 		require.Equal(t, "ACTIVE", b.text(t, "#instance-state"))
 		b.clickConfirm(t, `[data-testid="cancel-instance-submit"]`, "Cancel instance "+k+"?")
 		require.Equal(t, "Instance "+k+" canceled.", b.text(t, "#flash.flash-success"))
-		b.waitText(t, "#instance-state", "TERMINATED")
+		require.Equal(t, "TERMINATED", b.text(t, "#instance-state"), "the page after the action")
 		b.screenshot(t, "instance-canceled")
 		e.waitInstanceState(pi, "TERMINATED")
 		b.open(t, "/instances/"+k)

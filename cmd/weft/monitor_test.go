@@ -4,6 +4,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -114,4 +116,70 @@ func TestMonitorShowsDeletedDefinitions(t *testing.T) {
 	page := get("/processes/" + strconv.FormatInt(key, 10))
 	require.Contains(t, page, `data-testid="process-deleted"`)
 	require.Contains(t, page, "Deleted")
+}
+
+// An action posted without JavaScript (a plain form, confirmed) comes back to a page
+// that already shows its effect: the monitor waits for weft dev's read model to catch
+// up with the gateway's answer before it redirects.
+func TestMonitorPageAfterAnActionShowsIt(t *testing.T) {
+	noEnv := func(string) (string, bool) { return "", false }
+	cfg, err := parseDevFlags([]string{"--data-dir", filepath.Join(t.TempDir(), "data"),
+		"--gateway-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--monitor-addr", "127.0.0.1:0"}, noEnv, io.Discard)
+	require.NoError(t, err)
+	dev, err := startDev(t.Context(), cfg, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	defer dev.Close()
+	m, err := startDevMonitor(t.Context(), cfg, dev.GatewayAddr(), slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	defer m.Close()
+	client, err := zbc.NewClient(&zbc.ClientConfig{GatewayAddress: dev.GatewayAddr(), UsePlaintextConnection: true})
+	require.NoError(t, err)
+	defer client.Close()
+	_, err = client.NewDeployResourceCommand().AddResourceFile("testdata/order.bpmn").Send(t.Context())
+	require.NoError(t, err)
+
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	browser := &http.Client{Jar: jar}
+	defer browser.CloseIdleConnections()
+	base := "http://" + m.Addr()
+	get := func(path string) (int, string) {
+		resp, err := browser.Get(base + path)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return resp.StatusCode, string(b)
+	}
+	post := func(path string, form url.Values) string {
+		resp, err := browser.PostForm(base+path, form)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, resp.StatusCode, "page after POST %s", path)
+		return string(b)
+	}
+	const notYet = "does not show it yet"
+
+	inst, err := client.NewCreateInstanceCommand().BPMNProcessId("order").LatestVersion().
+		VariablesFromString(`{"amount": 10}`)
+	require.NoError(t, err)
+	created, err := inst.Send(t.Context())
+	require.NoError(t, err)
+	key := strconv.FormatInt(created.GetProcessInstanceKey(), 10)
+	eventually(t, 20*time.Second, func() bool {
+		code, body := get("/instances/" + key)
+		return code == http.StatusOK && strings.Contains(body, `data-key="amount"`)
+	}, "the monitor shows the instance")
+
+	page := post("/instances/"+key+"/variables", url.Values{"variables": {`{"amount": 25}`}, "confirmed": {"yes"}})
+	require.Contains(t, page, "Variables set on scope "+key+".")
+	require.NotContains(t, page, notYet)
+	require.Contains(t, page, `data-key="amount"><td>amount</td><td><pre class="json">25</pre>`)
+
+	page = post("/instances/"+key+"/cancel", url.Values{"confirmed": {"yes"}})
+	require.Contains(t, page, "Instance "+key+" canceled.")
+	require.NotContains(t, page, notYet)
+	require.Contains(t, page, `data-testid="instance-state"><span class="badge">TERMINATED<`)
 }

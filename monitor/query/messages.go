@@ -51,3 +51,14 @@ func (s *Store) Messages(ctx context.Context, f MessageFilter, p PageRequest) ([
 	}
 	return items, page, nil
 }
+
+// Message returns the message with the key.
+func (s *Store) Message(ctx context.Context, key int64) (web.Message, error) {
+	var m web.Message
+	var ttl, published, correlated, expired int64
+	err := s.queryRow(ctx, messageColumns+" WHERE key = ?", key).Scan(&m.Key, &m.Name, &m.CorrelationKey,
+		&m.MessageID, &m.State, &m.Variables, &ttl, &published, &correlated, &expired)
+	m.TimeToLive = time.Duration(ttl) * time.Millisecond
+	m.PublishTime, m.CorrelateTime, m.ExpireTime = ms(published), ms(correlated), ms(expired)
+	return m, one(err, "message", key)
+}

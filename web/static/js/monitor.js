@@ -111,8 +111,9 @@
       });
   }
 
-  // After an action (its success message is on the page) the read model catches up
-  // within a second or so: refresh the live parts then, rather than at the next poll.
+  // After an action (its success message is on the page) the monitor waited for the
+  // read model to show it, up to a few seconds; when it did not, the read model is
+  // behind: refresh the live parts soon, rather than at the next poll.
   function refreshSoon() {
     if (!document.querySelector(".flash-success") || typeof window.htmx === "undefined") return;
     [700, 2000].forEach(function (ms) {
