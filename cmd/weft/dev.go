@@ -280,6 +280,11 @@ func runDev(ctx context.Context, cfg devConfig, log *slog.Logger) error {
 		}
 		m, err := startDevMonitor(ctx, cfg, c.GatewayAddr(), log)
 		if err != nil {
+			if ctx.Err() != nil {
+				// Stopped while starting: a shutdown, not a failure.
+				log.Info("shutting down")
+				return c.Close()
+			}
 			return errors.Join(err, c.Close())
 		}
 		<-ctx.Done()
@@ -292,6 +297,11 @@ func runDev(ctx context.Context, cfg devConfig, log *slog.Logger) error {
 	}
 	m, err := startDevMonitor(ctx, cfg, d.GatewayAddr(), log)
 	if err != nil {
+		if ctx.Err() != nil {
+			// Stopped while starting: a shutdown, not a failure.
+			log.Info("shutting down")
+			return d.Close()
+		}
 		return errors.Join(err, d.Close())
 	}
 	select {

@@ -1,14 +1,18 @@
 package main
 
 import (
+	"context"
+	"database/sql"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -183,3 +187,60 @@ func TestMonitorPageAfterAnActionShowsIt(t *testing.T) {
 	require.NotContains(t, page, notYet)
 	require.Contains(t, page, `data-testid="instance-state"><span class="badge">TERMINATED<`)
 }
+
+// A SIGTERM while weft dev's monitor is still opening its read model (another process
+// holds the file's lock, say) is a shutdown like any other: runDev returns no error, so
+// weft dev exits with status 0.
+func TestDevStoppedWhileTheMonitorOpens(t *testing.T) {
+	noEnv := func(string) (string, bool) { return "", false }
+	cfg, err := parseDevFlags([]string{"--data-dir", filepath.Join(t.TempDir(), "data"),
+		"--gateway-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--monitor-addr", "127.0.0.1:0"}, noEnv, io.Discard)
+	require.NoError(t, err)
+	require.NoError(t, os.MkdirAll(cfg.dataDir, 0o755))
+	// Another process's exclusive lock: the monitor's migration waits for it.
+	locker, err := sql.Open("sqlite", cfg.readModelPath())
+	require.NoError(t, err)
+	defer locker.Close()
+	conn, err := locker.Conn(t.Context())
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = conn.ExecContext(t.Context(), "BEGIN EXCLUSIVE")
+	require.NoError(t, err)
+	defer conn.ExecContext(context.Background(), "ROLLBACK")
+
+	started := make(chan struct{})
+	log := slog.New(&onMessage{msg: "weft dev started", f: sync.OnceFunc(func() { close(started) }), next: slog.DiscardHandler})
+	ctx, stop := context.WithCancel(t.Context())
+	defer stop()
+	ran := make(chan error, 1)
+	go func() { ran <- runDev(ctx, cfg, log) }()
+	select {
+	case <-started:
+	case err := <-ran:
+		t.Fatalf("weft dev stopped before it started: %v", err)
+	}
+	stop() // SIGTERM
+	select {
+	case err := <-ran:
+		require.NoError(t, err, "weft dev stopped while its monitor opened the read model")
+	case <-time.After(time.Minute):
+		t.Fatal("weft dev did not stop within a minute of SIGTERM")
+	}
+}
+
+// onMessage is a slog handler that calls f for each record with the message msg.
+type onMessage struct {
+	msg  string
+	f    func()
+	next slog.Handler
+}
+
+func (h *onMessage) Enabled(context.Context, slog.Level) bool { return true }
+func (h *onMessage) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == h.msg {
+		h.f()
+	}
+	return h.next.Handle(context.Background(), r)
+}
+func (h *onMessage) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *onMessage) WithGroup(string) slog.Handler      { return h }

@@ -103,6 +103,12 @@ func migrateRetrying(ctx context.Context, db *sql.DB) error {
 // transaction that holds the file's write lock (BEGIN IMMEDIATE), so that concurrent
 // callers, in this process or others, do not race.
 func Migrate(ctx context.Context, db *sql.DB) (err error) {
+	// A database that has every migration needs no write lock: check that first, as
+	// a reader, so that opening a busy read model does not queue behind its writers.
+	if applied, err := appliedVersions(ctx, db); err == nil &&
+		len(readmodel.Pending(readmodel.Migrations(readmodel.SQLite), applied)) == 0 {
+		return nil
+	}
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
@@ -123,20 +129,8 @@ func Migrate(ctx context.Context, db *sql.DB) (err error) {
 	if _, err := conn.ExecContext(ctx, readmodel.CreateMigrationsTable); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	rows, err := conn.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	applied, err := appliedVersions(ctx, conn)
 	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	var applied []int
-	for rows.Next() {
-		var v int
-		if err := rows.Scan(&v); err != nil {
-			rows.Close()
-			return fmt.Errorf("migrate: %w", err)
-		}
-		applied = append(applied, v)
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	for _, m := range readmodel.Pending(readmodel.Migrations(readmodel.SQLite), applied) {
@@ -148,6 +142,30 @@ func Migrate(ctx context.Context, db *sql.DB) (err error) {
 		}
 	}
 	return nil
+}
+
+// appliedVersions returns the versions in schema_migrations; an error when the table
+// is missing.
+func appliedVersions(ctx context.Context, q interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}) ([]int, error) {
+	rows, err := q.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
+		return nil, err
+	}
+	var applied []int
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		applied = append(applied, v)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, err
+	}
+	return applied, nil
 }
 
 // writers holds one writer per file, shared by the exporters (one per partition) that

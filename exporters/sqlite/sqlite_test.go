@@ -285,3 +285,40 @@ func TestOpenWhileTheExporterCreatesTheFile(t *testing.T) {
 		}
 	}
 }
+
+// Opening a read model that has every migration takes no write lock: the monitor opens
+// it while an exporter's transaction holds the lock, without waiting for it.
+func TestOpenMigratedFileWhileAWriterHoldsTheLock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "readmodel.db")
+	first, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.Close()
+
+	w := openRaw(t, path)
+	defer w.Close()
+	conn, err := w.Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(t.Context(), "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.ExecContext(context.Background(), "ROLLBACK")
+
+	// With a lock wait of 10 ms, a migration that wanted the lock would fail at once.
+	db, err := sql.Open("sqlite", dsn(path, 10*time.Millisecond, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := Migrate(t.Context(), db); err != nil {
+		t.Fatalf("migrate an up-to-date file while a writer holds its lock: %v", err)
+	}
+	var n int
+	if err := db.QueryRowContext(t.Context(), "SELECT count(*) FROM process_instances").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+}
