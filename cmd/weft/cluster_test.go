@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -27,12 +28,27 @@ import (
 // ago.
 func freeAddrOn(t *testing.T, ip string) string {
 	t.Helper()
-	l, err := net.Listen("tcp", ip+":0")
-	require.NoError(t, err)
-	addr := l.Addr().String()
-	require.NoError(t, l.Close())
-	return addr
+	handedOut.mu.Lock()
+	defer handedOut.mu.Unlock()
+	for {
+		l, err := net.Listen("tcp", ip+":0")
+		require.NoError(t, err)
+		addr := l.Addr().String()
+		require.NoError(t, l.Close())
+		// The kernel may offer a port it offered before, once that listener closed:
+		// a process given two equal addresses cannot start.
+		if !handedOut.addrs[addr] {
+			handedOut.addrs[addr] = true
+			return addr
+		}
+	}
 }
+
+// handedOut holds the addresses freeAddrOn returned, none of which it returns again.
+var handedOut = struct {
+	mu    sync.Mutex
+	addrs map[string]bool
+}{addrs: map[string]bool{}}
 
 // testCluster is three `weft broker` processes (three partitions, replication factor 3)
 // on 127.0.0.2-4 and a standalone `weft gateway` on 127.0.0.5.
@@ -70,6 +86,7 @@ func startTestCluster(t *testing.T) *testCluster {
 	c.gateway = newWeftProc(t, bin)
 	c.gateway.grpcAddr = c.gwAddr
 	c.gateway.args = []string{"gateway", "--gateway-addr", c.gwAddr, "--gossip-addr", freeAddrOn(t, "127.0.0.5"),
+		"--http-addr", freeAddrOn(t, "127.0.0.5"),
 		"--join", gossip[0] + "," + gossip[1], "--log-level", "debug"}
 	c.gateway.start()
 	return c

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -547,11 +546,7 @@ func newWeftProc(t *testing.T, bin string) *weftProc {
 // freeLoopbackAddr returns a loopback address with a port that was free a moment ago.
 func freeLoopbackAddr(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := l.Addr().String()
-	require.NoError(t, l.Close())
-	return addr
+	return freeAddrOn(t, "127.0.0.1")
 }
 
 // start starts the process and waits until /ready answers 200.
