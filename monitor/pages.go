@@ -112,6 +112,10 @@ func (s *server) process(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, "processes", err)
 		return
 	}
+	if v.StartEvents, err = s.q.StartEvents(ctx, p.Key); err != nil {
+		s.fail(w, r, "processes", err)
+		return
+	}
 	pg := s.page(w, r, p.BpmnProcessID+" v"+strconv.Itoa(int(p.Version)), "processes")
 	pg.Diagram = true
 	s.render(w, r, http.StatusOK, components.Process(pg, v))
@@ -411,6 +415,9 @@ func (s *server) job(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, components.Job(s.page(w, r, "Job "+web.Key(key), "jobs"), j))
 }
 
+// maxMessageStarts bounds the message start events the message page lists.
+const maxMessageStarts = 200
+
 func (s *server) messages(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := s.ctx(r)
 	defer cancel()
@@ -423,6 +430,10 @@ func (s *server) messages(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Messages, v.Pager = items, pager(r, pg)
+	if v.Starts, err = s.q.WaitingMessageStarts(ctx, maxMessageStarts); err != nil {
+		s.fail(w, r, "messages", err)
+		return
+	}
 	s.render(w, r, http.StatusOK, components.Messages(s.page(w, r, "Messages", "messages"), v))
 }
 

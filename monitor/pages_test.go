@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"database/sql"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -34,6 +35,7 @@ type env struct {
 	gw     *fakeGateway
 	srv    *httptest.Server
 	client *http.Client
+	db     *sql.DB // the read model
 }
 
 // newEnv serves the monitor over the sample read model in SQLite (with the running
@@ -64,7 +66,7 @@ func newEnvWith(t *testing.T, d readmodel.Dialect, cfg Config) *env {
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar}
 	t.Cleanup(c.CloseIdleConnections)
-	return &env{gw: gw, srv: srv, client: c}
+	return &env{gw: gw, srv: srv, client: c, db: db}
 }
 
 // get fetches path and returns the status and body.
@@ -221,4 +223,48 @@ func httptestPost(t *testing.T, h http.Handler, path string, f url.Values) *http
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	return rec
+}
+
+func TestStartEvents(t *testing.T) { eachDialect(t, testStartEvents) }
+
+// The process page lists its message and signal start events and where they wait; the
+// message page lists the message start events that wait for a message.
+func testStartEvents(t *testing.T, d readmodel.Dialect) {
+	e := newEnvIn(t, d)
+	for _, q := range []string{
+		// The shop definition's message start event waits on both partitions, its
+		// signal start event only on partition 1 so far; a closed one of an older
+		// version does not wait.
+		`INSERT INTO start_subscriptions (process_definition_key, partition_id, start_event_id, kind, name, bpmn_process_id,
+			tenant_id, state, create_time) VALUES
+			(2251799813685254, 1, 'ordered', 'MESSAGE', 'order-placed', 'shop', '<default>', 'CREATED', 1700000000000),
+			(2251799813685254, 2, 'ordered', 'MESSAGE', 'order-placed', 'shop', '<default>', 'CREATED', 1700000000000),
+			(2251799813685254, 1, 'recalled', 'SIGNAL', 'recall', 'shop', '<default>', 'CREATED', 1700000000000),
+			(2251799813685254, 2, 'recalled', 'SIGNAL', 'recall', 'shop', '<default>', 'DELETED', 1700000000000),
+			(2251799813685111, 1, 'ordered', 'MESSAGE', 'order-placed-v0', 'shop', '<default>', 'DELETED', 1600000000000)`,
+	} {
+		if _, err := e.db.ExecContext(t.Context(), q); err != nil {
+			t.Fatalf("seed: %v", err)
+		}
+	}
+	_, body := e.get(t, "/processes/2251799813685254")
+	for _, want := range []string{
+		`data-testid="start-event-row" data-key="ordered"><td>ordered</td><td>message</td><td>order-placed</td><td data-testid="start-event-waiting"><span class="badge badge-active">open</span>`,
+		`data-testid="start-event-row" data-key="recalled"><td>recalled</td><td>signal</td><td>recall</td><td data-testid="start-event-waiting"><span class="badge badge-active">open on 1 of 2 partitions</span>`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("process page lacks %s", want)
+		}
+	}
+	_, body = e.get(t, "/messages")
+	want := `data-testid="message-start-row" data-key="order-placed"><td>order-placed</td><td><a href="/processes/2251799813685254">shop v1</a></td><td>ordered</td>`
+	if !strings.Contains(body, want) {
+		t.Errorf("message page lacks %s", want)
+	}
+	if strings.Contains(body, "order-placed-v0") || strings.Contains(body, "recall") {
+		t.Error("message page lists a closed or a signal start event")
+	}
+	if !strings.Contains(body, "Message start events waiting (1)") {
+		t.Error("message page does not count the waiting message start events")
+	}
 }

@@ -197,6 +197,19 @@ type Message struct {
 	ExpireTime     time.Time
 }
 
+// StartEvent is a message or signal start event of a process definition: what starts
+// an instance of it, and on how many of the partitions that know it the event waits.
+type StartEvent struct {
+	ProcessDefinitionKey int64
+	BpmnProcessID        string
+	Version              int32
+	ElementID            string
+	Kind                 string // MESSAGE or SIGNAL
+	Name                 string // the message's or the signal's name
+	Open                 int    // partitions where it waits
+	Partitions           int    // partitions that opened it
+}
+
 // HistoryRecord is one record of an instance's history.
 type HistoryRecord struct {
 	PartitionID int32

@@ -109,6 +109,13 @@ func (p Projection) Apply(r *exportersdk.Record, b *Batch) {
 		if r.Intent == "CORRELATED" {
 			correlated(r, v.GetMessageKey(), v.GetMessageName(), v.GetCorrelationKey(), v.GetTenantId(), b)
 		}
+		startSubscription(r, v.GetProcessDefinitionKey(), v.GetStartEventId(), KindMessage, v.GetMessageName(),
+			v.GetBpmnProcessId(), v.GetTenantId(), b)
+	case *recordpb.SignalSubscriptionRecord:
+		if v.GetCatchEventInstanceKey() <= 0 { // a start event's, not an element instance's
+			startSubscription(r, v.GetProcessDefinitionKey(), v.GetCatchEventId(), KindSignal, v.GetSignalName(),
+				v.GetBpmnProcessId(), v.GetTenantId(), b)
+		}
 	case *recordpb.ProcessMessageSubscriptionRecord:
 		messageSubscription(r, v, b)
 	case *recordpb.TimerRecord:
@@ -172,6 +179,36 @@ func deleted(r *exportersdk.Record, key int64, resourceType string, b *Batch) {
 	row.int(rdKey, key)
 	row.str(rdResourceType, resourceType)
 	row.int(rdDeleteTime, r.Timestamp)
+}
+
+// Kinds of start_subscriptions rows.
+const (
+	KindMessage = "MESSAGE"
+	KindSignal  = "SIGNAL"
+)
+
+// startSubscription records the opening (CREATED) or closing (DELETED) of a start
+// event's subscription on the record's partition; other intents (a message that
+// started an instance) change nothing.
+func startSubscription(r *exportersdk.Record, definitionKey int64, eventID, kind, name, bpmnProcessID, tenantID string, b *Batch) {
+	if r.RecordType != exportersdk.Event || (r.Intent != StateCreated && r.Intent != "DELETED") || definitionKey <= 0 {
+		return
+	}
+	row, _ := b.row(startSubscriptions, rowKey{a: definitionKey, b: int64(r.PartitionID), s: clean(eventID)})
+	row.int(ssDefinitionKey, definitionKey)
+	row.int32(ssPartitionID, r.PartitionID)
+	row.str(ssStartEventID, eventID)
+	row.str(ssKind, kind)
+	row.str(ssName, name)
+	row.str(ssBpmnProcessID, bpmnProcessID)
+	row.str(ssTenantID, tenantID)
+	row.str(ssState, r.Intent)
+	if r.Intent == StateCreated {
+		row.int(ssCreateTime, r.Timestamp)
+		row.put(ssDeleteTime, nil) // open again (its newer version was deleted)
+	} else {
+		row.int(ssDeleteTime, r.Timestamp)
+	}
 }
 
 // lifecycle maps an element instance intent to the state it enters and whether it

@@ -65,6 +65,11 @@ var (
 	// kept.
 	resourceDeletions = &Table{Name: "resource_deletions", Key: 1, keepEarliest: "delete_time", Columns: []string{
 		"key", "resource_type", "delete_time"}}
+	// startSubscriptions has the message and signal start events of definitions, per
+	// partition: each partition opens and closes them on its own.
+	startSubscriptions = &Table{Name: "start_subscriptions", Key: 3, Columns: []string{
+		"process_definition_key", "partition_id", "start_event_id", "kind", "name", "bpmn_process_id", "tenant_id",
+		"state", "create_time", "delete_time"}}
 	instanceHistory = &Table{Name: "instance_history", Key: 3, Columns: []string{
 		"partition_id", "position", "process_instance_key", "record_key", "record_type", "value_type", "intent",
 		"element_id", "time"}}
@@ -281,6 +286,19 @@ const (
 )
 
 const (
+	ssDefinitionKey = iota
+	ssPartitionID
+	ssStartEventID
+	ssKind
+	ssName
+	ssBpmnProcessID
+	ssTenantID
+	ssState
+	ssCreateTime
+	ssDeleteTime
+)
+
+const (
 	ihPartitionID = iota
 	ihPosition
 	ihInstanceKey
@@ -299,7 +317,7 @@ var tables = []*Table{
 	variables, variableHistory,
 	jobs, incidents,
 	messages, messageSubscriptions, timers,
-	decisionEvaluations, instanceHistory, resourceDeletions,
+	decisionEvaluations, instanceHistory, resourceDeletions, startSubscriptions,
 }
 
 // Tables returns the tables the projection writes, in the order a flush writes them;

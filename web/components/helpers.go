@@ -3,6 +3,8 @@ package components
 import (
 	"net/url"
 	"strconv"
+
+	"github.com/weftlabs/weft/web"
 )
 
 func plural(n int64) string {
@@ -37,4 +39,13 @@ func instancesURL(process string, version int32, state string) string {
 		v.Set("version", itoa32(version))
 	}
 	return "/instances?" + v.Encode()
+}
+
+// waitingOn says where a start event waits: "open", or "open on 2 of 3 partitions"
+// while the partitions disagree (a newer version is being distributed).
+func waitingOn(e web.StartEvent) string {
+	if e.Open == e.Partitions {
+		return "open"
+	}
+	return "open on " + strconv.Itoa(e.Open) + " of " + strconv.Itoa(e.Partitions) + " partitions"
 }

@@ -55,11 +55,12 @@ type DashboardView struct {
 
 // ProcessView is the data of one process definition's page.
 type ProcessView struct {
-	Process  web.Process
-	Elements []web.Element
-	State    web.DiagramState
-	Versions []web.Process
-	Err      string // why the element list is missing
+	Process     web.Process
+	Elements    []web.Element
+	State       web.DiagramState
+	Versions    []web.Process
+	StartEvents []web.StartEvent // message and signal start events
+	Err         string           // why the element list is missing
 }
 
 // InstanceFilterForm holds the instance filter as typed, to fill the form again.
@@ -134,6 +135,8 @@ type MessagesView struct {
 	Messages       []web.Message
 	Pager          Pager
 	Err            string
+	// Starts are the message start events that wait for a message.
+	Starts []web.StartEvent
 }
 
 // DecisionView is the data of one decision's page.

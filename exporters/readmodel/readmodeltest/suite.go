@@ -47,6 +47,7 @@ func Run(t *testing.T, tg Target) {
 	t.Run("HistoryOff", func(t *testing.T) { testHistoryOff(t, tg) })
 	t.Run("Partitions", func(t *testing.T) { testPartitions(t, tg) })
 	t.Run("Deletions", func(t *testing.T) { testDeletions(t, tg) })
+	t.Run("StartSubscriptions", func(t *testing.T) { testStartSubscriptions(t, tg) })
 }
 
 func with(base map[string]string, kv ...string) map[string]string {
@@ -468,4 +469,65 @@ func testDeletions(t *testing.T, tg Target) {
 	expect(t, tg, settings, "SELECT key, resource_type, delete_time FROM resource_deletions ORDER BY resource_type",
 		strconv.FormatInt(decision.Value.(*recordpb.DecisionRecord).GetDecisionKey(), 10)+" | DECISION | "+at,
 		strconv.FormatInt(process.Value.(*recordpb.ProcessRecord).GetProcessDefinitionKey(), 10)+" | PROCESS | "+at)
+}
+
+// testStartSubscriptions: the message and signal start events of a definition are open
+// per partition, from CREATED to DELETED; a message that starts an instance does not
+// change them, and neither do a signal catch event's subscriptions.
+func testStartSubscriptions(t *testing.T, tg Target) {
+	settings := tg.NewDatabase(t)
+	const v1, v2 = 2251799813685300, 2251799813685310
+	var pos int64
+	rec := func(partition int32, intent string, at int64, value any) *exportersdk.Record {
+		pos++
+		pb := &recordpb.Record{Position: pos, SourceRecordPosition: -1, Key: -1, Timestamp: at,
+			RecordType: recordpb.RecordType_EVENT, Intent: intent, PartitionId: partition}
+		switch v := value.(type) {
+		case *recordpb.MessageStartEventSubscriptionRecord:
+			pb.ValueType, pb.Value = recordpb.ValueType_MESSAGE_START_EVENT_SUBSCRIPTION,
+				&recordpb.Record_MessageStartEventSubscription{MessageStartEventSubscription: v}
+		case *recordpb.SignalSubscriptionRecord:
+			pb.ValueType, pb.Value = recordpb.ValueType_SIGNAL_SUBSCRIPTION,
+				&recordpb.Record_SignalSubscription{SignalSubscription: v}
+		}
+		return exportersdk.FromProto(pb)
+	}
+	msg := func(key int64) *recordpb.MessageStartEventSubscriptionRecord {
+		return &recordpb.MessageStartEventSubscriptionRecord{ProcessDefinitionKey: key, BpmnProcessId: "order",
+			StartEventId: "placed", MessageName: "order-placed", MessageKey: -1, ProcessInstanceKey: -1, TenantId: "<default>"}
+	}
+	sig := func(key, instance int64, id string) *recordpb.SignalSubscriptionRecord {
+		return &recordpb.SignalSubscriptionRecord{ProcessDefinitionKey: key, BpmnProcessId: "order", CatchEventId: id,
+			CatchEventInstanceKey: instance, SignalName: "recall", TenantId: "<default>"}
+	}
+	started := msg(v1)
+	started.MessageKey, started.ProcessInstanceKey, started.CorrelationKey = 2251799813685320, 2251799813685321, "o-1"
+	p1 := []*exportersdk.Record{
+		rec(1, "CREATED", 1000, msg(v1)),
+		rec(1, "CREATED", 1000, sig(v1, -1, "recalled")),
+		rec(1, "CORRELATED", 1500, started),
+		rec(1, "CREATED", 1600, sig(v1, 2251799813685330, "waitRecall")), // an instance's catch event
+		rec(1, "DELETED", 2000, msg(v1)),
+		rec(1, "DELETED", 2000, sig(v1, -1, "recalled")),
+		rec(1, "CREATED", 2000, msg(v2)),
+	}
+	h1 := exportertest.Start(t, tg.New(), settings)
+	if err := h1.Export(t.Context(), p1...); err != nil {
+		t.Fatal(err)
+	}
+	h1.WaitAcked(pos, ackTimeout)
+	// Partition 2 has seen only the first version so far.
+	pos = 0
+	h2 := exportertest.Start(t, tg.New(), settings, exportertest.Options{PartitionID: 2})
+	if err := h2.Export(t.Context(), rec(2, "CREATED", 1100, msg(v1))); err != nil {
+		t.Fatal(err)
+	}
+	h2.WaitAcked(1, ackTimeout)
+	expect(t, tg, settings, "SELECT process_definition_key, partition_id, start_event_id, kind, name, bpmn_process_id,"+
+		" tenant_id, state, create_time, COALESCE(delete_time, -1) FROM start_subscriptions"+
+		" ORDER BY process_definition_key, partition_id, start_event_id",
+		"2251799813685300 | 1 | placed | MESSAGE | order-placed | order | <default> | DELETED | 1000 | 2000",
+		"2251799813685300 | 1 | recalled | SIGNAL | recall | order | <default> | DELETED | 1000 | 2000",
+		"2251799813685300 | 2 | placed | MESSAGE | order-placed | order | <default> | CREATED | 1100 | -1",
+		"2251799813685310 | 1 | placed | MESSAGE | order-placed | order | <default> | CREATED | 2000 | -1")
 }
