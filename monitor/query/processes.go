@@ -135,10 +135,8 @@ func (s *Store) ProcessIDs(ctx context.Context) ([]string, error) {
 // StartEvents returns the message and signal start events of a process definition, by
 // element id, with the partitions where each waits.
 func (s *Store) StartEvents(ctx context.Context, definitionKey int64) ([]web.StartEvent, error) {
-	q := "SELECT s.process_definition_key, COALESCE(MAX(s.bpmn_process_id), ''), COALESCE(MAX(p.version), 0)," +
-		" s.start_event_id, COALESCE(MAX(s.kind), ''), COALESCE(MAX(s.name), '')," +
-		" SUM(CASE WHEN s.state = 'CREATED' THEN 1 ELSE 0 END), COUNT(*)" +
-		" FROM start_subscriptions s LEFT JOIN process_definitions p ON p.key = s.process_definition_key" +
+	q := startEventColumns + "COALESCE(MAX(s.kind), ''), COALESCE(MAX(s.name), '')," +
+		" SUM(CASE WHEN s.state = 'CREATED' THEN 1 ELSE 0 END), COUNT(*)" + startEventsFrom +
 		" WHERE s.process_definition_key = ? GROUP BY s.process_definition_key, s.start_event_id ORDER BY " +
 		s.bytewise("s.start_event_id")
 	out, err := collect(ctx, s, q, []any{definitionKey}, scanStartEvent)
@@ -151,10 +149,7 @@ func (s *Store) StartEvents(ctx context.Context, definitionKey int64) ([]web.Sta
 // WaitingMessageStarts returns the message start events that wait on some partition,
 // by message name, at most limit of them.
 func (s *Store) WaitingMessageStarts(ctx context.Context, limit int) ([]web.StartEvent, error) {
-	q := "SELECT s.process_definition_key, COALESCE(MAX(s.bpmn_process_id), ''), COALESCE(MAX(p.version), 0)," +
-		" s.start_event_id, 'MESSAGE', s.name, COUNT(*), COUNT(*)" +
-		" FROM start_subscriptions s LEFT JOIN process_definitions p ON p.key = s.process_definition_key" +
-		" WHERE s.kind = 'MESSAGE' AND s.state = 'CREATED'" +
+	q := startEventColumns + "'MESSAGE', s.name, COUNT(*), COUNT(*)" + startEventsFrom + " WHERE s.kind = 'MESSAGE' AND s.state = 'CREATED'" +
 		" GROUP BY s.name, s.process_definition_key, s.start_event_id ORDER BY " + s.bytewise("s.name") +
 		", s.process_definition_key, " + s.bytewise("s.start_event_id") + " LIMIT ?"
 	out, err := collect(ctx, s, q, []any{limit}, scanStartEvent)
@@ -164,6 +159,15 @@ func (s *Store) WaitingMessageStarts(ctx context.Context, limit int) ([]web.Star
 	return out, nil
 }
 
+// startEventColumns and startEventsFrom frame the start event queries: the columns
+// before the kind, and the tables.
+const (
+	startEventColumns = "SELECT s.process_definition_key, COALESCE(MAX(s.bpmn_process_id), ''), COALESCE(MAX(p.version), 0)," +
+		" s.start_event_id, "
+	startEventsFrom = " FROM start_subscriptions s LEFT JOIN process_definitions p ON p.key = s.process_definition_key"
+)
+
+// scanStartEvent reads a row of the start event queries.
 func scanStartEvent(r *sql.Rows) (web.StartEvent, error) {
 	var e web.StartEvent
 	var version int64
