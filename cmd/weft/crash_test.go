@@ -425,7 +425,7 @@ func checkAfterCrash(t *testing.T, client zbc.Client, m *crashModel, round int) 
 				job := jobs[i]
 				m.jobSeen(job)
 				m.completing(job)
-				if _, err := client.NewCompleteJobCommand().JobKey(job.GetKey()).Send(ctx); err != nil {
+				if err := completeRetrying(ctx, client, job.GetKey()); err != nil {
 					t.Errorf("round %d: complete job %d after restart: %v", round, job.GetKey(), err)
 					return
 				}
@@ -439,7 +439,10 @@ func checkAfterCrash(t *testing.T, client zbc.Client, m *crashModel, round int) 
 	sample := slices.Collect(maps.Keys(completedJobs))
 	rand.Shuffle(len(sample), func(i, j int) { sample[i], sample[j] = sample[j], sample[i] })
 	for _, k := range sample[:min(len(sample), 50)] {
-		_, err := client.NewCompleteJobCommand().JobKey(k).Send(ctx)
+		_, err := untilAnswered(ctx, func() error {
+			_, err := client.NewCompleteJobCommand().JobKey(k).Send(ctx)
+			return err
+		})
 		if status.Code(err) != codes.NotFound {
 			t.Errorf("round %d: completing job %d again after restart: want NOT_FOUND, got %v", round, k, err)
 		}
@@ -678,4 +681,42 @@ func (p *weftProc) client() zbc.Client {
 	require.NoError(p.t, err)
 	p.t.Cleanup(func() { c.Close() })
 	return c
+}
+
+// completeRetrying completes a job as a careful worker does: a leader may still change
+// after a restart, so a completion whose outcome is unknown (UNAVAILABLE) or that was
+// refused for back-pressure is sent again. NOT_FOUND after an attempt in doubt means
+// that attempt completed the job.
+func completeRetrying(ctx context.Context, client zbc.Client, key int64) error {
+	inDoubt, err := untilAnswered(ctx, func() error {
+		_, err := client.NewCompleteJobCommand().JobKey(key).Send(ctx)
+		return err
+	})
+	if status.Code(err) == codes.NotFound && inDoubt {
+		return nil
+	}
+	return err
+}
+
+// untilAnswered sends a command until the answer is neither UNAVAILABLE (no leader, or
+// the leader changed before the command was committed) nor RESOURCE_EXHAUSTED, and
+// returns whether an earlier attempt may have been committed, and that answer.
+func untilAnswered(ctx context.Context, send func() error) (inDoubt bool, err error) {
+	for {
+		err = send()
+		switch status.Code(err) {
+		case codes.Unavailable:
+			inDoubt = true
+		case codes.ResourceExhausted:
+		default:
+			return inDoubt, err
+		}
+		tm := time.NewTimer(100 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			tm.Stop()
+			return inDoubt, fmt.Errorf("%w (last answer: %v)", ctx.Err(), err)
+		case <-tm.C:
+		}
+	}
 }
