@@ -318,6 +318,7 @@ func (s *server) instanceView(ctx context.Context, r *http.Request, key int64) (
 		func() (err error) { v.Jobs, err = s.q.InstanceJobs(ctx, key); return },
 		func() (err error) { v.Timers, err = s.q.InstanceTimers(ctx, key); return },
 		func() (err error) { v.Subscriptions, err = s.q.InstanceSubscriptions(ctx, key); return },
+		func() (err error) { v.Signals, err = s.q.InstanceSignalSubscriptions(ctx, key); return },
 		func() (err error) {
 			v.Evaluations, _, err = s.q.Evaluations(ctx, query.EvaluationFilter{ProcessInstanceKey: key}, query.PageRequest{Limit: query.MaxLimit})
 			return

@@ -228,7 +228,8 @@ func httptestPost(t *testing.T, h http.Handler, path string, f url.Values) *http
 func TestStartEvents(t *testing.T) { eachDialect(t, testStartEvents) }
 
 // The process page lists its message and signal start events and where they wait; the
-// message page lists the message start events that wait for a message.
+// message page lists the message start events that wait for a message; an instance's
+// page lists the signals its element instances wait for.
 func testStartEvents(t *testing.T, d readmodel.Dialect) {
 	e := newEnvIn(t, d)
 	for _, q := range []string{
@@ -266,5 +267,20 @@ func testStartEvents(t *testing.T, d readmodel.Dialect) {
 	}
 	if !strings.Contains(body, "Message start events waiting (1)") {
 		t.Error("message page does not count the waiting message start events")
+	}
+
+	// The running instance's charge task has a signal boundary event that waits.
+	if _, err := e.db.ExecContext(t.Context(), `INSERT INTO signal_subscriptions (element_instance_key, catch_event_id,
+		signal_name, process_definition_key, bpmn_process_id, tenant_id, state, create_time, update_time) VALUES
+		(9000000000000002, 'recalled', 'recall', 2251799813685254, 'shop', '<default>', 'CREATED', 1700000100000, 1700000100000)`); err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	_, body = e.get(t, "/instances/9000000000000001")
+	want = `data-testid="signal-row" data-key="recalled"><td>recall</td><td>recalled</td><td class="key">9000000000000002</td><td><span class="badge badge-active">CREATED</span>`
+	if !strings.Contains(body, want) {
+		t.Errorf("instance page lacks %s", want)
+	}
+	if _, body = e.get(t, "/instances/9000000000000005"); strings.Contains(body, "signals-table") {
+		t.Error("the page of an instance without signal waits lists signal subscriptions")
 	}
 }

@@ -183,6 +183,15 @@ type MessageSubscription struct {
 	UpdateTime         time.Time
 }
 
+// SignalSubscription is an element instance's wait for a signal.
+type SignalSubscription struct {
+	ElementInstanceKey int64
+	CatchEventID       string // the catch event, or the boundary event of an activity
+	SignalName         string
+	State              string
+	UpdateTime         time.Time
+}
+
 // Message is one row of messages.
 type Message struct {
 	Key            int64

@@ -207,8 +207,9 @@ func TestMonitorPageAfterAnActionShowsIt(t *testing.T) {
 }
 
 // A process's message and signal start events show on its page once the partition
-// opened them, and the message page lists the message start events waiting.
-func TestMonitorShowsStartEvents(t *testing.T) {
+// opened them, and the message page lists the message start events waiting. An
+// instance's page lists the signals its element instances wait for.
+func TestMonitorShowsStartEventsAndSignalWaits(t *testing.T) {
 	e := startDevMonitorEnv(t)
 	fulfil := e.deploy("message_start.bpmn")["fulfil"]
 	listener := e.deploy("signals.bpmn")["listener"]
@@ -227,6 +228,17 @@ func TestMonitorShowsStartEvents(t *testing.T) {
 	}, "the process pages list their open start events")
 	require.Contains(t, e.page("/messages"), `data-testid="message-start-row" data-key="orderPlaced"><td>orderPlaced</td><td><a href="/processes/`+
 		strconv.FormatInt(fulfil, 10)+`">fulfil v1</a></td><td>placed</td>`)
+	// An instance of waiter waits at waitGo for the signal "go".
+	inst, err := e.client.NewCreateInstanceCommand().BPMNProcessId("waiter").LatestVersion().Send(t.Context())
+	require.NoError(t, err)
+	instPath := "/instances/" + strconv.FormatInt(inst.GetProcessInstanceKey(), 10)
+	signalRow := `data-testid="signal-row" data-key="waitGo"><td>go</td><td>waitGo</td>`
+	eventually(t, 20*time.Second, func() bool {
+		code, body := e.get(instPath)
+		return code == http.StatusOK && strings.Contains(body, signalRow)
+	}, "the instance page lists the signal its catch event waits for")
+	require.Contains(t, e.page(instPath), `<span class="badge badge-active">CREATED</span>`)
+
 	// A process without such start events has no list of them.
 	order := e.deploy("order.bpmn")["order"]
 	eventually(t, 20*time.Second, func() bool { return shows(order, "Instances of this version") }, "the order process's page")

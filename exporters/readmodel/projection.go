@@ -115,6 +115,8 @@ func (p Projection) Apply(r *exportersdk.Record, b *Batch) {
 		if v.GetCatchEventInstanceKey() <= 0 { // a start event's, not an element instance's
 			startSubscription(r, v.GetProcessDefinitionKey(), v.GetCatchEventId(), KindSignal, v.GetSignalName(),
 				v.GetBpmnProcessId(), v.GetTenantId(), b)
+		} else {
+			signalSubscription(r, v, b)
 		}
 	case *recordpb.ProcessMessageSubscriptionRecord:
 		messageSubscription(r, v, b)
@@ -208,6 +210,26 @@ func startSubscription(r *exportersdk.Record, definitionKey int64, eventID, kind
 		row.put(ssDeleteTime, nil) // open again (its newer version was deleted)
 	} else {
 		row.int(ssDeleteTime, r.Timestamp)
+	}
+}
+
+// signalSubscription records an element instance's wait for a signal: CREATED when
+// it opens, DELETED when the signal came or the element instance was left.
+func signalSubscription(r *exportersdk.Record, v *recordpb.SignalSubscriptionRecord, b *Batch) {
+	if r.RecordType != exportersdk.Event || (r.Intent != StateCreated && r.Intent != "DELETED") {
+		return
+	}
+	row, _ := b.row(signalSubscriptions, rowKey{a: v.GetCatchEventInstanceKey(), s: clean(v.GetCatchEventId())})
+	row.int(sgElementInstanceKey, v.GetCatchEventInstanceKey())
+	row.str(sgCatchEventID, v.GetCatchEventId())
+	row.str(sgSignalName, v.GetSignalName())
+	row.int(sgDefinitionKey, v.GetProcessDefinitionKey())
+	row.str(sgBpmnProcessID, v.GetBpmnProcessId())
+	row.str(sgTenantID, v.GetTenantId())
+	row.str(sgState, r.Intent)
+	row.int(sgUpdateTime, r.Timestamp)
+	if r.Intent == StateCreated {
+		row.int(sgCreateTime, r.Timestamp)
 	}
 }
 

@@ -70,6 +70,10 @@ var (
 	startSubscriptions = &Table{Name: "start_subscriptions", Key: 3, Columns: []string{
 		"process_definition_key", "partition_id", "start_event_id", "kind", "name", "bpmn_process_id", "tenant_id",
 		"state", "create_time", "delete_time"}}
+	// signalSubscriptions has the signal waits of element instances.
+	signalSubscriptions = &Table{Name: "signal_subscriptions", Key: 2, Columns: []string{
+		"element_instance_key", "catch_event_id", "signal_name", "process_definition_key", "bpmn_process_id",
+		"tenant_id", "state", "create_time", "update_time"}}
 	instanceHistory = &Table{Name: "instance_history", Key: 3, Columns: []string{
 		"partition_id", "position", "process_instance_key", "record_key", "record_type", "value_type", "intent",
 		"element_id", "time"}}
@@ -299,6 +303,18 @@ const (
 )
 
 const (
+	sgElementInstanceKey = iota
+	sgCatchEventID
+	sgSignalName
+	sgDefinitionKey
+	sgBpmnProcessID
+	sgTenantID
+	sgState
+	sgCreateTime
+	sgUpdateTime
+)
+
+const (
 	ihPartitionID = iota
 	ihPosition
 	ihInstanceKey
@@ -317,7 +333,7 @@ var tables = []*Table{
 	variables, variableHistory,
 	jobs, incidents,
 	messages, messageSubscriptions, timers,
-	decisionEvaluations, instanceHistory, resourceDeletions, startSubscriptions,
+	decisionEvaluations, instanceHistory, resourceDeletions, startSubscriptions, signalSubscriptions,
 }
 
 // Tables returns the tables the projection writes, in the order a flush writes them;

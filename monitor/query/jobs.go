@@ -120,3 +120,22 @@ func (s *Store) InstanceSubscriptions(ctx context.Context, instanceKey int64) ([
 	}
 	return out, nil
 }
+
+// InstanceSignalSubscriptions returns the signal subscriptions of a process instance's
+// element instances.
+func (s *Store) InstanceSignalSubscriptions(ctx context.Context, instanceKey int64) ([]web.SignalSubscription, error) {
+	q := "SELECT s.element_instance_key, s.catch_event_id, COALESCE(s.signal_name, ''), COALESCE(s.state, '')," +
+		" COALESCE(s.update_time, 0) FROM element_instances e JOIN signal_subscriptions s ON s.element_instance_key = e.key" +
+		" WHERE e.process_instance_key = ? ORDER BY s.element_instance_key, " + s.bytewise("s.catch_event_id")
+	out, err := collect(ctx, s, q, []any{instanceKey}, func(r *sql.Rows) (web.SignalSubscription, error) {
+		var m web.SignalSubscription
+		var t int64
+		err := r.Scan(&m.ElementInstanceKey, &m.CatchEventID, &m.SignalName, &m.State, &t)
+		m.UpdateTime = ms(t)
+		return m, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("signal subscriptions of %d: %w", instanceKey, err)
+	}
+	return out, nil
+}

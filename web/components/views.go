@@ -96,6 +96,7 @@ type InstanceView struct {
 	Jobs          []web.Job
 	Timers        []web.Timer
 	Subscriptions []web.MessageSubscription
+	Signals       []web.SignalSubscription
 	Evaluations   []web.DecisionEvaluation
 	Children      []web.ProcessInstance
 	Parent        *web.ProcessInstance

@@ -473,7 +473,7 @@ func testDeletions(t *testing.T, tg Target) {
 
 // testStartSubscriptions: the message and signal start events of a definition are open
 // per partition, from CREATED to DELETED; a message that starts an instance does not
-// change them, and neither do a signal catch event's subscriptions.
+// change them. The signal waits of element instances go to signal_subscriptions.
 func testStartSubscriptions(t *testing.T, tg Target) {
 	settings := tg.NewDatabase(t)
 	const v1, v2 = 2251799813685300, 2251799813685310
@@ -507,6 +507,8 @@ func testStartSubscriptions(t *testing.T, tg Target) {
 		rec(1, "CREATED", 1000, sig(v1, -1, "recalled")),
 		rec(1, "CORRELATED", 1500, started),
 		rec(1, "CREATED", 1600, sig(v1, 2251799813685330, "waitRecall")), // an instance's catch event
+		rec(1, "CREATED", 1600, sig(v1, 2251799813685331, "recallBoundary")),
+		rec(1, "DELETED", 1700, sig(v1, 2251799813685331, "recallBoundary")),
 		rec(1, "DELETED", 2000, msg(v1)),
 		rec(1, "DELETED", 2000, sig(v1, -1, "recalled")),
 		rec(1, "CREATED", 2000, msg(v2)),
@@ -530,4 +532,9 @@ func testStartSubscriptions(t *testing.T, tg Target) {
 		"2251799813685300 | 1 | recalled | SIGNAL | recall | order | <default> | DELETED | 1000 | 2000",
 		"2251799813685300 | 2 | placed | MESSAGE | order-placed | order | <default> | CREATED | 1100 | -1",
 		"2251799813685310 | 1 | placed | MESSAGE | order-placed | order | <default> | CREATED | 2000 | -1")
+	// The waits of element instances are in signal_subscriptions.
+	expect(t, tg, settings, "SELECT element_instance_key, catch_event_id, signal_name, process_definition_key, bpmn_process_id,"+
+		" tenant_id, state, create_time, update_time FROM signal_subscriptions ORDER BY element_instance_key",
+		"2251799813685330 | waitRecall | recall | 2251799813685300 | order | <default> | CREATED | 1600 | 1600",
+		"2251799813685331 | recallBoundary | recall | 2251799813685300 | order | <default> | DELETED | 1600 | 1700")
 }
