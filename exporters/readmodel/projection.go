@@ -193,7 +193,7 @@ const (
 // event's subscription on the record's partition; other intents (a message that
 // started an instance) change nothing.
 func startSubscription(r *exportersdk.Record, definitionKey int64, eventID, kind, name, bpmnProcessID, tenantID string, b *Batch) {
-	if r.RecordType != exportersdk.Event || (r.Intent != StateCreated && r.Intent != "DELETED") || definitionKey <= 0 {
+	if !opensOrCloses(r) || definitionKey <= 0 {
 		return
 	}
 	row, _ := b.row(startSubscriptions, rowKey{a: definitionKey, b: int64(r.PartitionID), s: clean(eventID)})
@@ -213,10 +213,15 @@ func startSubscription(r *exportersdk.Record, definitionKey int64, eventID, kind
 	}
 }
 
+// opensOrCloses reports whether r is a subscription's CREATED or DELETED event.
+func opensOrCloses(r *exportersdk.Record) bool {
+	return r.RecordType == exportersdk.Event && (r.Intent == StateCreated || r.Intent == "DELETED")
+}
+
 // signalSubscription records an element instance's wait for a signal: CREATED when
 // it opens, DELETED when the signal came or the element instance was left.
 func signalSubscription(r *exportersdk.Record, v *recordpb.SignalSubscriptionRecord, b *Batch) {
-	if r.RecordType != exportersdk.Event || (r.Intent != StateCreated && r.Intent != "DELETED") {
+	if !opensOrCloses(r) {
 		return
 	}
 	row, _ := b.row(signalSubscriptions, rowKey{a: v.GetCatchEventInstanceKey(), s: clean(v.GetCatchEventId())})
